@@ -1,0 +1,21 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both set themselves up:
+# a Python 3.11 venv with pinned requirements (tools/bootstrap.sh, skipped when nothing
+# changed) and a colcon build of the package into it (tools/build.sh, ~1 s when nothing
+# changed).
+VENV := .venv
+RUN_DIR := runs/$(shell date +%Y%m%d-%H%M%S)
+
+.PHONY: demo test setup clean
+
+setup:
+	@tools/bootstrap.sh
+	@tools/build.sh
+
+test: setup
+	@$(VENV)/bin/pytest
+
+demo: setup
+	@$(VENV)/bin/sbi check --out $(RUN_DIR)
+
+clean:
+	rm -rf build $(VENV)

@@ -1,0 +1,1 @@
+"""The ROS-free core: everything here imports no rclpy and no generated interfaces."""

@@ -1,0 +1,60 @@
+"""Which parameter dataclass checks which node, and validation of whole YAML files.
+
+A node parameter file has the standard ROS 2 layout that launch files pass to nodes:
+
+    camera_node:
+      ros__parameters:
+        folder: /data/run1
+"""
+from __future__ import annotations
+
+import importlib
+import pathlib
+
+import yaml
+
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.core.validated import ConfigError, from_dict
+
+NODE_PARAMS = {
+    "camera_node": "seg_by_interaction.core.camera_sources:CameraNodeParams",
+}
+# Parameters every rclpy node carries besides its own.
+BUILTIN_PARAMETERS = ("use_sim_time", "start_type_description_service")
+
+
+def params_class(node_name: str) -> type:
+    if node_name not in NODE_PARAMS:
+        raise ConfigError(f"unknown node '{node_name}'; known: {sorted(NODE_PARAMS)}")
+    module, cls = NODE_PARAMS[node_name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def check_config_file(path: str | pathlib.Path) -> str:
+    """Validate a robot config or a node parameter file; returns a one-line summary."""
+    path = pathlib.Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: {error}") from error
+    if not isinstance(data, dict) or not data:
+        raise ConfigError(f"{path}: expected a mapping of robot or node sections")
+    if "robot" in data:
+        return f"robot config '{load_robot_config(str(path)).name}'"
+    checked = [_check_node_section(path, name, section) for name, section in data.items()]
+    return f"parameters for {', '.join(checked)}"
+
+
+def _check_node_section(path: pathlib.Path, name: str, section) -> str:
+    where = f"{path.name}: {name}"
+    if not isinstance(section, dict) or set(section) != {"ros__parameters"}:
+        raise ConfigError(f"{where}: expected exactly one key, 'ros__parameters'")
+    values = dict(section["ros__parameters"] or {})
+    for builtin in BUILTIN_PARAMETERS:
+        values.pop(builtin, None)
+    if name == "/**":
+        if values:
+            raise ConfigError(f"{where}: the '/**' section may only set {list(BUILTIN_PARAMETERS)}")
+        return name
+    from_dict(params_class(name.rsplit("/", 1)[-1]), values, where=where)
+    return name

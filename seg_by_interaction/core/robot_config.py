@@ -1,0 +1,163 @@
+"""Robot configurations: one validated YAML per robot under config/, chosen by name.
+
+Frames follow REP 103/105. Every pose is expressed in the robot's planning frame
+(`base_frame`); a camera's extrinsics are the pose of its optical frame in that frame.
+"""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+
+import numpy as np
+import yaml
+
+from seg_by_interaction.core.validated import ConfigError, from_dict, setting
+
+REQUIRED_NAMED_POSES = ("home", "out_of_view")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Pose:
+    position: tuple[float, float, float] = setting(description="metres")
+    orientation_xyzw: tuple[float, float, float, float] = setting(
+        (0.0, 0.0, 0.0, 1.0), "unit quaternion (x, y, z, w)", min=-1.0, max=1.0)
+
+    def __post_init__(self):
+        if abs(np.linalg.norm(self.orientation_xyzw) - 1.0) > 1e-3:
+            raise ConfigError(f"orientation_xyzw {self.orientation_xyzw} is not a unit quaternion")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WorkspaceBox:
+    """Axis-aligned box in the planning frame that every commanded waypoint must lie in."""
+    min: tuple[float, float, float] = setting(description="lower corner (x, y, z), metres")
+    max: tuple[float, float, float] = setting(description="upper corner (x, y, z), metres")
+
+    def __post_init__(self):
+        if any(lo >= hi for lo, hi in zip(self.min, self.max)):
+            raise ConfigError(f"workspace min {self.min} must be below max {self.max} on every axis")
+
+    def contains(self, point) -> bool:
+        p = np.asarray(point, dtype=float)
+        return bool(np.all(np.isfinite(p)) and np.all(p >= self.min) and np.all(p <= self.max))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GripperConfig:
+    joints: list[str] = setting(description="finger joints")
+    max_opening: float = setting(description="metres between the fingers when open", min=0.0, max=0.5)
+    max_force: float = setting(description="newtons per finger", min=0.0, max=500.0)
+    finger_friction: float = setting(1.0, "lateral friction coefficient of the finger pads",
+                                     min=0.0, max=5.0)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SpeedLimits:
+    max_cartesian_speed: float = setting(0.25, "end-effector speed, m/s", min=0.01, max=1.5)
+    velocity_scaling: float = setting(0.3, "MoveIt max velocity scaling factor", min=0.01, max=1.0)
+    acceleration_scaling: float = setting(0.3, "MoveIt max acceleration scaling factor",
+                                          min=0.01, max=1.0)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CameraConfig:
+    name: str = setting(description="camera name; topics and frames derive from it")
+    optical_frame: str = setting(description="frame_id of its images (REP 103 optical frame)")
+    rgb_topic: str = setting(description="sensor_msgs/Image, rgb8")
+    depth_topic: str = setting(description="sensor_msgs/Image, 32FC1 metres (16UC1 mm accepted)")
+    camera_info_topic: str = setting(description="sensor_msgs/CameraInfo")
+    width: int = setting(description="pixels", min=16, max=8192)
+    height: int = setting(description="pixels", min=16, max=8192)
+    fx: float = setting(description="focal length, pixels", min=1.0)
+    fy: float = setting(description="focal length, pixels", min=1.0)
+    cx: float = setting(description="principal point, pixels", min=0.0)
+    cy: float = setting(description="principal point, pixels", min=0.0)
+    pose: Pose = setting(description="optical frame in the planning frame (at the reference "
+                                     "configuration when mounted on a moving link)")
+    parent_link: str = setting("", "link the camera moves with ('' = fixed in the planning frame)")
+    depth_range: tuple[float, float] = setting((0.2, 4.0), "valid depth, metres", min=0.0)
+
+    def intrinsics(self) -> np.ndarray:
+        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RobotConfig:
+    name: str = setting(description="robot name, also the config's file name")
+    description: str = setting("", "one line for humans")
+    base_frame: str = setting(description="planning frame (REP 105 base frame of the arm)")
+    planning_group: str = setting(description="MoveIt planning group of the arm")
+    arm_joints: list[str] = setting(description="arm joints in planning-group order")
+    end_effector_link: str = setting(description="link whose pose the primitives command")
+    gripper: GripperConfig = setting(description="parallel two-finger gripper")
+    named_poses: dict[str, list[float]] = setting(
+        description="joint positions by name; 'home' and 'out_of_view' are required")
+    workspace: WorkspaceBox = setting(description="box every commanded waypoint must lie in")
+    table_height: float = setting(description="table surface z in the planning frame, metres")
+    speeds: SpeedLimits = setting(SpeedLimits(), "speed limits")
+    cameras: list[CameraConfig] = setting(description="at least one camera")
+
+    def __post_init__(self):
+        missing = [p for p in REQUIRED_NAMED_POSES if p not in self.named_poses]
+        if missing:
+            raise ConfigError(f"named_poses lacks {missing}")
+        for pose_name, joints in self.named_poses.items():
+            if len(joints) != len(self.arm_joints):
+                raise ConfigError(f"named pose '{pose_name}' has {len(joints)} values for "
+                                  f"{len(self.arm_joints)} arm joints")
+        if not self.cameras:
+            raise ConfigError("at least one camera is required")
+        names = [c.name for c in self.cameras]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"camera names must be unique: {names}")
+        if not self.workspace.min[2] <= self.table_height <= self.workspace.max[2]:
+            raise ConfigError(f"table_height {self.table_height} lies outside the workspace's "
+                              f"z range [{self.workspace.min[2]}, {self.workspace.max[2]}]")
+
+    def camera(self, name: str = "") -> CameraConfig:
+        """The named camera, or the first one."""
+        if not name:
+            return self.cameras[0]
+        for camera in self.cameras:
+            if camera.name == name:
+                return camera
+        raise ConfigError(f"robot '{self.name}' has no camera '{name}'; "
+                          f"it has {[c.name for c in self.cameras]}")
+
+
+def config_dir() -> pathlib.Path:
+    """The source tree's config/ (also behind symlink installs), else the installed
+    <prefix>/share/seg_by_interaction/config."""
+    module = pathlib.Path(__file__).resolve()
+    candidates = [module.parents[2] / "config"]
+    if len(module.parents) > 5:
+        candidates.append(module.parents[5] / "share" / "seg_by_interaction" / "config")
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"cannot find the seg_by_interaction config directory in {candidates}")
+
+
+def available_robots() -> list[str]:
+    return sorted(p.stem for p in config_dir().glob("*.yaml") if _is_robot_file(p))
+
+
+def load_robot_config(name_or_path: str) -> RobotConfig:
+    """Load `config/<name>.yaml`, or a robot YAML file given by path."""
+    path = pathlib.Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = config_dir() / f"{name_or_path}.yaml"
+        if not path.is_file():
+            raise ConfigError(f"unknown robot '{name_or_path}'; available: {available_robots()}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read robot config {path}: {error}") from error
+    return from_dict(RobotConfig, (data or {}).get("robot"), where=f"{path.name}: robot")
+
+
+def _is_robot_file(path: pathlib.Path) -> bool:
+    try:
+        return "robot" in (yaml.safe_load(path.read_text()) or {})
+    except yaml.YAMLError:
+        return False

@@ -1,0 +1,1 @@
+"""Thin ROS 2 glue shared by the nodes: QoS profiles, parameters, message conversion."""

@@ -1,0 +1,72 @@
+"""Running nodes: one per process (`ros2 run`, launch files) or several composed in one
+process with a multi-threaded executor (`sbi run`, this machine's stand-in for launch)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Callable, Sequence
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+
+from seg_by_interaction.core.images import ImageError
+from seg_by_interaction.core.validated import ConfigError
+
+NodeFactory = Callable[[], Node]
+
+
+def configure_middleware() -> None:
+    """Fast DDS's default transports drop most large images between processes; its
+    LARGE_DATA builtin transports (TCP + shared memory for data) deliver them. Must run
+    before rclpy.init; an explicit setting in the environment wins."""
+    os.environ.setdefault("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")
+
+
+class RosLogHandler(logging.Handler):
+    """Sends the core's Python logging to the ROS log (console, files, /rosout)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger = rclpy.logging.get_logger(record.name)
+        severity = ("fatal" if record.levelno >= logging.CRITICAL else
+                    "error" if record.levelno >= logging.ERROR else
+                    "warning" if record.levelno >= logging.WARNING else
+                    "info" if record.levelno >= logging.INFO else "debug")
+        getattr(logger, severity)(self.format(record))
+
+
+def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
+                  threads: int | None = None) -> int:
+    """Create the nodes in one context and spin them until shutdown (Ctrl-C, SIGTERM).
+
+    Returns a process exit code: 0 on a clean shutdown, 2 on a configuration error.
+    """
+    configure_middleware()
+    rclpy.init(args=args)
+    handler = RosLogHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    nodes: list[Node] = []
+    executor = MultiThreadedExecutor(num_threads=threads)
+    try:
+        for factory in factories:
+            nodes.append(factory())
+            executor.add_node(nodes[-1])
+        executor.spin()
+    except (ConfigError, ImageError, FileNotFoundError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        executor.shutdown()
+        for node in nodes:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+def run_node(factory: NodeFactory, args: list[str] | None = None) -> int:
+    """Entry point of a single-node executable."""
+    return spin_composed([factory], args=args if args is not None else sys.argv)

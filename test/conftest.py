@@ -1,0 +1,54 @@
+"""Fixtures for node tests: an isolated ROS graph per test, node processes that are
+always stopped, and an rclpy node in the test process that joins the same graph."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ros_harness import NodeProcess, isolated_environment
+
+
+@pytest.fixture
+def ros_env(tmp_path, monkeypatch) -> dict[str, str]:
+    env = isolated_environment(tmp_path / "ros_home")
+    for key in ("ROS_DOMAIN_ID", "ROS_HOME", "ROS_LOG_DIR", "ROS_AUTOMATIC_DISCOVERY_RANGE",
+                "RMW_IMPLEMENTATION", "FASTDDS_BUILTIN_TRANSPORTS"):
+        monkeypatch.setenv(key, env[key])
+    return env
+
+
+@pytest.fixture
+def start_process(ros_env, tmp_path):
+    """start_process(command) -> NodeProcess, stopped at teardown whatever happens."""
+    processes: list[NodeProcess] = []
+
+    def start(command: list[str]) -> NodeProcess:
+        log = tmp_path / f"process_{len(processes)}.log"
+        processes.append(NodeProcess(command, ros_env, log))
+        return processes[-1]
+
+    yield start
+    for process in processes:
+        process.stop()
+
+
+@pytest.fixture
+def test_node(ros_env):
+    """An rclpy node in the test process, spun in a background thread."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=int(ros_env["ROS_DOMAIN_ID"]))
+    node = rclpy.create_node("test_client", context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    yield node
+    executor.shutdown()
+    node.destroy_node()
+    rclpy.shutdown(context=context)
+    thread.join(timeout=5)
+

@@ -1,0 +1,30 @@
+"""Rotations and camera frames."""
+import numpy as np
+import pytest
+
+from seg_by_interaction.core.geometry import (matrix_to_quaternion, optical_frame_looking_at,
+                                              pose_matrix, quaternion_to_matrix)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_quaternion_matrix_round_trip(seed):
+    q = np.random.default_rng(seed).normal(size=4)
+    q /= np.linalg.norm(q)
+    q *= np.sign(q[3])
+    rotation = quaternion_to_matrix(q)
+    assert np.allclose(rotation @ rotation.T, np.eye(3))
+    assert np.allclose(matrix_to_quaternion(rotation), q)
+
+
+def test_optical_frame_points_z_at_the_target_with_image_down_toward_the_floor():
+    rotation = optical_frame_looking_at(eye=(1.0, 0.0, 1.0), target=(0.0, 0.0, 0.0))
+    assert np.allclose(rotation[:, 2], np.array([-1.0, 0.0, -1.0]) / np.sqrt(2))
+    assert rotation[2, 1] < 0  # image y (down) has a downward world component
+    assert np.isclose(np.linalg.det(rotation), 1.0)
+    with pytest.raises(ValueError, match="parallel"):
+        optical_frame_looking_at((0, 0, 1), (0, 0, 0))
+
+
+def test_pose_matrix_maps_points():
+    transform = pose_matrix((1.0, 2.0, 3.0), (0.0, 0.0, np.sin(np.pi / 4), np.cos(np.pi / 4)))
+    assert np.allclose(transform @ [1.0, 0.0, 0.0, 1.0], [1.0, 3.0, 3.0, 1.0])

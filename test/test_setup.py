@@ -1,0 +1,47 @@
+"""Set-up: bad conditions fail with a message that says what to do; the plain-Python
+package builds from setup.py."""
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import zipfile
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def bootstrap_copy(tmp_path) -> pathlib.Path:
+    (tmp_path / "tools").mkdir()
+    shutil.copy(REPO / "tools" / "bootstrap.sh", tmp_path / "tools")
+    shutil.copy(REPO / "requirements.txt", tmp_path)
+    return tmp_path / "tools" / "bootstrap.sh"
+
+
+def test_wrong_python_says_which_python_to_install(tmp_path):
+    result = subprocess.run([bootstrap_copy(tmp_path)], capture_output=True, text=True,
+                            env={**os.environ, "PYTHON": "/bin/false"}, timeout=60)
+    assert result.returncode != 0
+    assert "Python 3.11 is required" in result.stderr and "PYTHON=/path/to/python3.11" in result.stderr
+
+
+def test_unreachable_registry_says_so(tmp_path):
+    env = {**os.environ, "PYTHON": sys.executable, "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+           "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "", "PIP_RETRIES": "0", "PIP_TIMEOUT": "2"}
+    result = subprocess.run([bootstrap_copy(tmp_path)], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode != 0
+    assert "cannot reach the package registry" in result.stderr
+
+
+def test_plain_python_wheel_holds_the_core_and_the_sbi_command(tmp_path):
+    source = tmp_path / "source"  # setuptools builds in-tree; keep the checkout clean
+    shutil.copytree(REPO / "seg_by_interaction", source / "seg_by_interaction",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "setup.py", source)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
+    wheel = next(tmp_path.glob("seg_by_interaction-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "seg_by_interaction/core/robot_config.py" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "sbi = seg_by_interaction.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
