@@ -5,7 +5,10 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+
+import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -45,3 +48,20 @@ def test_plain_python_wheel_holds_the_core_and_the_sbi_command(tmp_path):
     assert "seg_by_interaction/core/robot_config.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "sbi = seg_by_interaction.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root to drop to an unprivileged user")
+def test_missing_debian_package_prints_the_apt_command_for_non_root():
+    with tempfile.TemporaryDirectory() as folder:  # pytest's tmp_path is private to root
+        checkout = pathlib.Path(folder)
+        script = bootstrap_copy(checkout)
+        script.write_text(script.read_text().replace("DEBIAN_PACKAGES=(",
+                                                     "DEBIAN_PACKAGES=(sbi-no-such-package ", 1))
+        for path in (checkout, *checkout.rglob("*")):
+            path.chmod(0o755)
+            result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 script], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert ("apt-get update && apt-get install -y --no-install-recommends sbi-no-such-package"
+            in result.stderr)
