@@ -15,7 +15,8 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 
 def bootstrap_copy(tmp_path) -> pathlib.Path:
     (tmp_path / "tools").mkdir()
-    shutil.copy(REPO / "tools" / "bootstrap.sh", tmp_path / "tools")
+    for tool in ("bootstrap.sh", "fix_cmake_exports.py"):
+        shutil.copy(REPO / "tools" / tool, tmp_path / "tools")
     shutil.copy(REPO / "requirements.txt", tmp_path)
     return tmp_path / "tools" / "bootstrap.sh"
 

@@ -42,7 +42,7 @@ check_debian_packages() {
   fi
 }
 
-requirements_hash() { cat requirements.txt tools/bootstrap.sh | sha256sum | cut -d' ' -f1; }
+requirements_hash() { cat requirements.txt tools/bootstrap.sh tools/fix_cmake_exports.py | sha256sum | cut -d' ' -f1; }
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(requirements_hash)" ]; then
   exit 0
