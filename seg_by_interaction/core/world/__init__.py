@@ -1,0 +1,1 @@
+"""The embedded simulated world (a stand-in for Gazebo): arena, objects, textures."""
