@@ -48,7 +48,7 @@ def test_node(ros_env):
     thread.start()
     yield node
     executor.shutdown()
+    thread.join(timeout=5)
     node.destroy_node()
     rclpy.shutdown(context=context)
-    thread.join(timeout=5)
 

@@ -20,8 +20,9 @@ _domain_counter = itertools.count()
 
 def isolated_environment(ros_home: pathlib.Path) -> dict[str, str]:
     """The environment for one test's ROS graph: a domain ID no other test of this run
-    uses (spread by PID across concurrent runs), a private ROS_HOME, localhost only."""
-    domain = 1 + (os.getpid() * 7 + next(_domain_counter)) % 231
+    uses (offset by PID across concurrent runs), a private ROS_HOME, localhost only.
+    IDs stay within 1-101: higher ones put Fast DDS ports into the ephemeral range."""
+    domain = 1 + (os.getpid() + next(_domain_counter)) % 101
     ros_home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(ROS_DOMAIN_ID=str(domain), ROS_HOME=str(ros_home),

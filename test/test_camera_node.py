@@ -29,6 +29,8 @@ def recorded_folder(tmp_path):
         cv2.imwrite(str(tmp_path / "rec" / "depth" / f"{i:03d}.png"), metres_to_millimetres(depth))
         frames.append((rgb, depth))
     (tmp_path / "rec" / "rgb" / "999_corrupt.png").write_bytes(b"not a png")
+    (tmp_path / "rec" / "camera_info.yaml").write_text(
+        "width: 64\nheight: 48\nfx: 60.0\nfy: 60.0\ncx: 32.0\ncy: 24.0\n")
     return tmp_path / "rec", frames
 
 

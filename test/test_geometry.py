@@ -16,6 +16,20 @@ def test_quaternion_matrix_round_trip(seed):
     assert np.allclose(matrix_to_quaternion(rotation), q)
 
 
+def test_half_turns_keep_their_axis():
+    for axis in ([1.0, -1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 2.0, 3.0]):
+        q = np.array([*(np.array(axis) / np.linalg.norm(axis)), 0.0])
+        assert np.allclose(quaternion_to_matrix(matrix_to_quaternion(quaternion_to_matrix(q))),
+                           quaternion_to_matrix(q))
+
+
+def test_degenerate_inputs_raise():
+    with pytest.raises(ValueError, match="not a rotation quaternion"):
+        quaternion_to_matrix([0.0, 0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="must differ"):
+        optical_frame_looking_at((1.0, 0.0, 1.0), (1.0, 0.0, 1.0))
+
+
 def test_optical_frame_points_z_at_the_target_with_image_down_toward_the_floor():
     rotation = optical_frame_looking_at(eye=(1.0, 0.0, 1.0), target=(0.0, 0.0, 0.0))
     assert np.allclose(rotation[:, 2], np.array([-1.0, 0.0, -1.0]) / np.sqrt(2))

@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from seg_by_interaction.core.images import ImageError, depth_to_metres
-from seg_by_interaction.core.validated import setting
+from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,20 @@ class CameraNodeParams:
     device: int = setting(0, "video device index (source=usb)", min=0, max=63)
     loop: bool = setting(True, "replay the folder from the start when it ends")
     publish_rate_hz: float = setting(10.0, "frames per second", min=0.1, max=120.0, dynamic=True)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PinholeIntrinsics:
+    """An undistorted pinhole camera, as camera_info.yaml of a recorded folder states it."""
+    width: int = setting(description="pixels", min=1)
+    height: int = setting(description="pixels", min=1)
+    fx: float = setting(description="focal length, pixels", min=1e-6)
+    fy: float = setting(description="focal length, pixels", min=1e-6)
+    cx: float = setting(description="principal point, pixels", min=0.0)
+    cy: float = setting(description="principal point, pixels", min=0.0)
+
+    def matrix(self) -> np.ndarray:
+        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
 
 
 @dataclasses.dataclass
@@ -60,26 +74,26 @@ def read_depth_png(path: pathlib.Path) -> np.ndarray:
     return depth_to_metres(raw, "16UC1")
 
 
-def read_intrinsics(path: pathlib.Path) -> tuple[np.ndarray, int, int]:
-    info = yaml.safe_load(path.read_text()) or {}
+def read_intrinsics(path: pathlib.Path) -> PinholeIntrinsics:
     try:
-        k = np.array([[info["fx"], 0.0, info["cx"]], [0.0, info["fy"], info["cy"]], [0, 0, 1.0]])
-        return k, int(info["width"]), int(info["height"])
-    except KeyError as missing:
-        raise ImageError(f"{path}: missing {missing}; needs width, height, fx, fy, cx, cy") from None
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: {error}") from error
+    return from_dict(PinholeIntrinsics, data, where=str(path))
 
 
 class FolderSource:
     """Frames of a recorded folder in name order; a malformed file is reported once and
     left out, so one bad frame does not stop a replay."""
 
-    def __init__(self, folder: str | pathlib.Path, default_intrinsics: np.ndarray, loop: bool = True):
+    def __init__(self, folder: str | pathlib.Path, default_intrinsics: PinholeIntrinsics,
+                 loop: bool = True):
         self.folder = pathlib.Path(folder)
         self.rgb_paths = sorted((self.folder / "rgb").glob("*.png"))
         if not self.rgb_paths:
             raise FileNotFoundError(f"{self.folder}: no rgb/*.png frames")
         info = self.folder / "camera_info.yaml"
-        self.intrinsics = read_intrinsics(info)[0] if info.is_file() else default_intrinsics
+        self.intrinsics = read_intrinsics(info) if info.is_file() else default_intrinsics
         self.loop = loop
 
     def frames(self) -> Iterator[Frame]:
@@ -97,24 +111,28 @@ class FolderSource:
         depth_path = self.folder / "depth" / path.name
         try:
             rgb = read_rgb_png(path)
+            size = (self.intrinsics.height, self.intrinsics.width)
+            if rgb.shape[:2] != size:
+                raise ImageError(f"{path}: {rgb.shape[1]}x{rgb.shape[0]} frame, but the intrinsics "
+                                 f"are for {size[1]}x{size[0]}; add a camera_info.yaml")
             depth = read_depth_png(depth_path) if depth_path.is_file() else None
             if depth is not None and depth.shape != rgb.shape[:2]:
                 raise ImageError(f"{depth_path}: depth {depth.shape} and rgb {rgb.shape[:2]} differ in size")
         except ImageError as error:
             log.warning("skipping frame: %s", error)
             return None
-        return Frame(path.stem, rgb, depth, self.intrinsics)
+        return Frame(path.stem, rgb, depth, self.intrinsics.matrix())
 
 
 class UsbSource:
     """Colour frames from a V4L2 camera through OpenCV (no depth)."""
 
-    def __init__(self, device: int, width: int, height: int, intrinsics: np.ndarray):
+    def __init__(self, device: int, intrinsics: PinholeIntrinsics):
         self.capture = cv2.VideoCapture(device)
         if not self.capture.isOpened():
             raise OSError(f"cannot open camera device {device}")
-        self.capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        self.capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        self.capture.set(cv2.CAP_PROP_FRAME_WIDTH, intrinsics.width)
+        self.capture.set(cv2.CAP_PROP_FRAME_HEIGHT, intrinsics.height)
         self.intrinsics = intrinsics
 
     def frames(self) -> Iterator[Frame]:
@@ -123,5 +141,9 @@ class UsbSource:
             ok, bgr = self.capture.read()
             if not ok:
                 raise OSError("camera stopped delivering frames")
+            if bgr.shape[:2] != (self.intrinsics.height, self.intrinsics.width):
+                raise OSError(f"camera delivers {bgr.shape[1]}x{bgr.shape[0]}, but its intrinsics "
+                              f"are for {self.intrinsics.width}x{self.intrinsics.height}")
             count += 1
-            yield Frame(f"usb_{count:06d}", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), None, self.intrinsics)
+            yield Frame(f"usb_{count:06d}", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), None,
+                        self.intrinsics.matrix())

@@ -7,7 +7,11 @@ import numpy as np
 
 def quaternion_to_matrix(xyzw) -> np.ndarray:
     """3x3 rotation matrix of a unit quaternion given as (x, y, z, w)."""
-    x, y, z, w = np.asarray(xyzw, dtype=float) / np.linalg.norm(xyzw)
+    q = np.asarray(xyzw, dtype=float)
+    norm = np.linalg.norm(q)
+    if not np.isfinite(norm) or norm < 1e-9:
+        raise ValueError(f"{tuple(q)} is not a rotation quaternion")
+    x, y, z, w = q / norm
     return np.array([
         [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
         [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
@@ -16,17 +20,26 @@ def quaternion_to_matrix(xyzw) -> np.ndarray:
 
 
 def matrix_to_quaternion(rotation) -> np.ndarray:
-    """Unit quaternion (x, y, z, w), w >= 0, of a 3x3 rotation matrix."""
+    """Unit quaternion (x, y, z, w), w >= 0, of a 3x3 rotation matrix (Shepperd's method:
+    branch on the largest of w, x, y, z so that 180-degree turns keep their axis)."""
     m = np.asarray(rotation, dtype=float)
-    w = np.sqrt(max(0.0, 1.0 + m[0, 0] + m[1, 1] + m[2, 2])) / 2
-    x = np.sqrt(max(0.0, 1.0 + m[0, 0] - m[1, 1] - m[2, 2])) / 2
-    y = np.sqrt(max(0.0, 1.0 - m[0, 0] + m[1, 1] - m[2, 2])) / 2
-    z = np.sqrt(max(0.0, 1.0 - m[0, 0] - m[1, 1] + m[2, 2])) / 2
-    x = np.copysign(x, m[2, 1] - m[1, 2])
-    y = np.copysign(y, m[0, 2] - m[2, 0])
-    z = np.copysign(z, m[1, 0] - m[0, 1])
-    q = np.array([x, y, z, w])
-    return q / np.linalg.norm(q)
+    trace = np.trace(m)
+    diagonal = np.diag(m)
+    largest = int(np.argmax([trace, *diagonal]))
+    if largest == 0:
+        s = 2.0 * np.sqrt(1.0 + trace)
+        q = [(m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, s / 4]
+    else:
+        i = largest - 1
+        j, k = (i + 1) % 3, (i + 2) % 3
+        s = 2.0 * np.sqrt(1.0 + m[i, i] - m[j, j] - m[k, k])
+        q = [0.0, 0.0, 0.0, (m[k, j] - m[j, k]) / s]
+        q[i] = s / 4
+        q[j] = (m[j, i] + m[i, j]) / s
+        q[k] = (m[k, i] + m[i, k]) / s
+    q = np.asarray(q)
+    q /= np.linalg.norm(q)
+    return -q if q[3] < 0 else q
 
 
 def pose_matrix(position, orientation_xyzw) -> np.ndarray:
@@ -41,6 +54,8 @@ def optical_frame_looking_at(eye, target, up=(0.0, 0.0, 1.0)) -> np.ndarray:
     """Rotation of a camera optical frame at `eye` whose z axis points at `target`
     and whose image "up" (-y) leans toward `up`."""
     z_axis = np.asarray(target, float) - np.asarray(eye, float)
+    if not np.linalg.norm(z_axis) > 1e-9:
+        raise ValueError(f"eye {tuple(eye)} and target {tuple(target)} must differ")
     z_axis /= np.linalg.norm(z_axis)
     x_axis = np.cross(z_axis, up)
     if np.linalg.norm(x_axis) < 1e-9:

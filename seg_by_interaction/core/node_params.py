@@ -49,7 +49,10 @@ def _check_node_section(path: pathlib.Path, name: str, section) -> str:
     where = f"{path.name}: {name}"
     if not isinstance(section, dict) or set(section) != {"ros__parameters"}:
         raise ConfigError(f"{where}: expected exactly one key, 'ros__parameters'")
-    values = dict(section["ros__parameters"] or {})
+    values = section["ros__parameters"] or {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: 'ros__parameters' must be a mapping of names to values")
+    values = dict(values)
     for builtin in BUILTIN_PARAMETERS:
         values.pop(builtin, None)
     if name == "/**":

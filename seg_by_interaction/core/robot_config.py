@@ -11,6 +11,7 @@ import pathlib
 import numpy as np
 import yaml
 
+from seg_by_interaction.core.camera_sources import PinholeIntrinsics
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 REQUIRED_NAMED_POSES = ("home", "out_of_view")
@@ -77,8 +78,16 @@ class CameraConfig:
     parent_link: str = setting("", "link the camera moves with ('' = fixed in the planning frame)")
     depth_range: tuple[float, float] = setting((0.2, 4.0), "valid depth, metres", min=0.0)
 
-    def intrinsics(self) -> np.ndarray:
-        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
+    def __post_init__(self):
+        if not self.depth_range[0] < self.depth_range[1]:
+            raise ConfigError(f"camera '{self.name}': depth_range {self.depth_range} must be (near, far)")
+        if not (self.cx < self.width and self.cy < self.height):
+            raise ConfigError(f"camera '{self.name}': principal point ({self.cx}, {self.cy}) lies "
+                              f"outside the {self.width}x{self.height} image")
+
+    def intrinsics(self) -> PinholeIntrinsics:
+        return PinholeIntrinsics(width=self.width, height=self.height, fx=self.fx, fy=self.fy,
+                                 cx=self.cx, cy=self.cy)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -153,11 +162,14 @@ def load_robot_config(name_or_path: str) -> RobotConfig:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read robot config {path}: {error}") from error
-    return from_dict(RobotConfig, (data or {}).get("robot"), where=f"{path.name}: robot")
+    if not isinstance(data, dict) or "robot" not in data:
+        raise ConfigError(f"{path}: expected a mapping with a 'robot' section")
+    return from_dict(RobotConfig, data["robot"], where=f"{path.name}: robot")
 
 
 def _is_robot_file(path: pathlib.Path) -> bool:
     try:
-        return "robot" in (yaml.safe_load(path.read_text()) or {})
+        data = yaml.safe_load(path.read_text())
+        return isinstance(data, dict) and "robot" in data
     except yaml.YAMLError:
         return False

@@ -44,8 +44,7 @@ class CameraNode(Node):
     def _open_source(self):
         if self.params.source == "folder":
             return FolderSource(self.params.folder, self.camera.intrinsics(), loop=self.params.loop)
-        return UsbSource(self.params.device, self.camera.width, self.camera.height,
-                         self.camera.intrinsics())
+        return UsbSource(self.params.device, self.camera.intrinsics())
 
     def _publish_next(self):
         if not self.streaming:

@@ -25,7 +25,8 @@ def sample_record() -> InteractionRecord:
     target.pose.position.x, target.pose.position.y, target.pose.position.z = 0.7, -0.1, 0.02
     primitive = Primitive(type=Primitive.PICK_PLACE, target_px=Point(x=161.0, y=97.0),
                           target=target, direction=Vector3(x=1.0), distance=0.1,
-                          poke_magnitude=Primitive.POKE_HEAVY, hypothesis_id="h3")
+                          poke_magnitude=Primitive.POKE_HEAVY, model_version=2,
+                          hypothesis=sample_hypotheses().hypotheses[0])
     return InteractionRecord(
         header=HEADER, record_id="000042", record_dir="/runs/demo/records/000042",
         primitive=primitive, outcome=InteractionRecord.OUTCOME_NOTHING_GRASPED,
