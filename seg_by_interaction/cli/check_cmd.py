@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     configs = [f"{p.name}: {check_config_file(p)}" for p in sorted(config_dir().glob("*.yaml"))]
     camera = load_robot_config(args.robot).camera()
-    rgb, depth = test_pattern(camera.width, camera.height)
+    rgb, depth = test_pattern(camera.intrinsics.width, camera.intrinsics.height)
     write_recording(args.out / "test_pattern", rgb, depth)
 
     executable = pathlib.Path(sys.executable).parent.parent / "lib" / "seg_by_interaction" / "camera_node"
@@ -116,7 +116,7 @@ def format_report(args, camera, configs, latencies, arrivals, intact) -> str:
         "# seg_by_interaction bring-up check", "",
         "The self-supervised loop is not built yet; this checks what it stands on.", "",
         "## Configs", "", *[f"- {c}" for c in configs], "",
-        f"## Camera images between processes ({args.robot}, {camera.width}x{camera.height} rgb8 + 32FC1)", "",
+        f"## Camera images between processes ({args.robot}, {camera.intrinsics.width}x{camera.intrinsics.height} rgb8 + 32FC1)", "",
         "| figure | value |", "|---|---|",
         f"| frames received | {len(latencies)} of {args.frames} |",
         f"| pixels intact | {'yes' if intact else 'NO'} |",

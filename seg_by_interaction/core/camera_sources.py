@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import yaml
 
+from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import ImageError, depth_to_metres
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
@@ -33,20 +34,6 @@ class CameraNodeParams:
     device: int = setting(0, "video device index (source=usb)", min=0, max=63)
     loop: bool = setting(True, "replay the folder from the start when it ends")
     publish_rate_hz: float = setting(10.0, "frames per second", min=0.1, max=120.0, dynamic=True)
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class PinholeIntrinsics:
-    """An undistorted pinhole camera, as camera_info.yaml of a recorded folder states it."""
-    width: int = setting(description="pixels", min=1)
-    height: int = setting(description="pixels", min=1)
-    fx: float = setting(description="focal length, pixels", min=1e-6)
-    fy: float = setting(description="focal length, pixels", min=1e-6)
-    cx: float = setting(description="principal point, pixels", min=0.0)
-    cy: float = setting(description="principal point, pixels", min=0.0)
-
-    def matrix(self) -> np.ndarray:
-        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
 
 
 @dataclasses.dataclass

@@ -2,7 +2,30 @@
 frames: z along the view, x right, y down in the image)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+
+from seg_by_interaction.core.validated import ConfigError, setting
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PinholeIntrinsics:
+    """An undistorted pinhole camera: image size and the intrinsic matrix's entries."""
+    width: int = setting(description="pixels", min=1)
+    height: int = setting(description="pixels", min=1)
+    fx: float = setting(description="focal length, pixels", min=1e-6)
+    fy: float = setting(description="focal length, pixels", min=1e-6)
+    cx: float = setting(description="principal point, pixels", min=0.0)
+    cy: float = setting(description="principal point, pixels", min=0.0)
+
+    def __post_init__(self):
+        if not (self.cx < self.width and self.cy < self.height):
+            raise ConfigError(f"principal point ({self.cx}, {self.cy}) lies outside the "
+                              f"{self.width}x{self.height} image")
+
+    def matrix(self) -> np.ndarray:
+        return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
 
 
 def quaternion_to_matrix(xyzw) -> np.ndarray:

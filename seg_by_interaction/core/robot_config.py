@@ -11,7 +11,7 @@ import pathlib
 import numpy as np
 import yaml
 
-from seg_by_interaction.core.camera_sources import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 REQUIRED_NAMED_POSES = ("home", "out_of_view")
@@ -67,12 +67,7 @@ class CameraConfig:
     rgb_topic: str = setting(description="sensor_msgs/Image, rgb8")
     depth_topic: str = setting(description="sensor_msgs/Image, 32FC1 metres (16UC1 mm accepted)")
     camera_info_topic: str = setting(description="sensor_msgs/CameraInfo")
-    width: int = setting(description="pixels", min=16, max=8192)
-    height: int = setting(description="pixels", min=16, max=8192)
-    fx: float = setting(description="focal length, pixels", min=1.0)
-    fy: float = setting(description="focal length, pixels", min=1.0)
-    cx: float = setting(description="principal point, pixels", min=0.0)
-    cy: float = setting(description="principal point, pixels", min=0.0)
+    intrinsics: PinholeIntrinsics = setting(description="image size and pinhole intrinsics")
     pose: Pose = setting(description="optical frame in the planning frame (at the reference "
                                      "configuration when mounted on a moving link)")
     parent_link: str = setting("", "link the camera moves with ('' = fixed in the planning frame)")
@@ -81,13 +76,6 @@ class CameraConfig:
     def __post_init__(self):
         if not self.depth_range[0] < self.depth_range[1]:
             raise ConfigError(f"camera '{self.name}': depth_range {self.depth_range} must be (near, far)")
-        if not (self.cx < self.width and self.cy < self.height):
-            raise ConfigError(f"camera '{self.name}': principal point ({self.cx}, {self.cy}) lies "
-                              f"outside the {self.width}x{self.height} image")
-
-    def intrinsics(self) -> PinholeIntrinsics:
-        return PinholeIntrinsics(width=self.width, height=self.height, fx=self.fx, fy=self.fy,
-                                 cx=self.cx, cy=self.cy)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

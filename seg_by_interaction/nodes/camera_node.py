@@ -43,8 +43,8 @@ class CameraNode(Node):
 
     def _open_source(self):
         if self.params.source == "folder":
-            return FolderSource(self.params.folder, self.camera.intrinsics(), loop=self.params.loop)
-        return UsbSource(self.params.device, self.camera.intrinsics())
+            return FolderSource(self.params.folder, self.camera.intrinsics, loop=self.params.loop)
+        return UsbSource(self.params.device, self.camera.intrinsics)
 
     def _publish_next(self):
         if not self.streaming:
