@@ -55,6 +55,7 @@ def test_frames_of_another_size_than_the_intrinsics_are_left_out(tmp_path, caplo
     ("[1, 2]", "expected a mapping"),
     ("width: [", "while parsing"),
     ("width: 64\n", "missing required key 'height'"),
+    ("{width: 64, height: 48, fx: 1, fy: 1, cx: 70, cy: 1}", "principal point (70.0, 1.0) lies outside"),
 ])
 def test_bad_camera_info_is_a_config_error(tmp_path, text, message):
     write_frame(tmp_path, "a.png", np.zeros((48, 64, 3), np.uint8))

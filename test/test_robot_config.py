@@ -45,6 +45,7 @@ def edited_sawyer(tmp_path, edit):
     (lambda r: r["cameras"][0]["pose"].update(orientation_xyzw=[0, 0, 0, 0.5]), "not a unit quaternion"),
     (lambda r: r["cameras"].append(dict(r["cameras"][0])), "camera names must be unique"),
     (lambda r: r["gripper"].update(max_opening=-0.1), "below the minimum"),
+    (lambda r: r["cameras"][0].update(depth_range=[3.0, 0.5]), "must be (near, far)"),
     (lambda r: r.update(end_effector="x"), "unknown key(s) ['end_effector']"),
 ])
 def test_inconsistent_configs_are_rejected(tmp_path, edit, message):
