@@ -17,13 +17,12 @@ def test_shipped_robots_load():
 
 
 @pytest.mark.parametrize("name", ["sawyer", "pr2"])
-def test_cameras_look_down_at_the_workspace(name):
+def test_cameras_look_down_at_the_table_area(name):
     robot = load_robot_config(name)
     camera = robot.camera()
     view_axis = quaternion_to_matrix(camera.pose.orientation_xyzw)[:, 2]  # optical z
     assert view_axis[2] < -0.3, "camera should look down at the table"
-    centre = (np.array(robot.workspace.min) + np.array(robot.workspace.max)) / 2
-    centre[2] = robot.table_height
+    centre = np.array([*robot.table_area.centre, robot.table_height])
     to_centre = centre - np.array(camera.pose.position)
     cos_angle = view_axis @ to_centre / np.linalg.norm(to_centre)
     assert cos_angle > np.cos(np.radians(25)), "table centre should be near the image centre"

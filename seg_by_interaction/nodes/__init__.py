@@ -7,6 +7,7 @@ import importlib
 
 NODES = {
     "camera_node": "seg_by_interaction.nodes.camera_node:CameraNode",
+    "world_node": "seg_by_interaction.nodes.world_node:WorldNode",
 }
 
 

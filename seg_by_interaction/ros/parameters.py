@@ -15,50 +15,74 @@ from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescr
 from rclpy.node import Node
 
 from seg_by_interaction.core.node_params import BUILTIN_PARAMETERS
-from seg_by_interaction.core.validated import ConfigError, check_value
+from seg_by_interaction.core.validated import ConfigError, check_value, from_dict
 
 
 
 def declare_parameters(node: Node, cls: type) -> typing.Any:
     """Declare `cls`'s fields as parameters of `node` and return the validated values.
 
-    The node must be created with `automatically_declare_parameters_from_overrides=True`
-    so that overrides the schema does not know can be reported.
+    Fields that are themselves dataclasses become dotted names (`depth_noise.base_std_m`),
+    which is how ROS 2 reads nested YAML under `ros__parameters`. The node must be created
+    with `automatically_declare_parameters_from_overrides=True` so that overrides the
+    schema does not know can be reported.
     """
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    hints = typing.get_type_hints(cls)
+    leaves = {name: (field, hint, default) for name, field, hint, default in _leaves(cls)}
     declared = node.list_parameters([], 0).names
     overrides = {name: node.get_parameter(name).value
                  for name in declared if name not in BUILTIN_PARAMETERS}
-    unknown = sorted(set(overrides) - set(fields))
+    unknown = sorted(set(overrides) - set(leaves))
     if unknown:
         raise ConfigError(f"{node.get_name()}: unknown parameter(s) {unknown}; "
-                          f"allowed: {sorted(fields)}")
-    values = {}
-    for name, field in fields.items():
-        where = f"{node.get_name()}.{name}"
+                          f"allowed: {sorted(leaves)}")
+    nested: dict = {}
+    for name, (field, hint, default) in leaves.items():
         if name in overrides:
-            value = check_value(field, hints[name], overrides[name], where)
+            value = check_value(field, hint, overrides[name], f"{node.get_name()}.{name}")
             node.undeclare_parameter(name)
         else:
-            value = field.default if field.default_factory is dataclasses.MISSING \
-                else field.default_factory()
-        values[name] = value
-        node.declare_parameter(name, _ros_value(value), _descriptor(field))
-    params = cls(**values)
+            value = default
+        node.declare_parameter(name, _ros_value(value), _descriptor(field, value))
+        _set_nested(nested, name, _ros_value(value))
+    params = from_dict(cls, nested, where=node.get_name())
     node.add_on_set_parameters_callback(
-        lambda changes: _validate_changes(node.get_name(), fields, hints, changes))
+        lambda changes: _validate_changes(node.get_name(), leaves, changes))
     return params
 
 
-def _validate_changes(node_name, fields, hints, changes) -> SetParametersResult:
+def _leaves(cls: type, prefix: str = "", defaults: typing.Any = None):
+    """(dotted name, field, type, default) of every non-dataclass field, depth first."""
+    hints = typing.get_type_hints(cls)
+    for field in dataclasses.fields(cls):
+        if defaults is not None:
+            default = getattr(defaults, field.name)
+        elif field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+        else:
+            default = field.default
+        if dataclasses.is_dataclass(hints[field.name]):
+            yield from _leaves(hints[field.name], f"{prefix}{field.name}.", default)
+        else:
+            yield f"{prefix}{field.name}", field, hints[field.name], default
+
+
+def _set_nested(tree: dict, dotted: str, value) -> None:
+    *parents, leaf = dotted.split(".")
+    for parent in parents:
+        tree = tree.setdefault(parent, {})
+    tree[leaf] = value
+
+
+def _validate_changes(node_name, leaves, changes) -> SetParametersResult:
     for change in changes:
         if change.name in BUILTIN_PARAMETERS:
             continue
+        if change.name not in leaves:
+            return SetParametersResult(successful=False, reason=f"unknown parameter '{change.name}'")
+        field, hint, _ = leaves[change.name]
         try:
-            check_value(fields[change.name], hints[change.name], change.value,
-                        f"{node_name}.{change.name}")
-        except (ConfigError, KeyError) as error:
+            check_value(field, hint, change.value, f"{node_name}.{change.name}")
+        except ConfigError as error:
             return SetParametersResult(successful=False, reason=str(error))
     return SetParametersResult(successful=True)
 
@@ -67,17 +91,17 @@ def _ros_value(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def _descriptor(field: dataclasses.Field) -> ParameterDescriptor:
+def _descriptor(field: dataclasses.Field, value) -> ParameterDescriptor:
     meta = field.metadata
     descriptor = ParameterDescriptor(description=meta.get("description", ""),
                                      read_only=not meta.get("dynamic", False))
     if meta.get("choices"):
         descriptor.additional_constraints = f"one of {list(meta['choices'])}"
     low, high = meta.get("min"), meta.get("max")
-    if low is not None and high is not None and not isinstance(field.default, (list, tuple)):
-        if isinstance(field.default, int) and not isinstance(field.default, bool):
+    if low is not None and high is not None:
+        if isinstance(value, int) and not isinstance(value, bool):
             descriptor.integer_range = [IntegerRange(from_value=int(low), to_value=int(high))]
-        elif isinstance(field.default, float):
+        elif isinstance(value, float):
             descriptor.floating_point_range = [FloatingPointRange(from_value=float(low),
                                                                   to_value=float(high))]
     return descriptor

@@ -1,0 +1,31 @@
+"""Options shared by the commands that build a simulated world."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+
+def add_world_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--robot", default="sawyer", help="robot config name or path")
+    parser.add_argument("--objects", default="", metavar="DIR",
+                        help="folder of object models (URDF or OBJ) instead of the built-in set")
+    parser.add_argument("--textures", default="", metavar="DIR",
+                        help="folder of table textures (PNG/JPG) instead of the built-in set")
+    parser.add_argument("--width", type=int, help="image width (intrinsics scaled to match)")
+    parser.add_argument("--height", type=int, help="image height (intrinsics scaled to match)")
+    parser.add_argument("--no-shadows", action="store_true", help="render without shadows")
+
+
+def make_arena(args: argparse.Namespace):
+    from seg_by_interaction.core.robot_config import load_robot_config
+    from seg_by_interaction.core.world.arena import Arena, ArenaConfig
+
+    robot = load_robot_config(args.robot)
+    if args.width or args.height:
+        camera = robot.camera()
+        size = (args.width or camera.intrinsics.width, args.height or camera.intrinsics.height)
+        resized = dataclasses.replace(camera, intrinsics=camera.intrinsics.resized(*size))
+        robot = dataclasses.replace(robot, cameras=[resized, *robot.cameras[1:]])
+    config = ArenaConfig(objects_dir=args.objects, textures_dir=args.textures,
+                         shadows=not args.no_shadows)
+    return Arena(robot, config)

@@ -1,0 +1,120 @@
+"""The motion backend interface the interaction primitives drive, shaped like MoveIt 2:
+plan-and-execute to a pose goal, Cartesian segments, named joint poses, the gripper and
+the planning scene. Two implementations: the embedded one (IK + OMPL, executed in the
+simulated world) and MoveIt's on real arms.
+
+Tool frame: poses name the gripper's tool centre point in the planning frame, with z
+along the approach direction (pointing down for a top-down grasp) and y along the line
+the fingers close on. Each backend maps it to its robot's end-effector link.
+
+Safety: every Cartesian waypoint, and every point of a planned path's tool trajectory,
+must lie in the configured workspace box; a motion that would leave it is refused before
+the arm moves (OUTSIDE_WORKSPACE). Named poses (home, out_of_view) are trusted joint
+configurations from the robot config; the transit to them is planned collision-free.
+"""
+from __future__ import annotations
+
+import abc
+import dataclasses
+import enum
+from typing import Sequence
+
+import numpy as np
+
+from seg_by_interaction.core.geometry import matrix_to_quaternion
+from seg_by_interaction.core.robot_config import WorkspaceBox
+
+
+class Outcome(enum.IntEnum):
+    """Mirrors InteractionRecord.OUTCOME_* (a test pins the correspondence)."""
+    OK = 0
+    UNREACHABLE = 1
+    OUTSIDE_WORKSPACE = 2
+    PLANNING_FAILED = 3
+    COLLISION = 4
+    NOTHING_GRASPED = 5
+    CANCELLED = 6
+    TIMEOUT = 7
+    INVALID_REQUEST = 8
+    FAILED = 9
+
+
+class MotionError(Exception):
+    """A motion was refused or failed; the arm is stopped where it is."""
+
+    def __init__(self, outcome: Outcome, reason: str):
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolPose:
+    position: np.ndarray           # (3,) metres, planning frame
+    orientation_xyzw: np.ndarray   # (4,) unit quaternion
+
+    @staticmethod
+    def top_down(position, yaw: float) -> "ToolPose":
+        """Tool z pointing straight down; fingers closing along the horizontal direction
+        at angle `yaw` from the planning frame's x axis."""
+        closing = np.array([np.cos(yaw), np.sin(yaw), 0.0])
+        z_axis = np.array([0.0, 0.0, -1.0])
+        x_axis = np.cross(closing, z_axis)
+        rotation = np.column_stack([x_axis, closing, z_axis])
+        return ToolPose(np.asarray(position, float), matrix_to_quaternion(rotation))
+
+    def moved(self, offset) -> "ToolPose":
+        return ToolPose(self.position + np.asarray(offset, float), self.orientation_xyzw)
+
+
+class MotionBackend(abc.ABC):
+    """What the primitives need from an arm. Public methods validate requests; concrete
+    backends implement the underscored ones."""
+
+    def __init__(self, workspace: WorkspaceBox):
+        self.workspace = workspace
+
+    def move_to(self, goal: ToolPose, speed: float) -> None:
+        """Plan a collision-free path to `goal` and execute it."""
+        self.check_in_workspace([goal.position], "goal")
+        self._move_to(goal, speed)
+
+    def move_linear(self, waypoints: Sequence[ToolPose], speed: float) -> None:
+        """Straight-line tool motion through the waypoints (a Cartesian path)."""
+        self.check_in_workspace([w.position for w in waypoints], "waypoint")
+        self._move_linear(list(waypoints), speed)
+
+    def check_in_workspace(self, positions, what: str) -> None:
+        for position in positions:
+            if not self.workspace.contains(position):
+                raise MotionError(Outcome.OUTSIDE_WORKSPACE,
+                                  f"{what} {np.round(position, 3).tolist()} lies outside the "
+                                  f"workspace box {self.workspace.min}..{self.workspace.max}")
+
+    @abc.abstractmethod
+    def _move_to(self, goal: ToolPose, speed: float) -> None: ...
+
+    @abc.abstractmethod
+    def _move_linear(self, waypoints: list[ToolPose], speed: float) -> None: ...
+
+    @abc.abstractmethod
+    def move_to_named(self, name: str) -> None:
+        """Joint-space move to a named pose of the robot config (home, out_of_view)."""
+
+    @abc.abstractmethod
+    def set_gripper(self, opening: float) -> float:
+        """Drive the fingers to `opening` metres apart (stopping on contact); returns the
+        opening reached."""
+
+    @abc.abstractmethod
+    def gripper_opening(self) -> float: ...
+
+    @abc.abstractmethod
+    def tool_pose(self) -> ToolPose: ...
+
+    @abc.abstractmethod
+    def add_box_obstacle(self, name: str, centre, half_extents) -> None:
+        """Add (or move) a box the planner must avoid, in the planning frame."""
+
+    @abc.abstractmethod
+    def remove_obstacle(self, name: str) -> None: ...

@@ -1,0 +1,39 @@
+"""Pictures for people: depth as colour, instance masks as colour, side by side."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def colourise_depth(depth: np.ndarray, near: float | None = None, far: float | None = None) -> np.ndarray:
+    """Turbo-coloured depth (near = red); missing readings black."""
+    valid = np.isfinite(depth)
+    if not valid.any():
+        return np.zeros((*depth.shape, 3), np.uint8)
+    near = np.nanmin(depth) if near is None else near
+    far = np.nanmax(depth) if far is None else far
+    scaled = np.clip((np.nan_to_num(depth, nan=far) - near) / max(far - near, 1e-6), 0, 1)
+    coloured = cv2.applyColorMap(((1 - scaled) * 255).astype(np.uint8), cv2.COLORMAP_TURBO)[:, :, ::-1]
+    coloured[~valid] = 0
+    return coloured
+
+
+def colourise_instances(instance_mask: np.ndarray) -> np.ndarray:
+    """A distinct colour per instance id; background (0) dark grey."""
+    rng = np.random.default_rng(7)
+    palette = rng.integers(60, 256, (int(instance_mask.max()) + 1, 3)).astype(np.uint8)
+    palette[0] = (30, 30, 30)
+    return palette[instance_mask]
+
+
+def side_by_side(images: list[np.ndarray], labels: list[str], gap: int = 4) -> np.ndarray:
+    """RGB panels of equal height in a row, each captioned."""
+    height = max(i.shape[0] for i in images)
+    panels = []
+    for image, label in zip(images, labels):
+        panel = np.full((height + 22, image.shape[1], 3), 255, np.uint8)
+        panel[22:22 + image.shape[0]] = image
+        cv2.putText(panel, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+        panels.append(panel)
+        panels.append(np.full((height + 22, gap, 3), 255, np.uint8))
+    return np.hstack(panels[:-1])

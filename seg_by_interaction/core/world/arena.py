@@ -1,0 +1,282 @@
+"""The arena: a textured table in front of the robot, 4-8 objects at random poses, a
+varying light, cameras. Deterministic for a seed: the same seed gives the same scene,
+images and poses, byte for byte (single-threaded physics, fixed call order).
+
+The PyBullet world frame is the robot's planning frame, so the robot config's workspace
+box, table height and camera poses are world coordinates.
+"""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import tempfile
+import zlib
+
+import cv2
+import numpy as np
+import pybullet
+
+from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.robot_config import CameraConfig, RobotConfig
+from seg_by_interaction.core.validated import setting
+from seg_by_interaction.core.world import objects as object_catalogue
+from seg_by_interaction.core.world import textures
+from seg_by_interaction.core.world.camera import DepthNoise, Light, Rendering, render
+from seg_by_interaction.core.world.robots import SimRobot, load_robot
+
+SPLITS = ("train", "val", "test")
+TABLE_THICKNESS_M = 0.04
+TABLE_MARGIN_M = 0.25          # the table top extends this far beyond the table area,
+TABLE_NEAR_MARGIN_M = 0.05     # but only this far toward the robot (not under its base)
+PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
+SETTLE_STEPS_MAX = 720
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ArenaConfig:
+    min_objects: int = setting(4, "fewest objects per scene", min=1, max=20)
+    max_objects: int = setting(8, "most objects per scene", min=1, max=20)
+    objects_dir: str = setting("", "folder of extra object models (URDF or OBJ) used instead "
+                                   "of the built-in set ('' = built-in)")
+    textures_dir: str = setting("", "folder of table texture images used instead of the "
+                                    "built-in set ('' = built-in)")
+    shadows: bool = setting(True, "render shadows")
+    light_intensity: tuple[float, float] = setting((0.75, 1.0), "range of the light's "
+                                                   "brightness", min=0.1, max=2.0)
+    light_elevation_deg: tuple[float, float] = setting((35.0, 85.0), "range of the light's "
+                                                       "elevation above the table", min=5.0, max=90.0)
+    physics_hz: float = setting(240.0, "physics steps per simulated second", min=60.0, max=2000.0)
+    depth_noise: DepthNoise = setting(DepthNoise(), "depth sensor noise model")
+
+    def __post_init__(self):
+        if self.min_objects > self.max_objects:
+            raise ValueError(f"min_objects {self.min_objects} exceeds max_objects {self.max_objects}")
+
+
+@dataclasses.dataclass(frozen=True)
+class SceneObject:
+    name: str
+    family: str
+    body: int
+    instance_id: int        # 1..N in ground-truth masks; 0 = background
+
+
+@dataclasses.dataclass(frozen=True)
+class SceneInfo:
+    scene_id: str
+    split: str
+    seed: int
+    texture: str
+    light: Light
+    objects: tuple[SceneObject, ...]
+
+
+@dataclasses.dataclass
+class Observation:
+    """What one camera saw: noisy depth as a sensor gives it, and ground truth."""
+    rgb: np.ndarray
+    depth: np.ndarray
+    instance_mask: np.ndarray          # HxW uint16, SceneObject.instance_id per pixel
+    intrinsics: PinholeIntrinsics
+    camera_position: np.ndarray
+    camera_orientation_xyzw: np.ndarray
+    sim_time: float
+
+
+class Arena:
+    def __init__(self, robot_config: RobotConfig, config: ArenaConfig = ArenaConfig(),
+                 with_robot: bool = True):
+        self.robot_config = robot_config
+        self.config = config
+        self.client = pybullet.connect(pybullet.DIRECT)
+        pybullet.setPhysicsEngineParameter(fixedTimeStep=1.0 / config.physics_hz,
+                                           numSolverIterations=100, deterministicOverlappingPairs=1,
+                                           physicsClientId=self.client)
+        pybullet.setGravity(0, 0, -9.81, physicsClientId=self.client)
+        self.table = self._make_table()
+        self.robot: SimRobot | None = load_robot(self.client, robot_config) if with_robot else None
+        self.step_count = 0
+        self.scene: SceneInfo | None = None
+        self._texture_cache = pathlib.Path(tempfile.mkdtemp(prefix="sbi_textures_"))
+        self._noise_rng = np.random.default_rng(0)
+
+    # --- scenes ---------------------------------------------------------------------
+
+    def reset_scene(self, split: str, seed: int, num_objects: int = 0) -> SceneInfo:
+        """Replace the scene with a random one drawn from `split`, and let it settle."""
+        if split not in SPLITS:
+            raise ValueError(f"unknown split '{split}'; use one of {list(SPLITS)}")
+        rng = np.random.default_rng([seed, zlib.crc32(split.encode())])
+        self._noise_rng = np.random.default_rng([seed, 1])
+        self._remove_objects()
+        if self.robot is not None:
+            self.robot.reset_arm(self.robot_config.named_poses["out_of_view"])
+        texture = self._apply_texture(split, rng)
+        count = num_objects or int(rng.integers(self.config.min_objects, self.config.max_objects + 1))
+        placed = self._place_objects(self._object_pool(split), count, rng)
+        self.scene = SceneInfo(scene_id=f"{split}-{seed}", split=split, seed=seed, texture=texture,
+                               light=self._random_light(rng), objects=tuple(placed))
+        self.settle()
+        return self.scene
+
+    def settle(self, max_steps: int = SETTLE_STEPS_MAX, speed_m_s: float = 0.005) -> None:
+        """Step until every object is (nearly) at rest."""
+        for _ in range(max_steps):
+            self.step()
+            if all(np.linalg.norm(pybullet.getBaseVelocity(o.body, physicsClientId=self.client)[0])
+                   < speed_m_s for o in self.objects()):
+                return
+
+    def step(self, count: int = 1) -> None:
+        for _ in range(count):
+            pybullet.stepSimulation(physicsClientId=self.client)
+            self.step_count += 1
+
+    @property
+    def sim_time(self) -> float:
+        return self.step_count / self.config.physics_hz
+
+    def objects(self) -> tuple[SceneObject, ...]:
+        return self.scene.objects if self.scene else ()
+
+    def object_pose(self, obj: SceneObject) -> tuple[np.ndarray, np.ndarray]:
+        position, orientation = pybullet.getBasePositionAndOrientation(obj.body,
+                                                                       physicsClientId=self.client)
+        return np.array(position), np.array(orientation)
+
+    def objects_off_table(self) -> list[SceneObject]:
+        """Objects that fell below the table top or left its area."""
+        low, high = self._table_extent()
+        off = []
+        for obj in self.objects():
+            position, _ = self.object_pose(obj)
+            on_area = np.all(position[:2] >= low) and np.all(position[:2] <= high)
+            if not on_area or position[2] < self.robot_config.table_height - 0.02:
+                off.append(obj)
+        return off
+
+    def remove_objects_off_table(self) -> list[SceneObject]:
+        """Take fallen objects out of the world (a real robot's reset would gather them)."""
+        fallen = self.objects_off_table()
+        for obj in fallen:
+            pybullet.removeBody(obj.body, physicsClientId=self.client)
+        if fallen:
+            kept = tuple(o for o in self.objects() if o not in fallen)
+            self.scene = dataclasses.replace(self.scene, objects=kept)
+        return fallen
+
+    # --- cameras --------------------------------------------------------------------
+
+    def camera_pose(self, camera: CameraConfig) -> tuple[np.ndarray, np.ndarray]:
+        if self.robot is not None:
+            return self.robot.camera_pose(camera)
+        return np.array(camera.pose.position), np.array(camera.pose.orientation_xyzw)
+
+    def observe(self, camera_name: str = "") -> Observation:
+        camera = self.robot_config.camera(camera_name)
+        position, orientation = self.camera_pose(camera)
+        exact = render(self.client, camera.intrinsics, position, orientation,
+                       self.scene.light if self.scene else DEFAULT_LIGHT, self.config.shadows)
+        depth = self.config.depth_noise.apply(exact.depth, self._noise_rng)
+        near, far = camera.depth_range
+        depth[(depth < near) | (depth > far)] = np.nan
+        return Observation(exact.rgb, depth, self.instance_mask(exact), camera.intrinsics,
+                           position, orientation, self.sim_time)
+
+    def instance_mask(self, rendering: Rendering) -> np.ndarray:
+        mask = np.zeros(rendering.body_ids.shape, np.uint16)
+        for obj in self.objects():
+            mask[rendering.body_ids == obj.body] = obj.instance_id
+        return mask
+
+    def close(self) -> None:
+        if pybullet.isConnected(self.client):
+            pybullet.disconnect(self.client)
+
+    # --- internals ------------------------------------------------------------------
+
+    def _table_extent(self) -> tuple[np.ndarray, np.ndarray]:
+        area = self.robot_config.table_area
+        low = np.array(area.min) - [TABLE_NEAR_MARGIN_M, TABLE_MARGIN_M]
+        return low, np.array(area.max) + TABLE_MARGIN_M
+
+    def _make_table(self) -> int:
+        low, high = self._table_extent()
+        half = [(high[0] - low[0]) / 2, (high[1] - low[1]) / 2, TABLE_THICKNESS_M / 2]
+        centre = [(high[0] + low[0]) / 2, (high[1] + low[1]) / 2,
+                  self.robot_config.table_height - TABLE_THICKNESS_M / 2]
+        body = pybullet.createMultiBody(
+            0, pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half,
+                                             physicsClientId=self.client),
+            pybullet.createVisualShape(pybullet.GEOM_BOX, halfExtents=half,
+                                       physicsClientId=self.client),
+            basePosition=centre, physicsClientId=self.client)
+        pybullet.changeDynamics(body, -1, lateralFriction=0.5, physicsClientId=self.client)
+        return body
+
+    def _apply_texture(self, split: str, rng: np.random.Generator) -> str:
+        if self.config.textures_dir:
+            paths = sorted(p for p in pathlib.Path(self.config.textures_dir).iterdir()
+                           if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+            if not paths:
+                raise FileNotFoundError(f"{self.config.textures_dir}: no .png or .jpg textures")
+            path = paths[int(rng.integers(len(paths)))]
+            name = path.stem
+        else:
+            names = textures.texture_names(split)
+            name = names[int(rng.integers(len(names)))]
+            path = self._texture_cache / f"{name}.png"
+            if not path.exists():
+                cv2.imwrite(str(path), textures.make_texture(name)[:, :, ::-1])
+        texture_id = pybullet.loadTexture(str(path), physicsClientId=self.client)
+        if texture_id < 0:
+            raise ValueError(f"{path}: PyBullet cannot load this image as a texture")
+        pybullet.changeVisualShape(self.table, -1, textureUniqueId=texture_id,
+                                   rgbaColor=[1, 1, 1, 1], physicsClientId=self.client)
+        return name
+
+    def _object_pool(self, split: str) -> list:
+        if self.config.objects_dir:
+            return object_catalogue.objects_from_folder(self.config.objects_dir)
+        return object_catalogue.catalogue(split)
+
+    def _place_objects(self, pool: list, count: int, rng: np.random.Generator) -> list[SceneObject]:
+        """Non-overlapping random positions and yaws inside the table area."""
+        area = self.robot_config.table_area
+        low = np.array(area.min) + PLACEMENT_MARGIN_M
+        high = np.array(area.max) - PLACEMENT_MARGIN_M
+        chosen = rng.choice(len(pool), size=min(count, len(pool)), replace=False)
+        placed, discs = [], []
+        for spec in (pool[i] for i in chosen):
+            radius = object_catalogue.footprint_radius(spec)
+            for _ in range(100):
+                xy = rng.uniform(low, high)
+                if all(np.linalg.norm(xy - c) > radius + r + 0.01 for c, r in discs):
+                    break
+            else:
+                continue  # no room left for this one
+            discs.append((xy, radius))
+            body = object_catalogue.spawn(self.client, spec,
+                                          (xy[0], xy[1], self.robot_config.table_height),
+                                          float(rng.uniform(-np.pi, np.pi)))
+            placed.append(SceneObject(spec.name, spec.family, body, len(placed) + 1))
+        return placed
+
+    def _random_light(self, rng: np.random.Generator) -> Light:
+        elevation = np.radians(rng.uniform(*self.config.light_elevation_deg))
+        azimuth = rng.uniform(-np.pi, np.pi)
+        direction = (np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth),
+                     np.sin(elevation))
+        intensity = rng.uniform(*self.config.light_intensity)
+        tint = rng.uniform(0.9, 1.0, 3)
+        return Light(tuple(direction), tuple(np.minimum(intensity * tint, 1.0)),
+                     ambient=float(rng.uniform(0.45, 0.7)), diffuse=float(rng.uniform(0.4, 0.6)),
+                     specular=float(rng.uniform(0.05, 0.2)))
+
+    def _remove_objects(self) -> None:
+        for obj in self.objects():
+            pybullet.removeBody(obj.body, physicsClientId=self.client)
+        self.scene = None
+
+
+DEFAULT_LIGHT = Light((0.3, 0.3, 1.0), (1.0, 1.0, 1.0), 0.6, 0.5, 0.1)

@@ -1,0 +1,200 @@
+"""world_node: the embedded simulated world, standing in for Gazebo and the robot.
+
+Publishes, for each camera of the robot config (sensor-data QoS, simulated time):
+  <rgb_topic> Image rgb8, <depth_topic> Image 32FC1 (noisy, metres), <camera_info_topic>,
+  /<camera>/ground_truth/instances Image mono16 (0 = background; evaluation only),
+and /joint_states, /clock, /diagnostics (objects that fell off the table).
+Serves:
+  motion (seg_by_interaction/action/Motion): the embedded motion backend,
+  ~/reset_scene (seg_by_interaction/srv/ResetScene).
+Physics runs as fast as it can during a motion and at `real_time_factor` while idle.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rclpy.action import ActionServer, CancelResponse
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.node import Node
+from rclpy.time import Time
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image, JointState
+from std_msgs.msg import Header
+
+from seg_by_interaction.action import Motion
+from seg_by_interaction.core.motion import MotionError, Outcome
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.core.world.arena import Arena
+from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
+from seg_by_interaction.core.world.params import WorldParams
+from seg_by_interaction.ros import images, poses, qos
+from seg_by_interaction.ros.node_main import run_node
+from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.srv import ResetScene
+
+
+class WorldNode(Node):
+    def __init__(self, **kwargs):
+        super().__init__("world_node", automatically_declare_parameters_from_overrides=True, **kwargs)
+        self.params = declare_parameters(self, WorldParams)
+        self.robot_config = load_robot_config(self.params.robot)
+        self.arena = Arena(self.robot_config, self.params.arena)
+        self.backend = EmbeddedMotionBackend(self.arena, self.params.motion, seed=self.params.seed)
+        self.lock = threading.Lock()
+        self.next_seed = self.params.seed + 1
+        self.arena.reset_scene(self.params.split, self.params.seed)
+        self._last_frame_sim = -np.inf
+        self._last_render_wall = -np.inf
+        self._make_publishers()
+        motions = MutuallyExclusiveCallbackGroup()
+        ActionServer(self, Motion, "motion", self._execute_motion, callback_group=motions,
+                     cancel_callback=self._cancel_motion)
+        self.create_service(ResetScene, "~/reset_scene", self._reset_scene, callback_group=motions)
+        self.create_timer(1.0 / self.params.tick_hz, self._tick,
+                          callback_group=ReentrantCallbackGroup())
+        self.get_logger().info(f"world ready: {self.robot_config.name}, scene "
+                               f"{self.arena.scene.scene_id}, {len(self.arena.objects())} objects")
+
+    def _make_publishers(self) -> None:
+        self.camera_publishers = {
+            camera.name: (self.create_publisher(Image, camera.rgb_topic, qos.SENSOR_DATA),
+                          self.create_publisher(Image, camera.depth_topic, qos.SENSOR_DATA),
+                          self.create_publisher(CameraInfo, camera.camera_info_topic, qos.SENSOR_DATA),
+                          self.create_publisher(Image, f"/{camera.name}/ground_truth/instances",
+                                                qos.SENSOR_DATA))
+            for camera in self.robot_config.cameras}
+        self.joint_pub = self.create_publisher(JointState, "/joint_states", qos.SENSOR_DATA)
+        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+
+    # --- the idle loop ----------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if not self.lock.acquire(blocking=False):
+            return  # a motion or reset is stepping the world
+        try:
+            self.arena.step(int(round(self.params.real_time_factor * self.arena.config.physics_hz
+                                      / self.params.tick_hz)))
+            self._publish_state()
+        finally:
+            self.lock.release()
+
+    def _publish_state(self) -> None:
+        stamp = Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()
+        self.clock_pub.publish(Clock(clock=stamp))
+        self.joint_pub.publish(self._joint_state(stamp))
+        due_sim = self.arena.sim_time - self._last_frame_sim >= 1.0 / self.params.publish_rate_hz
+        due_wall = time.monotonic() - self._last_render_wall >= 1.0 / self.params.max_render_hz
+        if due_sim and due_wall:
+            self._last_frame_sim, self._last_render_wall = self.arena.sim_time, time.monotonic()
+            for camera in self.robot_config.cameras:
+                self._publish_camera(camera, stamp)
+
+    def _publish_camera(self, camera, stamp) -> None:
+        view = self.arena.observe(camera.name)
+        header = Header(stamp=stamp, frame_id=camera.optical_frame)
+        rgb_pub, depth_pub, info_pub, truth_pub = self.camera_publishers[camera.name]
+        rgb_pub.publish(images.to_msg(view.rgb, "rgb8", header))
+        depth_pub.publish(images.to_msg(view.depth, "32FC1", header))
+        info_pub.publish(images.camera_info_msg(camera.intrinsics.matrix(), camera.intrinsics.width,
+                                                camera.intrinsics.height, header))
+        truth_pub.publish(images.to_msg(view.instance_mask, "16UC1", header))
+
+    def _joint_state(self, stamp) -> JointState:
+        robot = self.arena.robot
+        finger = robot.gripper_opening() / 2
+        names = self.robot_config.arm_joints + self.robot_config.gripper.joints
+        positions = [*robot.arm_positions().tolist(), *[finger] * len(self.robot_config.gripper.joints)]
+        return JointState(header=Header(stamp=stamp), name=names, position=positions)
+
+    # --- motion and scenes ----------------------------------------------------------
+
+    def _cancel_motion(self, _goal_handle) -> CancelResponse:
+        self.backend.cancel.set()
+        return CancelResponse.ACCEPT
+
+    def _execute_motion(self, goal_handle) -> Motion.Result:
+        goal = goal_handle.request
+        self.backend.cancel.clear()
+        with self.lock:
+            try:
+                self._run_motion(goal)
+                outcome, reason = Outcome.OK, "done"
+            except MotionError as error:
+                outcome, reason = error.outcome, error.reason
+            self._report_fallen_objects()
+            self._publish_state()
+            stamp = Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()
+            header = Header(stamp=stamp, frame_id=self.robot_config.base_frame)
+            result = Motion.Result(outcome=int(outcome), reason=reason,
+                                   tool_pose=poses.to_pose_stamped(self.backend.tool_pose(), header),
+                                   gripper_opening=self.backend.gripper_opening())
+        if outcome == Outcome.CANCELLED:
+            goal_handle.canceled()
+        elif outcome == Outcome.OK:
+            goal_handle.succeed()
+        else:
+            goal_handle.abort()
+        return result
+
+    def _run_motion(self, goal) -> None:
+        frame = self.robot_config.base_frame
+        speed = goal.speed or self.robot_config.speeds.max_cartesian_speed
+        targets = [poses.from_pose_stamped(p, frame) for p in goal.poses]
+        if goal.command in (Motion.Goal.MOVE_TO, Motion.Goal.ADD_BOX) and len(targets) != 1:
+            raise MotionError(Outcome.INVALID_REQUEST, "this command takes exactly one pose")
+        if goal.command == Motion.Goal.MOVE_TO:
+            self.backend.move_to(targets[0], speed)
+        elif goal.command == Motion.Goal.LINEAR:
+            self.backend.move_linear(targets, speed)
+        elif goal.command == Motion.Goal.NAMED:
+            self.backend.move_to_named(goal.named_pose)
+        elif goal.command == Motion.Goal.GRIPPER:
+            self.backend.set_gripper(goal.gripper_opening)
+        elif goal.command == Motion.Goal.ADD_BOX:
+            size = goal.box_size
+            self.backend.add_box_obstacle(goal.obstacle_name, targets[0].position,
+                                          [size.x / 2, size.y / 2, size.z / 2])
+        elif goal.command == Motion.Goal.REMOVE_OBSTACLE:
+            self.backend.remove_obstacle(goal.obstacle_name)
+        else:
+            raise MotionError(Outcome.INVALID_REQUEST, f"unknown motion command {goal.command}")
+
+    def _report_fallen_objects(self) -> None:
+        """Objects off the table are reported and taken out; too few left → new scene."""
+        fallen = self.arena.remove_objects_off_table()
+        if not fallen:
+            return
+        message = f"objects fell off the table: {[o.name for o in fallen]}"
+        self.get_logger().warning(message)
+        status = DiagnosticStatus(level=DiagnosticStatus.WARN, name="world: objects",
+                                  message=message)
+        self.diagnostics_pub.publish(DiagnosticArray(status=[status]))
+        if len(self.arena.objects()) < self.arena.config.min_objects:
+            self._new_scene(self.arena.scene.split, self.next_seed)
+
+    def _reset_scene(self, request: ResetScene.Request, response: ResetScene.Response):
+        split = request.split or self.arena.scene.split
+        seed = self.next_seed if request.seed < 0 else request.seed
+        try:
+            with self.lock:
+                scene = self._new_scene(split, seed, request.num_objects)
+        except (ValueError, FileNotFoundError) as error:
+            response.success, response.message = False, str(error)
+            return response
+        response.success, response.message = True, f"table '{scene.texture}'"
+        response.scene_id, response.num_objects = scene.scene_id, len(scene.objects)
+        return response
+
+    def _new_scene(self, split: str, seed: int, num_objects: int = 0):
+        scene = self.arena.reset_scene(split, seed, num_objects)
+        self.next_seed = seed + 1
+        self.get_logger().info(f"new scene {scene.scene_id}: {[o.name for o in scene.objects]}")
+        return scene
+
+
+def main(args=None) -> int:
+    return run_node(WorldNode, args)
