@@ -13,7 +13,7 @@ def sbi(*args):
 def test_help_lists_the_subcommands():
     result = sbi("--help")
     assert result.returncode == 0
-    for command in ("run", "config"):
+    for command in ("run", "config", "check", "sim", "dataset"):
         assert f"    {command} " in result.stdout
 
 
@@ -30,3 +30,25 @@ def test_config_check_reports_each_file(tmp_path):
 def test_run_rejects_unknown_nodes():
     result = sbi("run", "no_such_node")
     assert result.returncode != 0 and "unknown node 'no_such_node'" in result.stderr
+
+
+def test_sim_snapshot_writes_a_picture(tmp_path):
+    out = tmp_path / "snap.png"
+    result = sbi("sim", "snapshot", "--robot", "sawyer", "--seed", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    import cv2
+    picture = cv2.imread(str(out))
+    assert picture.shape[0] == 240 + 22 and picture.shape[1] > 3 * 320
+
+
+def test_dataset_make_writes_coco_that_pycocotools_reads(tmp_path):
+    from pycocotools.coco import COCO
+    out = tmp_path / "data"
+    result = sbi("dataset", "make", "--robot", "pr2", "--split", "val", "--scenes", "2",
+                 "--seed", "5", "--width", "160", "--height", "120", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    coco = COCO(str(out / "annotations.json"))
+    assert len(coco.getImgIds()) == 2 and len(coco.getAnnIds()) >= 8
+    image = coco.loadImgs([1])[0]
+    assert (image["width"], image["height"]) == (160, 120) and image["scene_id"] == "val-5"
+    assert (out / image["depth_file"]).is_file() and (out / "camera_info.yaml").is_file()

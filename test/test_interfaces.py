@@ -41,3 +41,9 @@ def test_messages_round_trip_between_processes(start_process, test_node):
     # A subscriber that joins late still gets the current model (transient local).
     test_node.create_subscription(ModelUpdate, "model_updates", updates.append, qos.LATCHED)
     assert wait_for_message(updates, what="the latched ModelUpdate") == sample_model_update()
+
+
+def test_core_outcomes_mirror_the_record_constants():
+    from seg_by_interaction.core.motion import Outcome
+    for outcome in Outcome:
+        assert getattr(InteractionRecord, f"OUTCOME_{outcome.name}") == outcome.value

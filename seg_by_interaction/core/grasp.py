@@ -14,6 +14,7 @@ import numpy as np
 from seg_by_interaction.core.geometry import PinholeIntrinsics, quaternion_to_matrix
 
 MIN_POINTS = 10
+TOP_BAND_M = 0.015
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,11 +64,15 @@ def top_down_grasp(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntri
         return None
     points = lift_pixels(cols[valid], rows[valid], depths[valid], intrinsics, camera_position,
                          camera_orientation_xyzw)
+    top = np.percentile(points[:, 2], 90)
+    # An oblique camera also sees side faces; the top surface locates the object better.
+    upper = points[points[:, 2] > top - TOP_BAND_M]
+    if len(upper) >= MIN_POINTS:
+        points = upper
     centre = points[:, :2].mean(axis=0)
     major = _major_axis_angle((points[:, :2] - centre).T)
     closing = major + np.pi / 2
     across = (points[:, :2] - centre) @ np.array([np.cos(closing), np.sin(closing)])
-    top = np.percentile(points[:, 2], 90)
     width = float(np.percentile(across, 97) - np.percentile(across, 3))
     return Grasp(np.array([*centre, top]), _wrap_half_turn(closing), width)
 

@@ -69,6 +69,8 @@ class PrimitiveParams:
         (0.03, 0.08, 0.2), "light, medium, heavy: tool speed, m/s", min=0.005, max=1.0)
     poke_start_offset_m: float = setting(0.04, "poke starts this far before the contact point",
                                          min=0.0, max=0.2)
+    poke_half_extent_m: float = setting(0.04, "object half size assumed when the caller gives "
+                                              "none", min=0.0, max=0.2)
     sweep_height_m: float = setting(0.015, "fingertip height above the table while sweeping",
                                     min=0.0, max=0.1)
 
@@ -140,16 +142,21 @@ class Primitives:
             self._out_of_view_capture(frames, "after")
         return self._run(run)
 
-    def poke(self, target, direction, magnitude: str) -> PrimitiveResult:
-        """A short push past the contact point, `magnitude` light / medium / heavy."""
+    def poke(self, target, direction, magnitude: str, half_extent: float = 0.0) -> PrimitiveResult:
+        """A short push, `magnitude` light / medium / heavy, toward `target` (the object's
+        centre) along `direction`. Contact is expected `half_extent` before the target
+        (the object's half size along the direction; 0 = assume the configured value);
+        the fingertips travel the magnitude's depth past it at the magnitude's speed."""
         def run(frames):
             if magnitude not in POKE_MAGNITUDES:
                 raise MotionError(Outcome.INVALID_REQUEST,
                                   f"poke magnitude '{magnitude}' is not one of {POKE_MAGNITUDES}")
             p = self.params
             level = POKE_MAGNITUDES.index(magnitude)
-            self._linear_stroke(target, self._horizontal_unit(direction), p.poke_start_offset_m,
-                                p.poke_depths_m[level], p.push_height_m, p.poke_speeds[level])
+            heading = self._horizontal_unit(direction)
+            contact = np.asarray(target, float)[:2] - heading * (half_extent or p.poke_half_extent_m)
+            self._linear_stroke(contact, heading, p.poke_start_offset_m, p.poke_depths_m[level],
+                                p.push_height_m, p.poke_speeds[level])
             self._out_of_view_capture(frames, "after")
         return self._run(run)
 

@@ -11,6 +11,7 @@ import dataclasses
 import pathlib
 import tempfile
 import zlib
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -77,6 +78,7 @@ class Observation:
     rgb: np.ndarray
     depth: np.ndarray
     instance_mask: np.ndarray          # HxW uint16, SceneObject.instance_id per pixel
+    robot_pixels: int                  # how much of the robot is in view
     intrinsics: PinholeIntrinsics
     camera_position: np.ndarray
     camera_orientation_xyzw: np.ndarray
@@ -102,8 +104,10 @@ class Arena:
 
     # --- scenes ---------------------------------------------------------------------
 
-    def reset_scene(self, split: str, seed: int, num_objects: int = 0) -> SceneInfo:
-        """Replace the scene with a random one drawn from `split`, and let it settle."""
+    def reset_scene(self, split: str, seed: int, num_objects: int = 0,
+                    object_names: Sequence[str] = ()) -> SceneInfo:
+        """Replace the scene with a random one drawn from `split` (or made of the named
+        objects, placed at random), and let it settle."""
         if split not in SPLITS:
             raise ValueError(f"unknown split '{split}'; use one of {list(SPLITS)}")
         rng = np.random.default_rng([seed, zlib.crc32(split.encode())])
@@ -112,8 +116,14 @@ class Arena:
         if self.robot is not None:
             self.robot.reset_arm(self.robot_config.named_poses["out_of_view"])
         texture = self._apply_texture(split, rng)
-        count = num_objects or int(rng.integers(self.config.min_objects, self.config.max_objects + 1))
-        placed = self._place_objects(self._object_pool(split), count, rng)
+        if object_names:
+            pool = [object_catalogue.object_spec(name) for name in object_names]
+            count = len(pool)
+        else:
+            pool = self._object_pool(split)
+            count = num_objects or int(rng.integers(self.config.min_objects,
+                                                    self.config.max_objects + 1))
+        placed = self._place_objects(pool, count, rng)
         self.scene = SceneInfo(scene_id=f"{split}-{seed}", split=split, seed=seed, texture=texture,
                                light=self._random_light(rng), objects=tuple(placed))
         self.settle()
@@ -180,8 +190,9 @@ class Arena:
         depth = self.config.depth_noise.apply(exact.depth, self._noise_rng)
         near, far = camera.depth_range
         depth[(depth < near) | (depth > far)] = np.nan
-        return Observation(exact.rgb, depth, self.instance_mask(exact), camera.intrinsics,
-                           position, orientation, self.sim_time)
+        robot_pixels = int(np.count_nonzero(exact.body_ids == self.robot.body)) if self.robot else 0
+        return Observation(exact.rgb, depth, self.instance_mask(exact), robot_pixels,
+                           camera.intrinsics, position, orientation, self.sim_time)
 
     def instance_mask(self, rendering: Rendering) -> np.ndarray:
         mask = np.zeros(rendering.body_ids.shape, np.uint16)
