@@ -5,14 +5,14 @@ import cv2
 import numpy as np
 
 
-def colourise_depth(depth: np.ndarray, near: float | None = None, far: float | None = None) -> np.ndarray:
-    """Turbo-coloured depth (near = red); missing readings black."""
+def colourise_depth(depth: np.ndarray) -> np.ndarray:
+    """Turbo-coloured depth (near = red), histogram-equalised so that both a table and
+    the floor far behind it show their shape; missing readings black."""
     valid = np.isfinite(depth)
-    if not valid.any():
-        return np.zeros((*depth.shape, 3), np.uint8)
-    near = np.nanmin(depth) if near is None else near
-    far = np.nanmax(depth) if far is None else far
-    scaled = np.clip((np.nan_to_num(depth, nan=far) - near) / max(far - near, 1e-6), 0, 1)
+    scaled = np.zeros(depth.shape)
+    values = depth[valid]
+    if values.size:
+        scaled[valid] = np.searchsorted(np.sort(values), values) / values.size
     coloured = cv2.applyColorMap(((1 - scaled) * 255).astype(np.uint8), cv2.COLORMAP_TURBO)[:, :, ::-1]
     coloured[~valid] = 0
     return coloured

@@ -31,6 +31,7 @@ TABLE_MARGIN_M = 0.25          # the table top extends this far beyond the table
 TABLE_NEAR_MARGIN_M = 0.05     # but only this far toward the robot (not under its base)
 PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
 SETTLE_STEPS_MAX = 720
+FLOOR_DEPTH_M = 0.75           # floor below the table top
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -95,6 +96,7 @@ class Arena:
                                            numSolverIterations=100, deterministicOverlappingPairs=1,
                                            physicsClientId=self.client)
         pybullet.setGravity(0, 0, -9.81, physicsClientId=self.client)
+        self.floor = self._make_floor()
         self.table = self._make_table()
         self.robot: SimRobot | None = load_robot(self.client, robot_config) if with_robot else None
         self.step_count = 0
@@ -210,6 +212,18 @@ class Arena:
         area = self.robot_config.table_area
         low = np.array(area.min) - [TABLE_NEAR_MARGIN_M, TABLE_MARGIN_M]
         return low, np.array(area.max) + TABLE_MARGIN_M
+
+    def _make_floor(self) -> int:
+        """A grey floor 75 cm below the table top (what a camera sees past the table)."""
+        half = [5.0, 5.0, 0.01]
+        centre = [0.0, 0.0, self.robot_config.table_height - FLOOR_DEPTH_M - 0.01]
+        body = pybullet.createMultiBody(
+            0, pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half,
+                                             physicsClientId=self.client),
+            pybullet.createVisualShape(pybullet.GEOM_BOX, halfExtents=half,
+                                       rgbaColor=[0.45, 0.45, 0.47, 1.0], physicsClientId=self.client),
+            basePosition=centre, physicsClientId=self.client)
+        return body
 
     def _make_table(self) -> int:
         low, high = self._table_extent()

@@ -1,0 +1,1 @@
+"""Benchmarks: measured figures with the command that made them, kept under benchmarks/."""
