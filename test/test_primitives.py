@@ -74,6 +74,7 @@ def test_heavier_pokes_move_objects_further(world):
     (lambda p: p.push((0.6, 0.0, 0.0), (0.0, 0.0, 1.0)), Outcome.INVALID_REQUEST),
     (lambda p: p.poke((0.6, 0.0, 0.0), (1.0, 0.0, 0.0), "gentle"), Outcome.INVALID_REQUEST),
     (lambda p: p.pick_place((0.55, -0.2, -0.05), 0.0), Outcome.NOTHING_GRASPED),
+    (lambda p: p.pick_place((0.9, 0.45, 0.4), 0.0), Outcome.UNREACHABLE),   # in the box, out of reach
 ])
 def test_failures_are_outcomes_and_leave_the_arm_out_of_view(world, call, outcome):
     arena, _, primitives = world
