@@ -75,11 +75,39 @@ def test_inverse_kinematics_refuses_unreachable_poses(world):
     assert world.inverse_kinematics([np.nan, 0.0, 1.0], top_down(0.0)) is None
 
 
+def assert_no_constraint_on(body, robot):
+    """Grasps hold by contact and friction: the only constraints allowed are the robot's
+    own gear couplings between its gripper joints."""
+    client = robot.client
+    for i in range(pybullet.getNumConstraints(physicsClientId=client)):
+        info = pybullet.getConstraintInfo(pybullet.getConstraintUniqueId(i, physicsClientId=client),
+                                          physicsClientId=client)
+        assert info[0] == robot.body and info[2] == robot.body, info
+        assert info[4] == pybullet.JOINT_GEAR, info
+        assert body not in (info[0], info[2])
+
+
+def test_gripper_opening_follows_the_command(world):
+    config = world.config
+    above = world.inverse_kinematics([*table_centre(config)[:2], config.table_height + 0.15],
+                                     top_down(0.0))
+    world.reset_arm(above)
+    for opening in (0.05, 0.02, config.gripper.max_opening, 0.05):
+        world.set_gripper(opening)
+        for _ in range(int(1.0 / STEP_S)):
+            pybullet.stepSimulation(physicsClientId=world.client)
+        assert abs(world.gripper_opening() - opening) < 0.005, opening
+    if config.name == "pr2":   # the pads are parallel: the tips mirror the finger joints
+        for side in "lr":
+            finger = world._joint(f"r_gripper_{side}_finger_joint")
+            tip = world._joint(f"r_gripper_{side}_finger_tip_joint")
+            q = [pybullet.getJointState(world.body, j, physicsClientId=world.client)[0]
+                 for j in (finger, tip)]
+            assert abs(q[0] - q[1]) < 0.01, (side, q)
+
+
 def test_gripper_lifts_a_box_by_friction(world):
     client, config = world.client, world.config
-    if config.name == "pr2":
-        pytest.xfail("PR2 fingertips are driven by independent motors, not coupled to the "
-                     "finger angle: they rotate under load and the box slips (known problem)")
     centre = table_centre(config)
     table_shape = pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=[0.3, 0.4, 0.02],
                                                 physicsClientId=client)
@@ -91,7 +119,7 @@ def test_gripper_lifts_a_box_by_friction(world):
     box = pybullet.createMultiBody(0.1, box_shape, basePosition=box_start.tolist(),
                                    physicsClientId=client)
     pybullet.changeDynamics(box, -1, lateralFriction=0.8, physicsClientId=client)
-    assert pybullet.getNumConstraints(physicsClientId=client) == 0
+    assert_no_constraint_on(box, world)
 
     def step(seconds):
         for _ in range(int(seconds / STEP_S)):
@@ -112,12 +140,19 @@ def test_gripper_lifts_a_box_by_friction(world):
     world.set_gripper(0.0)
     step(1.0)
     assert world.finger_contacts(box) > 0
-    assert 0.03 < world.gripper_opening() < 0.045
+    assert abs(world.gripper_opening() - 0.04) < 0.004
     move_to(config.table_height + 0.125, seconds=2.0)
     box_position = np.array(pybullet.getBasePositionAndOrientation(box, physicsClientId=client)[0])
     assert box_position[2] > box_start[2] + 0.09, f"box at {box_position}, started {box_start}"
     assert world.finger_contacts(box) > 0
-    assert pybullet.getNumConstraints(physicsClientId=client) == 0
+    assert abs(world.gripper_opening() - 0.04) < 0.004
+    if config.name == "pr2":   # the tips stayed (nearly) parallel under load
+        for side in "lr":
+            q = [pybullet.getJointState(world.body, world._joint(f"r_gripper_{side}_{j}"),
+                                        physicsClientId=client)[0]
+                 for j in ("finger_joint", "finger_tip_joint")]
+            assert abs(q[0] - q[1]) < 0.06, (side, q)
+    assert_no_constraint_on(box, world)
 
 
 def test_out_of_view_pose_clears_the_table(world):

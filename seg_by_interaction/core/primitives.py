@@ -18,6 +18,7 @@ with `rgb`, `depth` (metres), `intrinsics`, `camera_position` and
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from typing import Any, Callable
@@ -32,6 +33,7 @@ from seg_by_interaction.core.validated import setting
 Capture = Callable[[str], Any]
 
 POKE_MAGNITUDES = ("light", "medium", "heavy")
+SWEEP_STROKES = 8
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -49,9 +51,9 @@ class PrimitiveParams:
                                        min=0.0, max=0.05)
     place_min_radius_m: float = setting(0.06, "object size assumed when its width is unknown",
                                         min=0.0, max=0.3)
-    place_clearance_radius_m: float = setting(0.05, "free radius around a place spot beyond the "
+    place_clearance_radius_m: float = setting(0.03, "free radius around a place spot beyond the "
                                                     "object's half width", min=0.0, max=0.3)
-    place_margin_m: float = setting(0.06, "random place spots keep this far inside the "
+    place_margin_m: float = setting(0.04, "random place spots keep this far inside the "
                                           "table area", min=0.0, max=0.3)
     grasped_min_opening_m: float = setting(0.004, "a closed gripper narrower than this holds "
                                                   "nothing", min=0.0, max=0.05)
@@ -95,6 +97,7 @@ class Primitives:
         self.capture = capture
         self.params = params
         self._timings: dict[str, float] = {}
+        self.notes: list[str] = []
 
     # --- the primitives ---------------------------------------------------------------
 
@@ -161,38 +164,52 @@ class Primitives:
         return self._run(run)
 
     def reset_sweep(self) -> PrimitiveResult:
-        """Sweep from 8 points on the table area's boundary to its centre."""
+        """Sweep from 8 points on the table area's boundary to its centre. A stroke that
+        fails is skipped (the arm lifts clear and goes on); the sweep fails only if every
+        stroke did."""
         def run(frames):
-            p = self.params
-            area = self.robot.table_area
-            low, high, centre = np.array(area.min), np.array(area.max), area.centre
-            z = self.robot.table_height + p.sweep_height_m
             self._timed("close", self.backend.set_gripper, 0.0)
-            for start in sweep_start_points(low, high):
-                heading = centre - start
-                yaw = np.arctan2(heading[1], heading[0]) + np.pi / 2  # fingers across the sweep
-                begin = ToolPose.top_down((*start, z), yaw)
-                self._timed("approach", self.backend.move_to, begin.moved((0, 0, p.approach_height_m)),
-                            p.transit_speed)
-                self._timed("sweep", self.backend.move_linear,
-                            [begin, ToolPose.top_down((*centre, z), yaw)], p.contact_speed)
-                self._timed("retreat", self.backend.move_linear,
-                            [ToolPose.top_down((*centre, z + p.approach_height_m), yaw)],
-                            p.contact_speed)
+            area = self.robot.table_area
+            failures = []
+            for start in sweep_start_points(area.min, area.max):
+                try:
+                    self._sweep_stroke(start, area.centre)
+                except MotionError as error:
+                    failures.append(error)
+                    with contextlib.suppress(MotionError):   # the next stroke plans from here
+                        self._lift_clear()
             self._out_of_view_capture(frames, "after")
+            if len(failures) == SWEEP_STROKES:
+                raise MotionError(failures[0].outcome, f"every sweep stroke failed: {failures[0].reason}")
+            if failures:
+                self.notes.append(f"{SWEEP_STROKES - len(failures)} of {SWEEP_STROKES} sweep strokes; "
+                                  f"skipped: {failures[0].reason}")
         return self._run(run, capture_before=False)
+
+    def _sweep_stroke(self, start, centre) -> None:
+        p = self.params
+        z = self.robot.table_height + p.sweep_height_m
+        heading = np.asarray(centre) - start
+        yaw = np.arctan2(heading[1], heading[0]) + np.pi / 2  # fingers across the sweep
+        begin = ToolPose.top_down((*start, z), yaw)
+        self._timed("approach", self.backend.move_to, begin.moved((0, 0, p.approach_height_m)),
+                    p.transit_speed)
+        self._timed("sweep", self.backend.move_linear, [begin, ToolPose.top_down((*centre, z), yaw)],
+                    p.contact_speed)
+        self._timed("retreat", self.backend.move_linear,
+                    [ToolPose.top_down((*centre, z + p.approach_height_m), yaw)], p.contact_speed)
 
     # --- shared steps -----------------------------------------------------------------
 
     def _run(self, body, capture_before: bool = True) -> PrimitiveResult:
         """Start out of view, capture I_t, run the body; on failure retreat out of view,
         capture what the scene looks like now, and report the outcome instead of raising."""
-        self._timings = {}
+        self._timings, self.notes = {}, []
         frames: dict[str, Any] = {}
         try:
             self._out_of_view_capture(frames, "before" if capture_before else None)
             body(frames)
-            return PrimitiveResult(Outcome.OK, "done", frames, self._timings)
+            return PrimitiveResult(Outcome.OK, "; ".join(self.notes) or "done", frames, self._timings)
         except MotionError as error:
             outcome, reason = error.outcome, error.reason
         try:

@@ -23,16 +23,28 @@ are read, the packages are never imported):
   The config's end-effector link `r_gripper_tcp_frame` is added as a fixed child of
   `r_gripper_tool_frame` (rotated by +90 degrees about its y axis) so that z is the
   approach axis like on the Sawyer; on a real PR2 publish it as that static transform.
-  The gripper's finger joints and their mimic joints (the other finger, the parallel
-  links and the finger tips, taken from the URDF's <mimic> tags) are all driven by position
-  motors to the same master angle, so the tips stay parallel; the opening in metres
-  is mapped to that angle through a table of pad-to-pad distances measured at load time.
+  The gripper is one position motor on the master finger joint (`gripper.joints[0]`,
+  torque 2 x force x PR2_FINGER_LEVER_M for both fingers); the other joints that mimic it
+  in the URDF (the other finger, the finger tips, the left parallel link) are coupled to
+  it by PyBullet JOINT_GEAR constraints between joints of the robot itself (each tip to
+  its own finger, the right finger to the left; gearRatio = -multiplier, since a gear
+  keeps q_A + ratio * q_B = 0), with their own motors disabled. This stands in for the
+  real gripper's linkage: the fingers close together and the pads stay parallel under
+  load. (Independent position motors per joint let the blocked fingers stop while the tip
+  motors kept turning the tips toward the commanded angle, so the pads tilted and the
+  object slipped.) The URDF's r_gripper_r_parallel_root_joint mimics with a sign that
+  leaves its limits, carries no collision geometry and is held at its clamped value by a
+  motor. The finger meshes are kept as collision geometry. The opening in metres is mapped
+  to the master angle through a table of pad-to-pad distances measured at load time;
+  with an object between the pads it reads up to ~2 mm less than the object's width
+  (the tip hulls are closest above the pad centre).
 
 Meshes referenced as package://<pkg>/... or relatively are made absolute and the
 resulting URDF is written (atomically, named by the hash of its content) into
 $XDG_CACHE_HOME/seg_by_interaction/urdf (default ~/.cache/...), or a temp dir.
 
-Friction (grasps hold by finger contact and friction only, never by constraints):
+Friction (grasps hold by finger contact and friction only, never by constraints on the
+object; the PR2's gear constraints couple its own joints only):
 finger pads (Sawyer pad links, PR2 finger-tip links) have lateral friction
 `gripper.finger_friction` (1.2 in both shipped configs), spinning friction 0.002,
 rolling friction 0.0001 and friction anchors; the remaining finger links have lateral
@@ -89,6 +101,8 @@ PR2_TCP_LINK = "r_gripper_tcp_frame"
 # counterbalances, which the URDF efforts (30 N m at the shoulder) leave out.
 ARM_EFFORT_SCALE = {"sawyer_robosuite": 1.0, "pr2_example_robot_data": 10.0}
 PR2_FINGER_LEVER_M = 0.13         # finger joint to pad centre, turns newtons into N m
+PR2_GEAR_MAX_TORQUE_NM = 200.0    # gear constraints coupling the PR2's finger and tip joints
+PR2_GEAR_ERP = 0.8
 
 
 class RobotModelError(RuntimeError):
@@ -441,6 +455,7 @@ class SimRobot:
         self._gripper_primary = [self._joint(name) for name in gripper.joints]
         if self.config.simulation.model == "sawyer_robosuite":
             self._gripper_drive = [(i, 1.0, 1.0) for i in self._gripper_primary]
+            self._gripper_geared, self._gripper_constraints = [], []
             self._pad_links = [self._link(f"right_gripper_{s}_finger_pad") for s in "lr"]
             self._finger_links = self._pad_links + [self._link(f"right_gripper_{s}_finger") for s in "lr"]
             half = gripper.max_opening / 2
@@ -448,15 +463,14 @@ class SimRobot:
             self._opening_table = np.array([0.0, gripper.max_opening])
         else:
             master = gripper.joints[0]
-            drive = {master: 1.0}
+            multipliers = {master: 1.0}
             for joint in tree.findall("joint"):
                 mimic = joint.find("mimic")
                 if mimic is not None and mimic.get("joint") == master:
-                    drive[joint.get("name")] = float(mimic.get("multiplier", "1"))
+                    multipliers[joint.get("name")] = float(mimic.get("multiplier", "1"))
             for name in gripper.joints[1:]:
-                drive.setdefault(name, 1.0)
-            self._gripper_drive = [(self._joint(name), m, PR2_FINGER_LEVER_M)
-                                   for name, m in drive.items()]
+                multipliers.setdefault(name, 1.0)
+            self._setup_pr2_gripper_coupling(multipliers)
             side = master.split("_")[0]
             self._pad_links = [self._link(f"{side}_gripper_{s}_finger_tip_link") for s in "lr"]
             self._finger_links = self._pad_links + [self._link(f"{side}_gripper_{s}_finger_link")
@@ -472,6 +486,43 @@ class SimRobot:
                                     physicsClientId=self.client)
         self._gripper_target = self._master_table[-1]
         self._gripper_force = gripper.max_force
+
+    def _setup_pr2_gripper_coupling(self, multipliers: dict[str, float]):
+        """A motor on the master finger joint; every other mimic joint geared to it.
+
+        Each finger-tip joint is geared to the finger joint it hangs from, the other
+        joints to the master, so the pads stay parallel and both fingers close together
+        whatever the load (as the real gripper's linkage does). A mimic joint whose
+        mimicked range falls outside its limits (the URDF's r_gripper_r_parallel_root_joint,
+        a collision-free link) is held at its clamped value by a motor instead.
+        """
+        master = self.config.gripper.joints[0]
+        master_index = self._joint(master)
+        lower, upper = self._info[master_index][8], self._info[master_index][9]
+        self._gripper_drive, self._gripper_geared, self._gripper_constraints = [], [], []
+        # joint index (= its child link's index) -> multiplier
+        coupled = {self._joint(name): m for name, m in multipliers.items()}
+        for index, multiplier in coupled.items():
+            lo, hi = self._info[index][8], self._info[index][9]
+            span = sorted((multiplier * lower, multiplier * upper))
+            reachable = lo < hi and span[0] >= lo - 1e-9 and span[1] <= hi + 1e-9
+            if index == master_index or not reachable:
+                # the master's motor closes both fingers: twice the per-finger torque
+                lever = PR2_FINGER_LEVER_M * (2.0 if index == master_index else 1.0)
+                self._gripper_drive.append((index, multiplier, lever))
+                continue
+            parent = self._info[index][16]   # a finger tip's parent is its finger's link
+            partner = parent if parent in coupled else master_index
+            partner_multiplier = coupled[partner]
+            # JOINT_GEAR keeps q_A + gearRatio * q_B = 0 (A = the child joint, B = partner).
+            constraint = pybullet.createConstraint(
+                self.body, index, self.body, partner, pybullet.JOINT_GEAR, [0, 0, 1],
+                [0, 0, 0], [0, 0, 0], physicsClientId=self.client)
+            pybullet.changeConstraint(constraint, gearRatio=-multiplier / partner_multiplier,
+                                      maxForce=PR2_GEAR_MAX_TORQUE_NM, erp=PR2_GEAR_ERP,
+                                      physicsClientId=self.client)
+            self._gripper_constraints.append(constraint)
+            self._gripper_geared.append((index, multiplier))
 
     def _calibrate_pr2_opening(self):
         master = self._gripper_primary[0]
@@ -490,16 +541,25 @@ class SimRobot:
             raise RobotModelError("could not calibrate the PR2 gripper's opening")
 
     def _reset_gripper_joints(self, master_value):
-        for index, multiplier, _ in self._gripper_drive:
-            pybullet.resetJointState(self.body, index, multiplier * master_value, 0.0,
-                                     physicsClientId=self.client)
+        for index, multiplier in self._gripper_joint_multipliers():
+            value = multiplier * master_value
+            lower, upper = self._info[index][8], self._info[index][9]
+            if lower < upper:
+                value = min(max(value, lower), upper)
+            pybullet.resetJointState(self.body, index, value, 0.0, physicsClientId=self.client)
+
+    def _gripper_joint_multipliers(self) -> list[tuple[int, float]]:
+        return [(i, m) for i, m, _ in self._gripper_drive] + list(self._gripper_geared)
 
     def _hold_all(self, arm_q):
         for index, value in self._fixed.items():
             pybullet.resetJointState(self.body, index, value, 0.0, physicsClientId=self.client)
         movable = [i for i, info in self._info.items()
                    if info[2] in (pybullet.JOINT_REVOLUTE, pybullet.JOINT_PRISMATIC)]
-        driven = set(self.arm_joint_indices) | {i for i, _, _ in self._gripper_drive}
+        driven = set(self.arm_joint_indices) | {i for i, _ in self._gripper_joint_multipliers()}
+        for index, _ in self._gripper_geared:   # moved by their gear constraints only
+            pybullet.setJointMotorControl2(self.body, index, pybullet.VELOCITY_CONTROL, force=0.0,
+                                           physicsClientId=self.client)
         for index in movable:
             if index in driven:
                 continue
@@ -524,7 +584,7 @@ class SimRobot:
 
     def _setup_ik(self, tree: ET.Element):
         values = {self._info[i][1].decode(): v for i, v in self._fixed.items()}
-        for index, multiplier, _ in self._gripper_drive:
+        for index, multiplier in self._gripper_joint_multipliers():
             values[self._info[index][1].decode()] = multiplier * self._master_table[-1]
         copy = _kinematic_copy(tree, set(self.config.arm_joints), values)
         path = write_urdf(copy, f"{self.config.simulation.model}-kinematic")
