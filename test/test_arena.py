@@ -8,7 +8,8 @@ import pytest
 
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world import objects, textures
-from seg_by_interaction.core.world.arena import Arena, ArenaConfig
+from seg_by_interaction.core.world.arena import Arena
+from seg_by_interaction.core.world.params import ArenaConfig
 
 
 @pytest.fixture(scope="module")

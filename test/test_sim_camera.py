@@ -4,7 +4,8 @@ import pybullet
 import pytest
 
 from seg_by_interaction.core.geometry import PinholeIntrinsics, quaternion_to_matrix
-from seg_by_interaction.core.world.camera import DepthNoise, Light, render
+from seg_by_interaction.core.world.camera import Light, render
+from seg_by_interaction.core.world.depth_noise import DepthNoise
 
 LIGHT = Light((0.3, 0.2, 1.0), (1.0, 1.0, 1.0), 0.6, 0.5, 0.1)
 DOWN = (1.0, 0.0, 0.0, 0.0)  # optical z = world -z, image x = world x, image y = world -y

@@ -29,13 +29,14 @@ def test_world_publishes_serves_resets_and_moves(start_process, test_node):
                                   qos.SENSOR_DATA)
     test_node.create_subscription(Clock, "/clock", clock.append, 10)
     test_node.create_subscription(JointState, "/joint_states", joints.append, qos.SENSOR_DATA)
-    world = start_process(node_command("world_node", "-p", "split:=test", "-p", "seed:=3"))
+    world = start_process(node_command("world_node", "-p", "split:=test", "-p", "seed:=3",
+                                       "-p", "arena.min_objects:=2", "-p", "arena.max_objects:=2"))
     wait_for_node(test_node, "world_node", timeout=60)
 
     image = images.rgb_from_msg(wait_for_message(rgb, timeout=60, what="a camera image"))
     assert image.shape == (240, 320, 3)
     instances = images.to_array(wait_for_message(truth, what="ground truth"))
-    assert 4 <= len(np.unique(instances)) - 1 <= 8
+    assert len(np.unique(instances)) - 1 == 2        # nested parameters reached the arena
     assert wait_for_message(joints, what="joint states").name[0] == "right_j0"
     wait_until(lambda: len(clock) > 5, 20, what="/clock")
 
@@ -58,3 +59,9 @@ def test_world_publishes_serves_resets_and_moves(start_process, test_node):
     assert wrong_frame.outcome == Outcome.INVALID_REQUEST and "planning frame" in wrong_frame.reason
     back = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED, named_pose="out_of_view"))
     assert back.outcome == Outcome.OK and world.process.poll() is None
+
+
+def test_bad_nested_parameter_stops_the_world_with_a_clear_error(start_process):
+    world = start_process(node_command("world_node", "-p", "arena.depth_noise.base_std_m:=-1.0"))
+    assert world.wait(timeout=60) == 2
+    assert "world_node.arena.depth_noise.base_std_m: -1.0 is below the minimum 0.0" in world.output()

@@ -14,7 +14,8 @@ from seg_by_interaction.core.grasp import top_down_grasp
 from seg_by_interaction.core.primitives import Primitives
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.core.world import objects
-from seg_by_interaction.core.world.arena import Arena, ArenaConfig
+from seg_by_interaction.core.world.arena import Arena
+from seg_by_interaction.core.world.params import ArenaConfig
 from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
 
 LIFT_SUCCESS_M = 0.05

@@ -18,7 +18,8 @@ def add_world_arguments(parser: argparse.ArgumentParser) -> None:
 
 def make_arena(args: argparse.Namespace):
     from seg_by_interaction.core.robot_config import load_robot_config
-    from seg_by_interaction.core.world.arena import Arena, ArenaConfig
+    from seg_by_interaction.core.world.arena import Arena
+    from seg_by_interaction.core.world.params import ArenaConfig
 
     robot = load_robot_config(args.robot)
     if args.width or args.height:

@@ -19,10 +19,10 @@ import pybullet
 
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.robot_config import CameraConfig, RobotConfig
-from seg_by_interaction.core.validated import setting
 from seg_by_interaction.core.world import objects as object_catalogue
 from seg_by_interaction.core.world import textures
-from seg_by_interaction.core.world.camera import DepthNoise, Light, Rendering, render
+from seg_by_interaction.core.world.camera import Light, Rendering, render
+from seg_by_interaction.core.world.params import ArenaConfig
 from seg_by_interaction.core.world.robots import SimRobot, load_robot
 
 SPLITS = ("train", "val", "test")
@@ -32,27 +32,6 @@ TABLE_NEAR_MARGIN_M = 0.05     # but only this far toward the robot (not under i
 PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
 SETTLE_STEPS_MAX = 720
 FLOOR_DEPTH_M = 0.75           # floor below the table top
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ArenaConfig:
-    min_objects: int = setting(4, "fewest objects per scene", min=1, max=20)
-    max_objects: int = setting(8, "most objects per scene", min=1, max=20)
-    objects_dir: str = setting("", "folder of extra object models (URDF or OBJ) used instead "
-                                   "of the built-in set ('' = built-in)")
-    textures_dir: str = setting("", "folder of table texture images used instead of the "
-                                    "built-in set ('' = built-in)")
-    shadows: bool = setting(True, "render shadows")
-    light_intensity: tuple[float, float] = setting((0.75, 1.0), "range of the light's "
-                                                   "brightness", min=0.1, max=2.0)
-    light_elevation_deg: tuple[float, float] = setting((35.0, 85.0), "range of the light's "
-                                                       "elevation above the table", min=5.0, max=90.0)
-    physics_hz: float = setting(240.0, "physics steps per simulated second", min=60.0, max=2000.0)
-    depth_noise: DepthNoise = setting(DepthNoise(), "depth sensor noise model")
-
-    def __post_init__(self):
-        if self.min_objects > self.max_objects:
-            raise ValueError(f"min_objects {self.min_objects} exceeds max_objects {self.max_objects}")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,6 @@ workspace box; Cartesian segments are checked at every interpolated waypoint.
 """
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 
@@ -19,29 +18,10 @@ from ompl import geometric as og
 from ompl import util as ou
 
 from seg_by_interaction.core.motion import MotionBackend, MotionError, Outcome, ToolPose
-from seg_by_interaction.core.validated import setting
 from seg_by_interaction.core.world.arena import Arena
+from seg_by_interaction.core.world.params import EmbeddedMotionParams
 
 ou.setLogLevel(ou.LogLevel.LOG_WARN)
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class EmbeddedMotionParams:
-    planning_time_s: float = setting(2.0, "OMPL time budget per query", min=0.05, max=60.0)
-    planning_attempts: int = setting(3, "IK goals tried per plan-and-execute", min=1, max=20)
-    collision_margin_m: float = setting(0.005, "arm-to-world clearance a planned state needs",
-                                        min=0.0, max=0.1)
-    cartesian_step_m: float = setting(0.005, "interpolation step of Cartesian paths", min=0.001,
-                                      max=0.05)
-    max_joint_jump_rad: float = setting(0.25, "largest joint change between Cartesian waypoints "
-                                              "before the path counts as discontinuous",
-                                        min=0.01, max=3.0)
-    settle_tolerance_rad: float = setting(0.01, "joint error at which a waypoint counts as "
-                                                "reached", min=1e-4, max=0.2)
-    blocked_tolerance_rad: float = setting(0.05, "joint error left after settling that counts "
-                                                 "as the arm being blocked", min=1e-3, max=1.0)
-    gripper_timeout_s: float = setting(1.5, "simulated seconds a gripper motion may take",
-                                       min=0.1, max=10.0)
 
 
 class EmbeddedMotionBackend(MotionBackend):

@@ -1,11 +1,51 @@
-"""Parameters of the simulated world node (and of `sbi` commands that build a world)."""
+"""Parameters of the simulated world: the arena, the embedded motion backend and the
+world node. Kept free of PyBullet and OMPL imports so configs validate without them."""
 from __future__ import annotations
 
 import dataclasses
 
 from seg_by_interaction.core.validated import setting
-from seg_by_interaction.core.world.arena import ArenaConfig
-from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionParams
+from seg_by_interaction.core.world.depth_noise import DepthNoise
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ArenaConfig:
+    min_objects: int = setting(4, "fewest objects per scene", min=1, max=20)
+    max_objects: int = setting(8, "most objects per scene", min=1, max=20)
+    objects_dir: str = setting("", "folder of extra object models (URDF or OBJ) used instead "
+                                   "of the built-in set ('' = built-in)")
+    textures_dir: str = setting("", "folder of table texture images used instead of the "
+                                    "built-in set ('' = built-in)")
+    shadows: bool = setting(True, "render shadows")
+    light_intensity: tuple[float, float] = setting((0.75, 1.0), "range of the light's "
+                                                   "brightness", min=0.1, max=2.0)
+    light_elevation_deg: tuple[float, float] = setting((35.0, 85.0), "range of the light's "
+                                                       "elevation above the table", min=5.0, max=90.0)
+    physics_hz: float = setting(240.0, "physics steps per simulated second", min=60.0, max=2000.0)
+    depth_noise: DepthNoise = setting(DepthNoise(), "depth sensor noise model")
+
+    def __post_init__(self):
+        if self.min_objects > self.max_objects:
+            raise ValueError(f"min_objects {self.min_objects} exceeds max_objects {self.max_objects}")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EmbeddedMotionParams:
+    planning_time_s: float = setting(2.0, "OMPL time budget per query", min=0.05, max=60.0)
+    planning_attempts: int = setting(3, "IK goals tried per plan-and-execute", min=1, max=20)
+    collision_margin_m: float = setting(0.005, "arm-to-world clearance a planned state needs",
+                                        min=0.0, max=0.1)
+    cartesian_step_m: float = setting(0.005, "interpolation step of Cartesian paths", min=0.001,
+                                      max=0.05)
+    max_joint_jump_rad: float = setting(0.25, "largest joint change between Cartesian waypoints "
+                                              "before the path counts as discontinuous",
+                                        min=0.01, max=3.0)
+    settle_tolerance_rad: float = setting(0.01, "joint error at which a waypoint counts as "
+                                                "reached", min=1e-4, max=0.2)
+    blocked_tolerance_rad: float = setting(0.05, "joint error left after settling that counts "
+                                                 "as the arm being blocked", min=1e-3, max=1.0)
+    gripper_timeout_s: float = setting(1.5, "simulated seconds a gripper motion may take",
+                                       min=0.1, max=10.0)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
