@@ -59,6 +59,7 @@ def test_world_publishes_serves_resets_and_moves(start_process, test_node):
     assert wrong_frame.outcome == Outcome.INVALID_REQUEST and "planning frame" in wrong_frame.reason
     back = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED, named_pose="out_of_view"))
     assert back.outcome == Outcome.OK and world.process.poll() is None
+    assert world.stop() == 0 and "exception" not in world.output().lower()   # clean Ctrl-C
 
 
 def test_bad_nested_parameter_stops_the_world_with_a_clear_error(start_process):

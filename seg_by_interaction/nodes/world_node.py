@@ -73,8 +73,8 @@ class WorldNode(Node):
     # --- the idle loop ----------------------------------------------------------------
 
     def _tick(self) -> None:
-        if not self.lock.acquire(blocking=False):
-            return  # a motion or reset is stepping the world
+        if not self.context.ok() or not self.lock.acquire(blocking=False):
+            return  # shutting down, or a motion or reset is stepping the world
         try:
             self.arena.step(int(round(self.params.real_time_factor * self.arena.config.physics_hz
                                       / self.params.tick_hz)))

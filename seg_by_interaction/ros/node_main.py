@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from typing import Callable, Sequence
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.signals import SignalHandlerOptions
 from rclpy.node import Node
 
 from seg_by_interaction.core.images import ImageError
@@ -43,7 +45,10 @@ def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = Non
     Returns a process exit code: 0 on a clean shutdown, 2 on a configuration error.
     """
     configure_middleware()
-    rclpy.init(args=args)
+    # rclpy's own handlers shut the context down at once, under callbacks still running;
+    # a KeyboardInterrupt in the spinning thread lets the executor finish them first.
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    signal.signal(signal.SIGTERM, _interrupt)
     handler = RosLogHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
@@ -65,6 +70,10 @@ def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = Non
             node.destroy_node()
         rclpy.try_shutdown()
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run_node(factory: NodeFactory, args: list[str] | None = None) -> int:
