@@ -80,6 +80,8 @@ class PrimitiveTrials:
             grasp.position, grasp.yaw, grasp.width_m))
         lifted = "mid" in self.poses_at and self.poses_at["mid"][2] - start[2] >= LIFT_SUCCESS_M
         held = self.poses_at.get("mid_contacts", 0) > 0
+        if result.success and not (lifted and held):
+            return False, "not lifted 5 cm by the fingers"
         return bool(lifted and held), result.reason
 
     def push(self, obj, rng) -> tuple[bool, str]:
@@ -92,7 +94,13 @@ class PrimitiveTrials:
         moved = (self.arena.object_pose(obj)[0] - start)[:2]
         distance = np.linalg.norm(moved)
         along = distance > 0 and np.degrees(np.arccos(np.clip(moved @ heading[:2] / distance, -1, 1)))
-        return bool(distance >= PUSH_SUCCESS_M and along <= PUSH_MAX_ANGLE_DEG), result.reason
+        if not result.success:
+            return False, result.reason
+        if distance < PUSH_SUCCESS_M:
+            return False, "moved less than 5 cm"
+        if along > PUSH_MAX_ANGLE_DEG:
+            return False, "moved more than 45 degrees off the push direction"
+        return True, result.reason
 
     def close(self):
         self.arena.close()
@@ -111,7 +119,7 @@ def isolated_trials(trials: PrimitiveTrials, kind: str, count: int, seed: int) -
         per_family[obj.family][0] += ok
         per_family[obj.family][1] += 1
         if not ok:
-            failures[reason.split(":")[0]] += 1
+            failures[reason.split(":")[0].split(" [")[0]] += 1
     successes = sum(s for s, _ in per_family.values())
     return {"success_rate": successes / count, "trials": count,
             "per_family": {f: {"success_rate": s / n, "trials": n} for f, (s, n) in sorted(per_family.items())},

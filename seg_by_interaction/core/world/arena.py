@@ -32,6 +32,7 @@ TABLE_NEAR_MARGIN_M = 0.05     # but only this far toward the robot (not under i
 PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
 SETTLE_STEPS_MAX = 720
 FLOOR_DEPTH_M = 0.75           # floor below the table top
+FLOOR_HALF_SIZE_M = 2.0        # enough for the cameras' views; a larger floor costs render time
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,8 +195,9 @@ class Arena:
 
     def _make_floor(self) -> int:
         """A grey floor 75 cm below the table top (what a camera sees past the table)."""
-        half = [5.0, 5.0, 0.01]
-        centre = [0.0, 0.0, self.robot_config.table_height - FLOOR_DEPTH_M - 0.01]
+        half = [FLOOR_HALF_SIZE_M, FLOOR_HALF_SIZE_M, 0.01]
+        centre = [*self.robot_config.table_area.centre,
+                  self.robot_config.table_height - FLOOR_DEPTH_M - 0.01]
         body = pybullet.createMultiBody(
             0, pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half,
                                              physicsClientId=self.client),

@@ -168,9 +168,14 @@ def write_urdf(tree: ET.Element, stem: str) -> pathlib.Path:
 
 
 def _parse_with_absolute_meshes(urdf: pathlib.Path) -> ET.Element:
+    """The URDF with absolute mesh paths; COLLADA visuals are swapped for the STL of the
+    same name where one exists: the CPU renderer draws every triangle of every mesh,
+    in view or not, and the COLLADA files carry several times more of them."""
     root = ET.parse(urdf).getroot()
     for mesh in root.iter("mesh"):
-        mesh.set("filename", str(_resolve_mesh(mesh.get("filename", ""), urdf)))
+        path = _resolve_mesh(mesh.get("filename", ""), urdf)
+        lighter = path.with_suffix(".stl")
+        mesh.set("filename", str(lighter if path.suffix == ".dae" and lighter.is_file() else path))
     return root
 
 
