@@ -57,6 +57,9 @@ def test_world_publishes_serves_resets_and_moves(start_process, test_node):
     wrong_frame = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.LINEAR, poses=[
         poses.to_pose_stamped(ToolPose.top_down((0.6, 0.0, 0.1), 0.0), PoseStamped().header)]))
     assert wrong_frame.outcome == Outcome.INVALID_REQUEST and "planning frame" in wrong_frame.reason
+    slow = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED,
+                                                      named_pose="out_of_view", timeout=0.001))
+    assert slow.outcome == Outcome.TIMEOUT
     back = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED, named_pose="out_of_view"))
     assert back.outcome == Outcome.OK and world.process.poll() is None
     assert world.stop() == 0 and "exception" not in world.output().lower()   # clean Ctrl-C

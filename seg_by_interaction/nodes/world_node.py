@@ -119,6 +119,7 @@ class WorldNode(Node):
     def _execute_motion(self, goal_handle) -> Motion.Result:
         goal = goal_handle.request
         self.backend.cancel.clear()
+        self.backend.deadline = time.monotonic() + goal.timeout if goal.timeout > 0 else None
         with self.lock:
             try:
                 self._run_motion(goal)

@@ -34,8 +34,8 @@ class EmbeddedMotionBackend(MotionBackend):
         self.robot = arena.robot
         self.params = params
         self.speeds = arena.robot_config.speeds
-        self.cancel = threading.Event()
-        self.deadline: float | None = None
+        self.cancel = threading.Event()            # set from another thread to stop
+        self.deadline: float | None = None         # time.monotonic() past which motion stops
         self._obstacles: dict[str, int] = {}
         self._ignored: set[int] = set()
         self._moving_links = self.robot.moving_link_ids()
