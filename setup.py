@@ -13,6 +13,6 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["seg_by_interaction", "seg_by_interaction.*"]),
-    install_requires=["numpy", "PyYAML", "opencv-python-headless"],
+    install_requires=["numpy", "PyYAML", "opencv-contrib-python-headless"],
     entry_points={"console_scripts": ["sbi = seg_by_interaction.cli:main"]},
 )
