@@ -1,4 +1,5 @@
 """The installed `sbi` command."""
+import json
 import pathlib
 import subprocess
 import sys
@@ -13,7 +14,7 @@ def sbi(*args):
 def test_help_lists_the_subcommands():
     result = sbi("--help")
     assert result.returncode == 0
-    for command in ("run", "config", "check", "sim", "dataset"):
+    for command in ("run", "config", "check", "sim", "dataset", "evaluate", "bench"):
         assert f"    {command} " in result.stdout
 
 
@@ -52,3 +53,22 @@ def test_dataset_make_writes_coco_that_pycocotools_reads(tmp_path):
     image = coco.loadImgs([1])[0]
     assert (image["width"], image["height"]) == (160, 120) and image["scene_id"] == "val-5"
     assert (out / image["depth_file"]).is_file() and (out / "camera_info.yaml").is_file()
+
+
+def test_evaluate_writes_figures_named_for_what_they_are_and_a_picture(tmp_path):
+    data = tmp_path / "data"
+    assert sbi("dataset", "make", "--robot", "sawyer", "--split", "val", "--scenes", "3",
+               "--out", str(data)).returncode == 0
+    result = sbi("evaluate", "--method", "depth_clusters", "--dataset", str(data),
+                 "--json", str(tmp_path / "eval.json"))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads((tmp_path / "eval.json").read_text())
+    assert {"ap", "ap50", "ap75", "ap30"} <= set(figures) and figures["images"] == 3
+    assert 0.5 < figures["ap50"] <= figures["ap30"] <= 1.0
+    assert (tmp_path / "eval.png").is_file()
+    assert "AP@0.3" in result.stdout
+
+
+def test_evaluate_names_the_methods_it_knows():
+    result = sbi("evaluate", "--method", "gop", "--dataset", ".")
+    assert result.returncode != 0 and "unknown method 'gop'; available: ['depth_clusters']" in result.stderr

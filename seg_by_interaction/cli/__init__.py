@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seg_by_interaction.cli import bench_cmd, check_cmd, config_cmd, dataset_cmd, run_cmd, sim_cmd
+from seg_by_interaction.cli import (bench_cmd, check_cmd, config_cmd, dataset_cmd, evaluate_cmd,
+                                    run_cmd, sim_cmd)
 
-COMMANDS = (run_cmd, config_cmd, check_cmd, sim_cmd, dataset_cmd, bench_cmd)
+COMMANDS = (run_cmd, config_cmd, check_cmd, sim_cmd, dataset_cmd, evaluate_cmd, bench_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,3 +37,21 @@ def side_by_side(images: list[np.ndarray], labels: list[str], gap: int = 4) -> n
         panels.append(panel)
         panels.append(np.full((height + 22, gap, 3), 255, np.uint8))
     return np.hstack(panels[:-1])
+
+
+def masks_picture(shape, masks: list[np.ndarray]) -> np.ndarray:
+    """Masks painted in distinct colours, later ones over earlier ones."""
+    instances = np.zeros(shape[:2], np.int32)
+    for index, mask in enumerate(reversed(masks)):
+        instances[mask] = len(masks) - index
+    return colourise_instances(instances)
+
+
+def prediction_grid(examples) -> np.ndarray:
+    """Rows of image | predictions (best-scored on top) | ground truth."""
+    rows = [side_by_side([rgb, masks_picture(rgb.shape, predicted), masks_picture(rgb.shape, truth)],
+                         ["image", f"predicted ({len(predicted)})", f"ground truth ({len(truth)})"])
+            for rgb, predicted, truth in examples]
+    width = max(row.shape[1] for row in rows)
+    return np.vstack([np.pad(row, ((0, 4), (0, width - row.shape[1]), (0, 0)), constant_values=255)
+                      for row in rows])
