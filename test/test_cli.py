@@ -71,4 +71,4 @@ def test_evaluate_writes_figures_named_for_what_they_are_and_a_picture(tmp_path)
 
 def test_evaluate_names_the_methods_it_knows():
     result = sbi("evaluate", "--method", "gop", "--dataset", ".")
-    assert result.returncode != 0 and "unknown method 'gop'; available: ['depth_clusters']" in result.stderr
+    assert result.returncode != 0 and "unknown method 'gop'; available: ['bottom_up', 'depth_clusters']" in result.stderr

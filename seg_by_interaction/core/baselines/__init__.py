@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 METHODS = {
+    "bottom_up": "seg_by_interaction.core.baselines.bottom_up:BottomUp",
     "depth_clusters": "seg_by_interaction.core.baselines.depth_clusters:DepthClusters",
 }
 

@@ -14,6 +14,7 @@ import numpy as np
 import open3d as o3d
 
 from seg_by_interaction.core.coco_eval import Proposal
+from seg_by_interaction.core.masks import compactness
 from seg_by_interaction.core.validated import setting
 
 
@@ -66,7 +67,7 @@ class DepthClusters:
             if area < p.min_area_px or area > p.max_area_fraction * mask.size:
                 continue
             height = np.percentile(heights[above][members], 90)
-            proposals.append(Proposal(mask, _compactness(mask) * min(1.0, height / 0.02)))
+            proposals.append(Proposal(mask, compactness(mask) * min(1.0, height / 0.02)))
         return sorted(proposals, key=lambda proposal: -proposal.score)
 
 
@@ -110,9 +111,3 @@ def _grow(mask: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
     for _ in range(steps):
         mask = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool) & (allowed | mask)
     return mask
-
-
-def _compactness(mask: np.ndarray) -> float:
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    hull_area = cv2.contourArea(cv2.convexHull(np.vstack(contours)))
-    return float(min(1.0, mask.sum() / hull_area)) if hull_area > 0 else 0.0

@@ -32,6 +32,7 @@ TABLE_NEAR_MARGIN_M = 0.05     # but only this far toward the robot (not under i
 PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
 SETTLE_STEPS_MAX = 720
 FLOOR_DEPTH_M = 0.75           # floor below the table top
+TEXTURE_SIZE_PX = 1024         # about 1 mm per texel on the table: no visible blocks
 FLOOR_HALF_SIZE_M = 2.0        # enough for the cameras' views; a larger floor costs render time
 
 
@@ -233,7 +234,7 @@ class Arena:
             name = names[int(rng.integers(len(names)))]
             path = self._texture_cache / f"{name}.png"
             if not path.exists():
-                cv2.imwrite(str(path), textures.make_texture(name)[:, :, ::-1])
+                cv2.imwrite(str(path), textures.make_texture(name, TEXTURE_SIZE_PX)[:, :, ::-1])
         texture_id = pybullet.loadTexture(str(path), physicsClientId=self.client)
         if texture_id < 0:
             raise ValueError(f"{path}: PyBullet cannot load this image as a texture")
