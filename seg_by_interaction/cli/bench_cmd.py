@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import pathlib
-import shlex
-import subprocess
-import sys
+
+from seg_by_interaction.cli.provenance import provenance
 
 
 def add_parser(subparsers) -> None:
@@ -21,13 +19,6 @@ def add_parser(subparsers) -> None:
     world.add_argument("--seed", type=int, default=0)
     world.add_argument("--json", type=pathlib.Path, help="write the figures here")
     world.set_defaults(func=bench_world)
-
-
-def provenance() -> dict:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=pathlib.Path(__file__).resolve().parent).stdout.strip()
-    return {"command": "sbi " + shlex.join(sys.argv[1:]), "commit": commit or "unknown",
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
 def bench_world(args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@ import pathlib
 import sys
 import time
 
+from seg_by_interaction.cli.provenance import provenance
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -54,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     figures = evaluate(dataset.coco, records)
     evaluation_s = time.perf_counter() - start
     figures.update(recall.figures())
-    figures.update(method=args.method, dataset=str(args.dataset), images=len(dataset.image_ids()),
+    figures.update(provenance(), method=args.method, dataset=str(args.dataset), images=len(dataset.image_ids()),
                    inference_s_per_image=inference_s / max(len(dataset.image_ids()), 1),
                    evaluation_s=evaluation_s)
     print(f"{'method':<18}{'AP':>7}{'AP50':>7}{'AP75':>7}{'AP@0.3':>8}   images")
