@@ -7,6 +7,10 @@ so score = colour contrast * compactness, where colour contrast is the distance 
 the segment's median Lab colour and that of a ring around it (normalised by 50 Lab units,
 capped at 1; the median keeps a background fragment that merely borders an object from
 borrowing the object's contrast) and compactness is area over convex-hull area.
+
+Parameters were chosen on the val split only (20 Sawyer scenes, `sbi evaluate --method
+bottom_up` on `sbi dataset make --split val`): the median ring colour and the removal of
+duplicate segments across scales raised AP@0.3 there from 0.30 to 0.35.
 """
 from __future__ import annotations
 
