@@ -168,7 +168,6 @@ class Primitives:
         fails is skipped (the arm lifts clear and goes on); the sweep fails only if every
         stroke did."""
         def run(frames):
-            self._timed("close", self.backend.set_gripper, 0.0)
             area = self.robot.table_area
             failures = []
             for start in sweep_start_points(area.min, area.max):
@@ -187,17 +186,10 @@ class Primitives:
         return self._run(run, capture_before=False)
 
     def _sweep_stroke(self, start, centre) -> None:
-        p = self.params
-        z = self.robot.table_height + p.sweep_height_m
         heading = np.asarray(centre) - start
-        yaw = np.arctan2(heading[1], heading[0]) + np.pi / 2  # fingers across the sweep
-        begin = ToolPose.top_down((*start, z), yaw)
-        self._timed("approach", self.backend.move_to, begin.moved((0, 0, p.approach_height_m)),
-                    p.transit_speed)
-        self._timed("sweep", self.backend.move_linear, [begin, ToolPose.top_down((*centre, z), yaw)],
-                    p.contact_speed)
-        self._timed("retreat", self.backend.move_linear,
-                    [ToolPose.top_down((*centre, z + p.approach_height_m), yaw)], p.contact_speed)
+        length = float(np.linalg.norm(heading))
+        self._linear_stroke(start, heading / length, 0.0, length, self.params.sweep_height_m,
+                            self.params.contact_speed)
 
     # --- shared steps -----------------------------------------------------------------
 
