@@ -8,11 +8,11 @@ A node parameter file has the standard ROS 2 layout that launch files pass to no
 """
 from __future__ import annotations
 
-import importlib
 import pathlib
 
 import yaml
 
+from seg_by_interaction.core.registry import resolve
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.validated import ConfigError, from_dict
 
@@ -25,10 +25,10 @@ BUILTIN_PARAMETERS = ("use_sim_time", "start_type_description_service")
 
 
 def params_class(node_name: str) -> type:
-    if node_name not in NODE_PARAMS:
-        raise ConfigError(f"unknown node '{node_name}'; known: {sorted(NODE_PARAMS)}")
-    module, cls = NODE_PARAMS[node_name].split(":")
-    return getattr(importlib.import_module(module), cls)
+    try:
+        return resolve(NODE_PARAMS, node_name, "node")
+    except KeyError as error:
+        raise ConfigError(error.args[0]) from None
 
 
 def check_config_file(path: str | pathlib.Path) -> str:

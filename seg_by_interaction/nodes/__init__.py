@@ -3,7 +3,7 @@
 NODES maps executable names (as installed under lib/seg_by_interaction and used by the
 launch files) to their node classes, for composing several in one process.
 """
-import importlib
+from seg_by_interaction.core.registry import resolve
 
 NODES = {
     "camera_node": "seg_by_interaction.nodes.camera_node:CameraNode",
@@ -12,7 +12,4 @@ NODES = {
 
 
 def node_class(name: str):
-    if name not in NODES:
-        raise KeyError(f"unknown node '{name}'; available: {sorted(NODES)}")
-    module, cls = NODES[name].split(":")
-    return getattr(importlib.import_module(module), cls)
+    return resolve(NODES, name, "node")

@@ -2,7 +2,7 @@
 (`rgb`, `depth` in metres, `intrinsics`) and returning scored `Proposal`s, best first."""
 from __future__ import annotations
 
-import importlib
+from seg_by_interaction.core.registry import resolve
 
 METHODS = {
     "bottom_up": "seg_by_interaction.core.baselines.bottom_up:BottomUp",
@@ -11,7 +11,4 @@ METHODS = {
 
 
 def make_method(name: str):
-    if name not in METHODS:
-        raise KeyError(f"unknown method '{name}'; available: {sorted(METHODS)}")
-    module, cls = METHODS[name].split(":")
-    return getattr(importlib.import_module(module), cls)()
+    return resolve(METHODS, name, "method")()
