@@ -64,6 +64,9 @@ def test_fallen_objects_are_reported_and_removed(sawyer):
         victim = scene.objects[0]
         pybullet.resetBasePositionAndOrientation(victim.body, [3.0, 0.0, -0.5], [0, 0, 0, 1],
                                                  physicsClientId=arena.client)
+        carried = scene.objects[1]          # held out of view, beyond the table but above it
+        pybullet.resetBasePositionAndOrientation(carried.body, [3.0, 0.0, sawyer.table_height + 0.2],
+                                                 [0, 0, 0, 1], physicsClientId=arena.client)
         assert arena.objects_off_table() == [victim]
         assert arena.remove_objects_off_table() == [victim]
         assert victim not in arena.objects() and len(arena.objects()) == 4

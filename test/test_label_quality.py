@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import seg_by_interaction
-from seg_by_interaction.core.label_quality import LabelQuality, judge_label, moved_instances
+from seg_by_interaction.core.label_quality import (LabelQuality, judge_label, judge_stored_labels,
+                                                   moved_between_frames, moved_instances)
 from seg_by_interaction.core.oracle import GroundTruthOracle
 
 STILL = (0.0, 0.0, 0.0, 1.0)
@@ -66,3 +67,26 @@ def test_nothing_but_the_benchmarks_imports_the_oracle():
     importers = {str(path.relative_to(package)) for path in package.rglob("*.py")
                  if pattern.search(path.read_text()) and path.name != "oracle.py"}
     assert all(name.startswith("benchmarks/") for name in importers), importers
+
+
+def test_moved_between_frames_from_ground_truth_masks():
+    before = scene()
+    after = before.copy()
+    after[after == 1] = 0
+    after[8:18, 5:15] = 1                     # object 1 slid by 3 of its 10 rows: IoU 0.54
+    after[after == 2] = 0                     # object 2 carried away
+    assert moved_between_frames(before, after) == {1, 2}
+    assert moved_between_frames(before, before) == set()
+
+
+def test_stored_labels_judged_on_their_labelled_frame():
+    before = scene()
+    mid = before.copy()
+    mid[mid == 2] = 0
+    good = before == 2
+    labels = [{"frame_pair": "before_mid", "labelled_frame": "before", "positive": True, "mask": good},
+              {"frame_pair": "mid_after", "labelled_frame": "after", "positive": False,
+               "mask": np.zeros_like(good)}]
+    judgements = judge_stored_labels({"before": before, "mid": mid}, labels)
+    assert len(judgements) == 1                # no after frame stored: the second is not judged
+    assert judgements[0].object_moved and judgements[0].best_iou == 1.0 and judgements[0].matched_instance == 2

@@ -59,6 +59,38 @@ def judge_label(label_mask: np.ndarray, positive: bool, instances_before: np.nda
     return LabelJudgement(positive, bool(moved), best_iou, best_instance)
 
 
+def moved_between_frames(instances_a: np.ndarray, instances_b: np.ndarray,
+                         min_same_iou: float = 0.7) -> set[int]:
+    """Instance ids of frame a whose ground-truth mask is gone or changed in frame b (mask
+    IoU below `min_same_iou`: about 1 cm of motion for a 5 cm object, ~32 px on the Sawyer
+    camera): the image-space stand-in for `moved_instances` where only the world's masks
+    are stored."""
+    moved = set()
+    for instance in np.unique(instances_a):
+        if instance == 0:
+            continue
+        a, b = instances_a == instance, instances_b == instance
+        if np.count_nonzero(a & b) < min_same_iou * np.count_nonzero(a | b):
+            moved.add(int(instance))
+    return moved
+
+
+def judge_stored_labels(frames_truth: dict[str, np.ndarray], labels: list[dict]) -> list[LabelJudgement]:
+    """Judge a record's stored labels (`RunStore.read_labels`) with the ground-truth
+    instances stored for its frames; a pair's moved objects are those that differ
+    between its two frames, the label's mask is on its labelled frame."""
+    judgements = []
+    for label in labels:
+        first, second = label["frame_pair"].split("_")
+        if first not in frames_truth or second not in frames_truth:
+            continue
+        labelled = frames_truth[label["labelled_frame"]]
+        other = frames_truth[second if label["labelled_frame"] == first else first]
+        judgements.append(judge_label(label["mask"], label["positive"], labelled,
+                                      moved_between_frames(labelled, other)))
+    return judgements
+
+
 class LabelQuality:
     """Aggregates judgements into the figures the labelers are held to."""
 

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from seg_by_interaction.core.geometry import matrix_to_quaternion
+from seg_by_interaction.core.geometry import matrix_to_quaternion, quaternion_to_matrix
 from seg_by_interaction.core.robot_config import WorkspaceBox
 
 
@@ -62,6 +62,12 @@ class ToolPose:
         x_axis = np.cross(closing, z_axis)
         rotation = np.column_stack([x_axis, closing, z_axis])
         return ToolPose(np.asarray(position, float), matrix_to_quaternion(rotation))
+
+    @property
+    def closing_yaw(self) -> float:
+        """The fingers' closing direction (the tool's y axis) as an angle from +x."""
+        closing = quaternion_to_matrix(self.orientation_xyzw)[:, 1]
+        return float(np.arctan2(closing[1], closing[0]))
 
     def moved(self, offset) -> "ToolPose":
         return ToolPose(self.position + np.asarray(offset, float), self.orientation_xyzw)

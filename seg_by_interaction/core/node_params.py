@@ -19,6 +19,11 @@ from seg_by_interaction.core.validated import ConfigError, from_dict
 NODE_PARAMS = {
     "camera_node": "seg_by_interaction.core.camera_sources:CameraNodeParams",
     "world_node": "seg_by_interaction.core.world.params:WorldParams",
+    "hypothesis_server": "seg_by_interaction.core.proposer:HypothesisServerParams",
+    "interaction_executor": "seg_by_interaction.core.interaction:ExecutorParams",
+    "mask_labeler": "seg_by_interaction.core.labeling:LabelerNodeParams",
+    "online_trainer": "seg_by_interaction.core.online_training:OnlineTrainerParams",
+    "collector": "seg_by_interaction.core.collection:CollectorParams",
 }
 # Parameters every rclpy node carries besides its own.
 BUILTIN_PARAMETERS = ("use_sim_time", "start_type_description_service")

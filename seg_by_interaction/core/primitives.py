@@ -47,6 +47,9 @@ class PrimitiveParams:
     lift_height_m: float = setting(0.15, "lift after grasping", min=0.02, max=0.5)
     pregrasp_clearance_m: float = setting(0.03, "open this much wider than the object before "
                                                 "descending", min=0.0, max=0.2)
+    min_pregrasp_opening_m: float = setting(0.075, "open at least this wide before descending "
+                                                  "(widths from learned masks are noisy)",
+                                            min=0.0, max=0.5)
     place_clearance_m: float = setting(0.005, "release this high above where it was grasped",
                                        min=0.0, max=0.05)
     place_min_radius_m: float = setting(0.06, "object size assumed when its width is unknown",
@@ -83,6 +86,7 @@ class PrimitiveResult:
     reason: str
     frames: dict[str, Any] = dataclasses.field(default_factory=dict)
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    place_xy: np.ndarray | None = None      # where pick_place put the object down
 
     @property
     def success(self) -> bool:
@@ -91,12 +95,16 @@ class PrimitiveResult:
 
 class Primitives:
     def __init__(self, backend: MotionBackend, robot: RobotConfig, capture: Capture,
-                 params: PrimitiveParams = PrimitiveParams()):
+                 params: PrimitiveParams = PrimitiveParams(),
+                 on_phase: Callable[[str], None] | None = None):
+        """`on_phase(name)` is called as each phase starts (e.g. for action feedback)."""
         self.backend = backend
         self.robot = robot
         self.capture = capture
         self.params = params
+        self.on_phase = on_phase
         self._timings: dict[str, float] = {}
+        self._place_xy: np.ndarray | None = None
         self.notes: list[str] = []
 
     # --- the primitives ---------------------------------------------------------------
@@ -123,12 +131,15 @@ class Primitives:
             if self.backend.gripper_opening() < p.grasped_min_opening_m:
                 frames["after"] = self._timed("capture_after", self.capture, "after")
                 raise MotionError(Outcome.NOTHING_GRASPED, "the gripper closed on nothing")
-            place = self._place_xy(place_xy, frames["mid"], width, rng)
+            place = self._place_xy = self._choose_place(place_xy, frames["mid"], width, rng)
             release = ToolPose.top_down((*place, grasp_point[2] + p.place_clearance_m), yaw)
             self.backend.check_in_workspace([release.position], "place point")
             self._timed("carry", self.backend.move_to, release.moved((0, 0, p.lift_height_m)),
                         p.transit_speed)
             self._timed("lower", self.backend.move_linear, [release], p.contact_speed)
+            if self.backend.gripper_opening() < p.grasped_min_opening_m:
+                raise MotionError(Outcome.NOTHING_GRASPED, "the object slipped out of the gripper "
+                                                           "while it was carried")
             self._timed("release", self.backend.set_gripper, self.robot.gripper.max_opening)
             self._timed("retreat", self.backend.move_linear,
                         [release.moved((0, 0, p.approach_height_m))], p.contact_speed)
@@ -196,12 +207,13 @@ class Primitives:
     def _run(self, body, capture_before: bool = True) -> PrimitiveResult:
         """Start out of view, capture I_t, run the body; on failure retreat out of view,
         capture what the scene looks like now, and report the outcome instead of raising."""
-        self._timings, self.notes = {}, []
+        self._timings, self.notes, self._place_xy = {}, [], None
         frames: dict[str, Any] = {}
         try:
             self._out_of_view_capture(frames, "before" if capture_before else None)
             body(frames)
-            return PrimitiveResult(Outcome.OK, "; ".join(self.notes) or "done", frames, self._timings)
+            return PrimitiveResult(Outcome.OK, "; ".join(self.notes) or "done", frames,
+                                   self._timings, self._place_xy)
         except MotionError as error:
             outcome, reason = error.outcome, error.reason
         try:
@@ -209,7 +221,7 @@ class Primitives:
             self._out_of_view_capture(frames, None if "after" in frames else "after")
         except MotionError as error:
             reason += f"; could not retreat out of view: {error.reason}"
-        return PrimitiveResult(outcome, reason, frames, self._timings)
+        return PrimitiveResult(outcome, reason, frames, self._timings, self._place_xy)
 
     def _lift_clear(self) -> None:
         """Straight up from wherever a failure left the tool, so planning starts free of
@@ -242,6 +254,8 @@ class Primitives:
             frames[label] = self._timed(f"capture_{label}", self.capture, label)
 
     def _timed(self, phase: str, function, *args):
+        if self.on_phase is not None:
+            self.on_phase(phase)
         start = time.monotonic()
         try:
             return function(*args)
@@ -252,14 +266,16 @@ class Primitives:
 
     def _pregrasp_opening(self, width: float) -> float:
         widest = self.robot.gripper.max_opening
-        return widest if width <= 0 else min(widest, width + self.params.pregrasp_clearance_m)
+        if width <= 0:
+            return widest
+        return min(widest, max(width + self.params.pregrasp_clearance_m, self.params.min_pregrasp_opening_m))
 
     def _clamp_height(self, point) -> np.ndarray:
         point = np.asarray(point, float).copy()
         point[2] = max(point[2], self.robot.table_height + self.params.min_tool_height_m)
         return point
 
-    def _place_xy(self, place_xy, view, width: float, rng) -> np.ndarray:
+    def _choose_place(self, place_xy, view, width: float, rng) -> np.ndarray:
         """The requested spot, or a random free one seen in `view` (the object is out of
         view then, so its own old place counts as free)."""
         if place_xy is not None:

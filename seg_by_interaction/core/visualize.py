@@ -55,3 +55,24 @@ def prediction_grid(examples) -> np.ndarray:
     width = max(row.shape[1] for row in rows)
     return np.vstack([np.pad(row, ((0, 4), (0, width - row.shape[1]), (0, 0)), constant_values=255)
                       for row in rows])
+
+
+def hypotheses_overlay(rgb: np.ndarray, hypotheses, limit: int = 10) -> np.ndarray:
+    """The best `limit` hypotheses over the image: mask tint, outline, rank and score, and
+    the grasp's finger line across the major axis at the centroid."""
+    overlay = rgb.copy()
+    colours = colourise_instances(np.arange(limit + 1, dtype=np.int32))[1:]
+    for rank, hypothesis in reversed(list(enumerate(hypotheses[:limit]))):
+        colour = tuple(int(c) for c in colours[rank])
+        overlay[hypothesis.mask] = (0.5 * overlay[hypothesis.mask] + 0.5 * colours[rank]).astype(np.uint8)
+        contours, _ = cv2.findContours(hypothesis.mask.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                       cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(overlay, contours, -1, colour, 1)
+        u, v = hypothesis.shape.centroid_px
+        across = hypothesis.shape.major_axis_angle + np.pi / 2
+        half = 8 * np.array([np.cos(across), np.sin(across)])
+        cv2.line(overlay, (int(u - half[0]), int(v - half[1])), (int(u + half[0]), int(v + half[1])),
+                 (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(overlay, f"{rank}:{hypothesis.score:.2f}", (int(u) + 3, int(v) - 3),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.3, (255, 255, 255), 1, cv2.LINE_AA)
+    return overlay

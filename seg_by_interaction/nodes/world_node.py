@@ -82,13 +82,15 @@ class WorldNode(Node):
         finally:
             self.lock.release()
 
-    def _publish_state(self) -> None:
+    def _publish_state(self, frame_now: bool = False) -> None:
+        """Clock and joints; camera frames at the configured rates, or at once after a
+        motion or a reset, so that a capture sees the scene as the motion left it."""
         stamp = Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()
         self.clock_pub.publish(Clock(clock=stamp))
         self.joint_pub.publish(self._joint_state(stamp))
         due_sim = self.arena.sim_time - self._last_frame_sim >= 1.0 / self.params.publish_rate_hz
         due_wall = time.monotonic() - self._last_render_wall >= 1.0 / self.params.max_render_hz
-        if due_sim and due_wall:
+        if frame_now or (due_sim and due_wall):
             self._last_frame_sim, self._last_render_wall = self.arena.sim_time, time.monotonic()
             for camera in self.robot_config.cameras:
                 self._publish_camera(camera, stamp)
@@ -127,7 +129,7 @@ class WorldNode(Node):
             except MotionError as error:
                 outcome, reason = error.outcome, error.reason
             self._report_fallen_objects()
-            self._publish_state()
+            self._publish_state(frame_now=True)
             stamp = Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()
             header = Header(stamp=stamp, frame_id=self.robot_config.base_frame)
             result = Motion.Result(outcome=int(outcome), reason=reason,
@@ -165,17 +167,18 @@ class WorldNode(Node):
             raise MotionError(Outcome.INVALID_REQUEST, f"unknown motion command {goal.command}")
 
     def _report_fallen_objects(self) -> None:
-        """Objects off the table are reported and taken out; too few left → new scene."""
+        """Objects off the table are reported and taken out. A new scene comes only on
+        request (~/reset_scene): starting one by itself could fall between the frames of
+        one interaction."""
         fallen = self.arena.remove_objects_off_table()
         if not fallen:
             return
-        message = f"objects fell off the table: {[o.name for o in fallen]}"
+        message = (f"objects fell off the table: {[o.name for o in fallen]}; "
+                   f"{len(self.arena.objects())} left")
         self.get_logger().warning(message)
         status = DiagnosticStatus(level=DiagnosticStatus.WARN, name="world: objects",
                                   message=message)
         self.diagnostics_pub.publish(DiagnosticArray(status=[status]))
-        if len(self.arena.objects()) < self.arena.config.min_objects:
-            self._new_scene(self.arena.scene.split, self.next_seed)
 
     def _reset_scene(self, request: ResetScene.Request, response: ResetScene.Response):
         split = request.split or self.arena.scene.split
@@ -183,6 +186,7 @@ class WorldNode(Node):
         try:
             with self.lock:
                 scene = self._new_scene(split, seed, request.num_objects)
+                self._publish_state(frame_now=True)
         except (ValueError, FileNotFoundError) as error:
             response.success, response.message = False, str(error)
             return response

@@ -7,6 +7,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from seg_by_interaction.core import images
+from seg_by_interaction.core.geometry import PinholeIntrinsics
 
 
 def to_array(msg: Image) -> np.ndarray:
@@ -36,3 +37,8 @@ def camera_info_msg(intrinsics: np.ndarray, width: int, height: int, header: Hea
     return CameraInfo(header=header, width=width, height=height, distortion_model="plumb_bob",
                       d=[0.0] * 5, k=k.flatten().tolist(), r=np.eye(3).flatten().tolist(),
                       p=projection.flatten().tolist())
+
+
+def intrinsics_from_msg(msg: CameraInfo) -> PinholeIntrinsics:
+    k = msg.k
+    return PinholeIntrinsics(width=msg.width, height=msg.height, fx=k[0], fy=k[4], cx=k[2], cy=k[5])

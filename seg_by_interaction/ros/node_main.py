@@ -2,21 +2,23 @@
 process with a multi-threaded executor (`sbi run`, this machine's stand-in for launch)."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 from rclpy.node import Node
 
-from seg_by_interaction.core.images import ImageError
-from seg_by_interaction.core.validated import ConfigError
 
 NodeFactory = Callable[[], Node]
+# What a node raises when its parameters, files or checkpoint are unusable at startup
+# (ConfigError, ImageError and CheckpointError are ValueErrors).
+STARTUP_ERRORS = (ValueError, OSError)
 
 
 def configure_middleware() -> None:
@@ -38,12 +40,11 @@ class RosLogHandler(logging.Handler):
         getattr(logger, severity)(self.format(record))
 
 
-def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
-                  threads: int | None = None) -> int:
-    """Create the nodes in one context and spin them until shutdown (Ctrl-C, SIGTERM).
-
-    Returns a process exit code: 0 on a clean shutdown, 2 on a configuration error.
-    """
+@contextlib.contextmanager
+def composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
+             threads: int | None = None) -> Iterator[tuple[MultiThreadedExecutor, list[Node]]]:
+    """The nodes created in one context and added to a multi-threaded executor, which the
+    caller spins; everything is shut down on exit."""
     configure_middleware()
     # rclpy's own handlers shut the context down at once, under callbacks still running;
     # a KeyboardInterrupt in the spinning thread lets the executor finish them first.
@@ -58,17 +59,28 @@ def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = Non
         for factory in factories:
             nodes.append(factory())
             executor.add_node(nodes[-1])
-        executor.spin()
-    except (ConfigError, ImageError, FileNotFoundError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+        yield executor, nodes
     finally:
         executor.shutdown()
         for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
+
+
+def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
+                  threads: int | None = None) -> int:
+    """Create the nodes in one context and spin them until shutdown (Ctrl-C, SIGTERM).
+
+    Returns a process exit code: 0 on a clean shutdown, 2 on a configuration error.
+    """
+    try:
+        with composed(factories, args, threads) as (executor, _nodes):
+            executor.spin()
+    except STARTUP_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
     return 0
 
 

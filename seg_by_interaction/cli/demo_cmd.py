@@ -1,0 +1,81 @@
+"""`sbi demo` (what `make demo` runs): the self-supervised loop on the simulated Sawyer,
+then evaluation on the test split and a report with pictures.
+
+1. collect: every node composed in one process; hypotheses from the bottom-up baseline
+   until the trainer announces its first model, then from the model;
+2. a test set of novel objects on novel table textures (`sbi dataset make`);
+3. the bottom-up baseline and every checkpoint evaluated on it (`sbi evaluate`);
+4. report.md with the learning curve, hypotheses over time and labels beside ground truth.
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("demo", help="collect, learn, evaluate and report in the "
+                                                "simulated world (make demo)")
+    parser.add_argument("--robot", default="sawyer")
+    parser.add_argument("--interactions", type=int, default=120)
+    parser.add_argument("--first-model-after", type=int, default=50,
+                        help="interactions on bottom-up hypotheses before the first model")
+    parser.add_argument("--test-scenes", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, type=pathlib.Path, help="run and report directory")
+    parser.set_defaults(func=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from seg_by_interaction.cli import collect_cmd, dataset_cmd
+
+    code = collect_cmd.collect(argparse.Namespace(
+        robot=args.robot, interactions=args.interactions, out=args.out, loss="rsl", seed=args.seed,
+        first_model_after=args.first_model_after, params_file=[], param=[]))
+    if code:
+        return code
+    test_set = args.out / "test_set"
+    if not (test_set / "annotations.json").exists():
+        dataset_cmd.make_dataset(argparse.Namespace(
+            robot=args.robot, objects="", textures="", width=None, height=None, no_shadows=False,
+            split="test", scenes=args.test_scenes, seed=10_000 + args.seed, out=test_set))
+    evaluations, stages = evaluate_stages(args.out, test_set)
+    from seg_by_interaction.core.coco_dataset import CocoDataset
+    from seg_by_interaction.core.run_report import hypotheses_over_time, write_report
+    from seg_by_interaction.core.run_store import RunStore
+
+    first_image = next(iter(CocoDataset(test_set).views())).rgb
+    report = write_report(RunStore(args.out), args.out, evaluations,
+                          hypotheses_over_time(first_image, stages),
+                          f"Self-supervised segmentation by interaction: {args.robot}, "
+                          f"{args.interactions} interactions")
+    print(f"report: {report}")
+    return 0
+
+
+def evaluate_stages(run_dir: pathlib.Path, test_set: pathlib.Path) -> tuple[list[dict], list]:
+    """The bottom-up baseline (the bootstrap) and each checkpoint on the test set, and
+    their hypotheses on its first image."""
+    import torch
+
+    from seg_by_interaction.cli.evaluate_cmd import evaluate_and_write
+    from seg_by_interaction.core.baselines import make_method
+    from seg_by_interaction.core.coco_dataset import CocoDataset
+    from seg_by_interaction.core.model.checkpoint import load_checkpoint
+    from seg_by_interaction.core.evaluation import checkpoint_method
+
+    view = next(iter(CocoDataset(test_set).views()))
+    stages = [("bottom_up", make_method("bottom_up"), 0)]
+    for path in sorted((run_dir / "checkpoints").glob("model_v*.pt")):
+        _, metadata = load_checkpoint(path)
+        stages.append((f"model v{metadata.version}", checkpoint_method(path), metadata.interactions_seen))
+    evaluations, pictures = [], []
+    torch.set_num_threads(2)
+    for name, method, interactions in stages:
+        slug = name.replace(" ", "_")
+        figures = evaluate_and_write(method, name, test_set, run_dir / f"eval_{slug}.json",
+                                     run_dir / f"eval_{slug}.png")
+        evaluations.append({"label": "bottom_up" if name == "bottom_up" else "model",
+                            "name": name, "interactions": interactions, **figures})
+        pictures.append((f"{name} ({interactions} int.)", method(view)))
+    return evaluations, pictures

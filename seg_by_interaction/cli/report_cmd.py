@@ -1,0 +1,32 @@
+"""`sbi report`: what a run did and learned, as report.md with pictures; with --test-set,
+the bootstrap baseline and every checkpoint are evaluated on it too."""
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("report", help="report on a run: interactions, label quality, "
+                                                  "learning curve, pictures")
+    parser.add_argument("--run", required=True, type=pathlib.Path, help="run directory")
+    parser.add_argument("--test-set", type=pathlib.Path, help="COCO dataset to evaluate the "
+                                                              "run's checkpoints on")
+    parser.set_defaults(func=report)
+
+
+def report(args: argparse.Namespace) -> int:
+    from seg_by_interaction.cli.demo_cmd import evaluate_stages
+    from seg_by_interaction.core.coco_dataset import CocoDataset
+    from seg_by_interaction.core.run_report import hypotheses_over_time, write_report
+    from seg_by_interaction.core.run_store import RunStore
+
+    if not (args.run / "records").is_dir():
+        raise SystemExit(f"error: {args.run} is not a run directory (no records/)")
+    evaluations, picture = [], None
+    if args.test_set:
+        evaluations, stages = evaluate_stages(args.run, args.test_set)
+        picture = hypotheses_over_time(next(iter(CocoDataset(args.test_set).views())).rgb, stages)
+    path = write_report(RunStore(args.run), args.run, evaluations, picture, f"Run {args.run.name}")
+    print(f"report: {path}")
+    return 0

@@ -1,0 +1,49 @@
+"""`sbi train`: offline training on a recorded run, for controlled comparisons (losses,
+seeds, amounts of data), optionally evaluated on an annotated dataset."""
+from __future__ import annotations
+
+import argparse
+import pathlib
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a fresh network on a recorded run's labels")
+    parser.add_argument("--from", dest="run", required=True, type=pathlib.Path, help="run directory")
+    parser.add_argument("--loss", choices=("ce", "rsl"), required=True, help="mask loss")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, required=True, help="SGD steps")
+    parser.add_argument("--interactions", type=int, help="use the first N interactions only")
+    parser.add_argument("--out", type=pathlib.Path,
+                        help="output directory (default: <run>/offline/<loss>_n<N>_k<steps>_s<seed>)")
+    parser.add_argument("--evaluate", type=pathlib.Path, metavar="DATASET",
+                        help="then evaluate the model on this COCO dataset (writes evaluation.json)")
+    parser.set_defaults(func=train)
+
+
+def train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from seg_by_interaction.cli.provenance import provenance
+    from seg_by_interaction.core.model.spec import ModelSpec
+    from seg_by_interaction.core.online_training import train_offline
+    from seg_by_interaction.core.training import TrainerParams
+
+    if not (args.run / "records").is_dir():
+        raise SystemExit(f"error: {args.run} is not a run directory (no records/)")
+    out = args.out or args.run / "offline" / (
+        f"{args.loss}_n{args.interactions or 'all'}_k{args.steps}_s{args.seed}")
+    try:
+        path, metadata = train_offline(
+            args.run, out, ModelSpec(), TrainerParams(mask_loss=args.loss), args.seed, args.steps,
+            provenance(), args.interactions,
+            lambda steps: tqdm(steps, desc=f"training ({args.loss}, seed {args.seed})", unit="step"))
+    except RuntimeError as error:
+        raise SystemExit(f"error: {error}") from None
+    print(f"checkpoint: {path} ({metadata.interactions_seen} interactions, "
+          f"{metadata.examples_seen} examples)")
+    if args.evaluate:
+        from seg_by_interaction.cli.evaluate_cmd import evaluate_and_write
+        from seg_by_interaction.core.evaluation import checkpoint_method
+        evaluate_and_write(checkpoint_method(path), f"{args.loss} seed {args.seed}", args.evaluate,
+                           out / "evaluation.json", out / "evaluation.png")
+    return 0

@@ -1,0 +1,164 @@
+"""What every mask labeler reads and makes: one interaction's frames and action pixels
+in; labels out, each a mask on one frame, positive ("this is an object") or negative,
+with a confidence, a reason in words and the figures behind it.
+
+Frame pairs (Pathak et al. 2018): a pick-and-place is labelled from (before, mid), the
+object in `before` around the grasp pixel, and from (mid, after), the object in `after`
+around the place pixel; a push or poke from (before, after), the object in `before`
+around the action pixel. In each pair one frame shows the object at the action pixel
+(the labelled frame) and the other frame shows that spot without it.
+"""
+from __future__ import annotations
+
+import abc
+import dataclasses
+import math
+
+import numpy as np
+
+PRIMITIVES = ("pick_place", "push", "poke")
+FRAME_PAIRS = ("before_mid", "mid_after", "before_after")
+Pixel = tuple[float, float]     # (u, v) = (column, row)
+
+
+@dataclasses.dataclass(frozen=True)
+class Frame:
+    rgb: np.ndarray                     # HxWx3 uint8
+    depth: np.ndarray | None = None     # HxW float32 metres; NaN or <= 0 = no reading
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width)."""
+        return self.rgb.shape[0], self.rgb.shape[1]
+
+
+@dataclasses.dataclass(frozen=True)
+class Interaction:
+    """One interaction as a labeler sees it; checked on construction (ValueError)."""
+    primitive: str                          # one of PRIMITIVES
+    attempted: bool                         # the arm touched the scene (False: nothing to label)
+    succeeded: bool                         # the primitive did what it was asked
+    before: Frame
+    mid: Frame | None                       # pick_place only: the object carried out of view
+    after: Frame | None
+    action_px: Pixel                        # on `before`
+    place_px: Pixel | None = None           # pick_place: where the object went down, on `after`
+    hypothesis_mask: np.ndarray | None = None   # HxW bool on `before`: the mask acted on
+
+    def __post_init__(self):
+        if self.primitive not in PRIMITIVES:
+            raise ValueError(f"unknown primitive '{self.primitive}'; one of {list(PRIMITIVES)}")
+        height, width = _check_frame("before", self.before)
+        for name in ("mid", "after"):
+            frame = getattr(self, name)
+            if frame is not None and _check_frame(name, frame) != (height, width):
+                raise ValueError(f"the {name} frame is {frame.size[1]}x{frame.size[0]} but the "
+                                 f"before frame is {width}x{height}")
+        _check_pixel("action pixel", self.action_px, "before", (height, width))
+        if self.place_px is not None:
+            _check_pixel("place pixel", self.place_px, "after", (height, width))
+        mask = self.hypothesis_mask
+        if mask is not None and (mask.dtype != bool or mask.shape != (height, width)):
+            raise ValueError(f"the hypothesis mask must be a {width}x{height} bool array, got "
+                             f"shape {mask.shape} of {mask.dtype}")
+
+
+@dataclasses.dataclass(frozen=True)
+class FramePair:
+    name: str                  # one of FRAME_PAIRS
+    labelled: Frame            # shows the object at the action pixel; the mask is on it
+    other: Frame               # the same view without the object there
+    action_px: Pixel           # on `labelled`
+    is_before: bool            # `labelled` is the before frame (where the hypothesis was)
+
+
+def frame_pairs(interaction: Interaction) -> tuple[list[FramePair], dict[str, str]]:
+    """The pairs the interaction can be labelled from, and for each other pair of its
+    primitive why it cannot."""
+    i = interaction
+    if i.primitive == "pick_place":
+        wanted = [("before_mid", i.before, i.mid, i.action_px, True),
+                  ("mid_after", i.after, i.mid, i.place_px, False)]
+    else:
+        wanted = [("before_after", i.before, i.after, i.action_px, True)]
+    pairs, skipped = [], {}
+    for name, labelled, other, pixel, is_before in wanted:
+        reason = _why_not(i, name)
+        if reason:
+            skipped[name] = reason
+        else:
+            pairs.append(FramePair(name, labelled, other, pixel, is_before))
+    return pairs, skipped
+
+
+@dataclasses.dataclass(frozen=True)
+class Label:
+    frame_pair: str            # one of FRAME_PAIRS
+    image: np.ndarray          # the RGB the mask labels
+    mask: np.ndarray           # HxW bool: the object (positive) or what was tried (negative)
+    positive: bool
+    confidence: float          # 0..1
+    action_px: Pixel           # on `image`
+    reason: str
+    quality: dict[str, float]
+
+    def __post_init__(self):
+        if self.frame_pair not in FRAME_PAIRS:
+            raise ValueError(f"unknown frame pair '{self.frame_pair}'; one of {list(FRAME_PAIRS)}")
+        if self.mask.dtype != bool or self.mask.shape != self.image.shape[:2]:
+            raise ValueError(f"a label's mask must be a bool array of the image's size "
+                             f"{self.image.shape[:2]}, got {self.mask.shape} of {self.mask.dtype}")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence {self.confidence} is outside [0, 1]")
+
+
+class Labeler(abc.ABC):
+    """Turns an interaction into labels. `params_class` is the validated dataclass of its
+    parameters; the constructor takes one instance of it."""
+    name: str
+    params_class: type
+
+    @abc.abstractmethod
+    def label(self, interaction: Interaction) -> list[Label]:
+        """One label per frame pair `frame_pairs` offers; none if nothing was attempted."""
+
+
+def _why_not(interaction: Interaction, pair: str) -> str:
+    if not interaction.attempted:
+        return "the arm did not touch the scene (not attempted)"
+    if "mid" in pair and interaction.mid is None:
+        return "the interaction has no mid frame"
+    if "after" in pair and interaction.after is None:
+        return "the interaction has no after frame"
+    if pair == "mid_after" and not interaction.succeeded:
+        return "the pick-and-place did not succeed, so nothing was put down"
+    if pair == "mid_after" and interaction.place_px is None:
+        return "the interaction has no place pixel"
+    return ""
+
+
+def _check_frame(name: str, frame: Frame) -> tuple[int, int]:
+    rgb, depth = frame.rgb, frame.depth
+    if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"the {name} rgb must be an HxWx3 array, got "
+                         f"{getattr(rgb, 'shape', type(rgb).__name__)}")
+    if rgb.dtype != np.uint8:
+        raise ValueError(f"the {name} rgb has dtype {rgb.dtype}; expected uint8")
+    if depth is not None:
+        if not isinstance(depth, np.ndarray) or depth.shape != rgb.shape[:2]:
+            got = getattr(depth, "shape", type(depth).__name__)
+            raise ValueError(f"the {name} depth must be an array of the rgb's size "
+                             f"{rgb.shape[:2]}, got {got}")
+        if depth.dtype != np.float32:
+            raise ValueError(f"the {name} depth has dtype {depth.dtype}; expected float32 metres")
+    return frame.size
+
+
+def _check_pixel(what: str, pixel, frame: str, size: tuple[int, int]) -> None:
+    height, width = size
+    if len(pixel) != 2 or not all(math.isfinite(c) for c in pixel):
+        raise ValueError(f"the {what} must be two finite numbers (u, v), got {pixel!r}")
+    u, v = pixel
+    if not (0 <= u <= width - 1 and 0 <= v <= height - 1):
+        raise ValueError(f"the {what} (u={u}, v={v}) is outside the {width}x{height} "
+                         f"{frame} image")

@@ -1,0 +1,400 @@
+"""Pathak et al. (2018)'s labeler: what changed between the two frames of a pair, around
+the action pixel.
+
+In each pair the labelled frame L shows the object at the action pixel and the other
+frame O shows that spot without it (see `base.frame_pairs`). The rule:
+
+1. Window: a square of `window_px` (240 px at Pathak's 350x430 frames) centred on the
+   action pixel, scaled with the image's shorter side (165 px at 320x240) and clipped
+   to the image. Nothing outside it is looked at.
+2. Changed pixels: a colour channel differs by at least `colour_threshold`, or the
+   depth by at least `depth_threshold_m` where both frames have a reading (depth
+   changes alone first pass an opening of `depth_opening_px`, depth noise being denser
+   than colour noise). An opening (`opening_px`) removes specks and thin lines, then a
+   closing (`closing_px`) joins parts split by thin unchanged gaps (an edge that sits
+   in the same place in both frames).
+3. The changed component containing the action pixel, or the nearest one within
+   `max_action_distance_px` (scaled like the window). None: negative.
+4. Its convex hull, minus the pixels where L does not show an object, is the mask: a
+   pushed object covers the pixels where its old and new places overlap in both
+   frames, unchanged, so the mask may not stop at the changed pixels. Where L has depth
+   and the table plane around the hull is found (RANSAC), L shows an object where its
+   surface stands at least the depth threshold above the table: this drops shadows,
+   the object's new place in O, and background in the hull. Elsewhere a changed pixel
+   stays if L's colour is at least as far as O's from the colours of the unchanged
+   pixels outside the hull (the background), an unchanged one if the component
+   encloses it.
+5. The largest part of that, after another opening, is positive when its area reaches
+   `min_component_px` (at 350x430, scaled with the image area) and, with a table, when
+   it covers at least `min_object_coverage` of the surface above the table it lies on
+   (4-connected, split where neighbouring depths step by over 2 cm): a lifted or pushed
+   object changes all of it, a nudged one only its rims. Otherwise negative; a
+   negative's mask is the hypothesis acted on if it is on the labelled frame, else the
+   window.
+
+Confidence is the margin from the decision. Positive: (1 - area threshold / area) times
+the coverage (with a table) times `cut_off_confidence` if the mask reaches the window's
+edge (the object may be cut off, or the change is not one object). Negative: 1 when
+nothing changed near the action, 1 - area / area threshold for a small component,
+1 - coverage / minimum coverage for a partial one.
+
+Known limits: without depth, shadows stay in the mask and a pushed uniform object may
+lose the part it still covers; with depth, an object touching another of the same
+height is one surface, so lifting one of them gives a negative; a uniform object pushed
+along itself by less than its length changes two separate strips, and the one taken
+covers too little of the object: negative.
+
+Defaults were tuned on the simulated train split (Sawyer camera, 320x240; 40 scenes of
+lifting, pushing by 4 cm and nudging by 4 mm one object, and 40 real pick-and-places).
+Pathak's area threshold of 1000 px (510 px at 320x240) would reject the lifts of the
+smallest third of those objects (135 to 450 px), so it is 200 here (102 px at
+320x240); the coverage test, not the area, keeps nudges negative.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import cv2
+import numpy as np
+
+from seg_by_interaction.core.labelers.base import (Frame, FramePair, Interaction, Label, Labeler,
+                                                  frame_pairs)
+from seg_by_interaction.core.validated import setting
+
+REFERENCE_SIZE = (350, 430)     # Pathak et al.'s frames (height, width) the sizes refer to
+COLOUR_LEVELS = 16              # per channel, quantising colours for the background palette
+TABLE_RING_DIVISOR = 16         # the table is fitted in a ring 1/16 of the window wide
+TABLE_MIN_PIXELS = 20           # fewest ring pixels on one plane that make a table
+TABLE_HYPOTHESES = 64           # RANSAC planes tried
+SURFACE_STEP_M = 0.02           # neighbouring pixels this far apart in depth are two surfaces
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FrameDifferenceParams:
+    window_px: int = setting(240, "side of the square window around the action pixel at "
+                                  "350x430 frames; scaled with the shorter image side",
+                             min=8, max=4000)
+    colour_threshold: int = setting(30, "a pixel changed when a colour channel differs by at "
+                                        "least this (0-255)", min=1, max=255)
+    use_depth: bool = setting(True, "use depth where the frames have it")
+    depth_threshold_m: float = setting(0.005, "a pixel changed when its depth differs by at "
+                                              "least this; an object stands at least this "
+                                              "high above the table", min=0.001, max=1.0)
+    depth_opening_px: int = setting(3, "side of the square opening applied to depth changes "
+                                       "alone, before they join the colour changes", min=1,
+                                    max=31)
+    opening_px: int = setting(3, "side of the square opening that removes specks and thin "
+                                 "lines from the changed pixels (1 = none)", min=1, max=31)
+    closing_px: int = setting(5, "side of the square closing that then joins changed parts "
+                                 "split by thin unchanged gaps (1 = none)", min=1, max=31)
+    max_action_distance_px: int = setting(20, "farthest the changed component may lie from "
+                                              "the action pixel at 350x430 frames; scaled with "
+                                              "the shorter image side", min=0, max=4000)
+    max_place_distance_px: int = setting(60, "the same for the place pixel of a pick-and-place "
+                                             "(mid_after pair): an object grasped off its centre "
+                                             "lands off the place point by up to its size, and "
+                                             "only the placed object changes between mid and "
+                                             "after", min=0, max=4000)
+    min_component_px: int = setting(200, "smallest positive mask at 350x430 frames; scaled "
+                                         "with the image area", min=1)
+    min_object_coverage: float = setting(0.7, "with depth, the share of the connected surface "
+                                              "above the table a positive mask must cover",
+                                         min=0.0, max=1.0)
+    cut_off_confidence: float = setting(0.5, "confidence factor of a positive whose mask "
+                                             "reaches the window's edge", min=0.0, max=1.0)
+
+    def scaled_window_px(self, height: int, width: int) -> int:
+        return max(1, round(self.window_px * _length_scale(height, width)))
+
+    def scaled_action_distance_px(self, height: int, width: int, place: bool = False) -> int:
+        distance = self.max_place_distance_px if place else self.max_action_distance_px
+        return round(distance * _length_scale(height, width))
+
+    def scaled_min_area_px(self, height: int, width: int) -> int:
+        return max(1, round(self.min_component_px * height * width /
+                            (REFERENCE_SIZE[0] * REFERENCE_SIZE[1])))
+
+
+class FrameDifferenceLabeler(Labeler):
+    name = "frame_difference"
+    params_class = FrameDifferenceParams
+
+    def __init__(self, params: FrameDifferenceParams = FrameDifferenceParams()):
+        self.params = params
+
+    def label(self, interaction: Interaction) -> list[Label]:
+        pairs, _ = frame_pairs(interaction)
+        return [self._label_pair(pair, interaction.hypothesis_mask if pair.is_before else None)
+                for pair in pairs]
+
+    def _label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
+        p = self.params
+        height, width = pair.labelled.size
+        side = p.scaled_window_px(height, width)
+        reach = p.scaled_action_distance_px(height, width, place=not pair.is_before)
+        window, action = _window(pair.action_px, side, (height, width))
+        here, other = self._crop(pair.labelled, window), self._crop(pair.other, window)
+        changed = self._changed(here, other)
+        component, distance = _component_near(
+            _close(_open(changed, p.opening_px), p.closing_px), action, reach)
+        quality = {"window_px": side, "min_area_px": p.scaled_min_area_px(height, width),
+                   "changed_fraction": float(changed.mean()), "component_area_px": 0}
+        negative = functools.partial(_negative, pair, hypothesis_mask, window, quality)
+        if distance is None:
+            return negative(f"nothing changed in the {side} px window", 1.0)
+        quality["distance_to_action_px"] = distance
+        if component is None:
+            return negative(f"no changed pixel within {reach} px of the action (nearest at "
+                            f"{distance:.0f} px)", 1.0)
+        crop, coverage = self._object_mask(here, other, component, changed, quality)
+        mask = np.zeros((height, width), bool)
+        mask[window] = crop
+        return self._decide(pair, mask, _reaches_edge(crop), coverage, quality, negative)
+
+    def _crop(self, frame: Frame, window) -> Frame:
+        """The window of `frame`, with its depth only if depth is used."""
+        depth = frame.depth[window] if self.params.use_depth and frame.depth is not None else None
+        return Frame(frame.rgb[window], depth)
+
+    def _changed(self, here: Frame, other: Frame) -> np.ndarray:
+        p = self.params
+        changed = np.abs(here.rgb.astype(np.int16) - other.rgb).max(axis=2) >= p.colour_threshold
+        if here.depth is not None and other.depth is not None:
+            both = _has_reading(here.depth) & _has_reading(other.depth)
+            step = np.abs(np.where(both, here.depth - other.depth, 0.0))
+            changed |= _open(step >= p.depth_threshold_m, p.depth_opening_px)
+        return changed
+
+    def _object_mask(self, here: Frame, other: Frame, component: np.ndarray, changed: np.ndarray,
+                     quality: dict) -> tuple[np.ndarray, float | None]:
+        """The mask in the window (step 4) and the share of its surface above the table
+        it covers (None without a table)."""
+        region = _convex_hull(component)
+        above = self._above_table(here, region, changed)
+        background, query = ~changed & ~region, changed & region
+        unlike_background = (_background_distance(here.rgb, background, query) >=
+                             _background_distance(other.rgb, background, query))
+        shows_object = np.where(changed, unlike_background, _fill_holes(component))
+        if above is not None:
+            shows_object = np.where(_has_reading(here.depth), above, shows_object)
+        crop = _largest_part(_open(region & shows_object, self.params.opening_px))
+        quality.update(removed_px=int(np.count_nonzero(region & changed & ~shows_object)),
+                       table_found=float(above is not None))
+        if above is None or not crop.any():
+            return crop, None
+        return crop, _coverage(crop, _open(above, self.params.opening_px), here.depth)
+
+    def _above_table(self, here: Frame, region: np.ndarray,
+                     changed: np.ndarray) -> np.ndarray | None:
+        """Pixels whose surface stands above the table plane fitted in a ring of unchanged
+        pixels around `region`; None without depth or without a plane there."""
+        if here.depth is None:
+            return None
+        has_depth = _has_reading(here.depth)
+        ring = _dilate(region, max(1, max(region.shape) // TABLE_RING_DIVISOR))
+        threshold = self.params.depth_threshold_m
+        table = _table_depth(here.depth, ring & ~region & ~changed & has_depth, threshold)
+        if table is None:
+            return None
+        return has_depth & (table - np.where(has_depth, here.depth, table) >= threshold)
+
+    def _decide(self, pair: FramePair, mask: np.ndarray, edge: bool, coverage: float | None,
+                quality: dict, negative) -> Label:
+        p = self.params
+        area, threshold = int(np.count_nonzero(mask)), quality["min_area_px"]
+        quality.update(component_area_px=area, reaches_window_edge=float(edge))
+        if coverage is not None:
+            quality["object_coverage"] = coverage
+        if area < threshold:
+            return negative(f"component of {area} px < {threshold} px threshold",
+                            1.0 - area / threshold)
+        if coverage is not None and coverage < p.min_object_coverage:
+            return negative(f"component of {area} px covers {coverage:.0%} of the surface above "
+                            f"the table it lies on (< {p.min_object_coverage:.0%}): the object "
+                            f"barely moved or touches another",
+                            1.0 - coverage / p.min_object_coverage)
+        confidence = (1.0 - threshold / area) * (1.0 if coverage is None else coverage)
+        reason = f"component of {area} px >= {threshold} px threshold"
+        if edge:
+            confidence *= p.cut_off_confidence
+            reason += ", reaching the window's edge"
+        return Label(pair.name, pair.labelled.rgb, mask, True, confidence, pair.action_px,
+                     reason, quality)
+
+
+def _negative(pair: FramePair, hypothesis_mask: np.ndarray | None, window, quality: dict,
+              reason: str, confidence: float) -> Label:
+    """A negative label: its mask is the hypothesis acted on, or else the window."""
+    if hypothesis_mask is None:
+        hypothesis_mask = np.zeros(pair.labelled.size, bool)
+        hypothesis_mask[window] = True
+    return Label(pair.name, pair.labelled.rgb, hypothesis_mask, False, confidence, pair.action_px,
+                 reason, quality)
+
+
+def _length_scale(height: int, width: int) -> float:
+    return min(height, width) / min(REFERENCE_SIZE)
+
+
+def _window(action_px, side: int,
+            size: tuple[int, int]) -> tuple[tuple[slice, slice], tuple[int, int]]:
+    """The window's slices, clipped to the image, and the action pixel in it (u, v)."""
+    u, v = round(action_px[0]), round(action_px[1])
+    top, left = v - side // 2, u - side // 2
+    rows = slice(max(0, top), min(size[0], top + side))
+    cols = slice(max(0, left), min(size[1], left + side))
+    return (rows, cols), (u - cols.start, v - rows.start)
+
+
+def _has_reading(depth: np.ndarray) -> np.ndarray:
+    return np.isfinite(depth) & (depth > 0)
+
+
+def _background_distance(rgb: np.ndarray, background: np.ndarray,
+                         query: np.ndarray) -> np.ndarray:
+    """At the `query` pixels of `rgb` (0 elsewhere), how far their colour is from the
+    nearest colour of its `background` pixels, in colour bins of 256 / COLOUR_LEVELS."""
+    occupied = np.bincount(_colour_bins(rgb[background]), minlength=COLOUR_LEVELS ** 3)
+    palette = _bin_colours(np.flatnonzero(occupied))
+    distances = np.zeros(rgb.shape[:2])
+    if palette.size == 0:
+        return distances
+    colours, pixels = np.unique(_colour_bins(rgb[query]), return_inverse=True)
+    gaps = np.linalg.norm(_bin_colours(colours)[:, None] - palette[None], axis=2).min(axis=1)
+    distances[query] = gaps[pixels]
+    return distances
+
+
+def _colour_bins(rgb: np.ndarray) -> np.ndarray:
+    levels = (rgb // (256 // COLOUR_LEVELS)).astype(np.intp)
+    return (levels[..., 0] * COLOUR_LEVELS + levels[..., 1]) * COLOUR_LEVELS + levels[..., 2]
+
+
+def _bin_colours(bins: np.ndarray) -> np.ndarray:
+    return np.stack([bins // COLOUR_LEVELS ** 2, bins // COLOUR_LEVELS % COLOUR_LEVELS,
+                     bins % COLOUR_LEVELS], axis=-1).astype(float)
+
+
+def _table_depth(depth: np.ndarray, samples: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """The depth of the plane most `samples` pixels of `depth` lie on (within `tolerance`),
+    at every pixel; None if fewer than TABLE_MIN_PIXELS do. A plane's inverse depth is
+    affine in the pixel coordinates, so no intrinsics are needed: RANSAC over
+    TABLE_HYPOTHESES triples, then least squares on the best one's inliers."""
+    rows, cols = np.nonzero(samples)
+    if rows.size < TABLE_MIN_PIXELS:
+        return None
+    points = np.column_stack([cols, rows, np.ones(rows.size)])
+    sampled = depth[rows, cols].astype(float)
+    triples = np.random.default_rng(0).integers(rows.size, size=(TABLE_HYPOTHESES, 3))
+    solvable = np.abs(np.linalg.det(points[triples])) > 1e-6
+    if not solvable.any():
+        return None
+    planes = np.linalg.solve(points[triples[solvable]],
+                             1.0 / sampled[triples[solvable]][..., None])[..., 0]
+    inliers = _plane_inliers(points, sampled, planes.T, tolerance)
+    best = inliers[:, np.argmax(inliers.sum(axis=0))]
+    if best.sum() < TABLE_MIN_PIXELS:
+        return None
+    plane, *_ = np.linalg.lstsq(points[best], 1.0 / sampled[best], rcond=None)
+    grid_rows, grid_cols = np.indices(depth.shape)
+    with np.errstate(divide="ignore"):
+        return 1.0 / (plane[0] * grid_cols + plane[1] * grid_rows + plane[2])
+
+
+def _plane_inliers(points: np.ndarray, depth: np.ndarray, planes: np.ndarray,
+                   tolerance: float) -> np.ndarray:
+    """Points x planes: whether the point's depth is within `tolerance` of the plane's."""
+    with np.errstate(divide="ignore"):
+        plane_depth = 1.0 / (points @ planes)
+    return np.abs(plane_depth - depth[:, None]) < tolerance
+
+
+def _coverage(mask: np.ndarray, above: np.ndarray, depth: np.ndarray) -> float:
+    """The share of the surface above the table that `mask` lies on that it covers; one
+    surface is 4-connected and has no depth step over SURFACE_STEP_M between neighbours
+    (objects next to each other in the image are apart in depth)."""
+    solid = (above | mask) & ~_depth_steps(depth)
+    _, labels = cv2.connectedComponents(solid.astype(np.uint8), connectivity=4)
+    surfaces, overlaps = np.unique(labels[mask & solid], return_counts=True)
+    if surfaces.size == 0:
+        return 0.0
+    surface = labels == surfaces[np.argmax(overlaps)]
+    return float(np.count_nonzero(mask & surface) / np.count_nonzero(surface))
+
+
+def _depth_steps(depth: np.ndarray) -> np.ndarray:
+    """Pixels whose depth differs from a 4-neighbour's by more than SURFACE_STEP_M."""
+    steps = np.zeros(depth.shape, bool)
+    with np.errstate(invalid="ignore"):
+        rows = np.abs(np.diff(depth, axis=0)) > SURFACE_STEP_M
+        cols = np.abs(np.diff(depth, axis=1)) > SURFACE_STEP_M
+    steps[1:] |= rows
+    steps[:-1] |= rows
+    steps[:, 1:] |= cols
+    steps[:, :-1] |= cols
+    return steps
+
+
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+def _open(mask: np.ndarray, side: int) -> np.ndarray:
+    return _morphology(mask, cv2.MORPH_OPEN, side)
+
+
+def _close(mask: np.ndarray, side: int) -> np.ndarray:
+    return _morphology(mask, cv2.MORPH_CLOSE, side)
+
+
+def _morphology(mask: np.ndarray, operation: int, side: int) -> np.ndarray:
+    if side <= 1:
+        return mask
+    kernel = np.ones((side, side), np.uint8)
+    return cv2.morphologyEx(mask.astype(np.uint8), operation, kernel).astype(bool)
+
+
+def _component_near(mask: np.ndarray, point: tuple[int, int],
+                    max_distance: float) -> tuple[np.ndarray | None, float | None]:
+    """The connected component of `mask` nearest `point` (u, v) if within `max_distance`,
+    and the distance to its nearest pixel (None if the mask is empty)."""
+    _, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    rows, cols = np.nonzero(labels)
+    if rows.size == 0:
+        return None, None
+    distances = np.hypot(cols - point[0], rows - point[1])
+    nearest = int(np.argmin(distances))
+    distance = float(distances[nearest])
+    if distance > max_distance:
+        return None, distance
+    return labels == labels[rows[nearest], cols[nearest]], distance
+
+
+def _convex_hull(mask: np.ndarray) -> np.ndarray:
+    rows, cols = np.nonzero(mask)
+    hull = cv2.convexHull(np.column_stack([cols, rows]).astype(np.int32))
+    filled = np.zeros(mask.shape, np.uint8)
+    cv2.fillConvexPoly(filled, hull, 1)
+    return filled.astype(bool) | mask
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros(mask.shape, np.uint8)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    return filled.astype(bool)
+
+
+def _largest_part(mask: np.ndarray) -> np.ndarray:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
+                                                               connectivity=8)
+    if count <= 1:
+        return np.zeros(mask.shape, bool)
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+def _reaches_edge(crop: np.ndarray) -> bool:
+    return bool(crop[0].any() or crop[-1].any() or crop[:, 0].any() or crop[:, -1].any())

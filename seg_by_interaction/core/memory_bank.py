@@ -1,0 +1,227 @@
+"""A bounded memory of labelled examples on disk, which the trainer samples its batches
+from (Lohmann et al. 2020 keep such a memory of past interactions).
+
+Each example is one compressed `<example_id>.npz` (image, mask and its metadata as
+JSON), so the files alone are enough to rebuild the bank; `index.json` lists the examples
+the bank holds. Both are written atomically, the example first, so a killed writer leaves
+at worst an example the index does not list yet, which the next opening adopts. Opening
+a directory restores the bank: unreadable files are moved aside (`.corrupt`) with a
+warning, and an unreadable or stale index is rebuilt from the files that load. One
+process writes a bank.
+
+Positives and negatives each have a capacity; beyond it the oldest example of that class
+goes, oldest by `created_seq`, then by arrival. Sampling draws each class in proportion
+to per-example priorities (1 until `set_priority` changes them; all equal is uniform).
+Priorities live in memory only: a reopened bank samples uniformly again.
+"""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import io
+import json
+import logging
+import math
+import pathlib
+import re
+import zipfile
+from typing import Iterable
+
+import numpy as np
+
+from seg_by_interaction.core.files import write_bytes_atomic, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "index.json"
+EXAMPLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class Example:
+    """One labelled window of a full frame."""
+    example_id: str
+    image: np.ndarray                 # HxWx3 uint8 RGB, the whole frame
+    mask: np.ndarray                  # HxW bool: the object (positive) or the tried hypothesis
+    positive: bool
+    action_px: tuple[float, float]    # (u, v) where the interaction acted
+    confidence: float = 1.0           # the labeler's, in [0, 1]
+    record_id: str = ""
+    frame_pair: str = ""
+    labeler: str = ""
+    created_seq: int = 0              # position in the labeler's stream; older goes first
+
+    def __post_init__(self):
+        if not EXAMPLE_ID.fullmatch(self.example_id):
+            raise ValueError(f"example_id {self.example_id!r} must match {EXAMPLE_ID.pattern} "
+                             "(it names the example's file)")
+        if self.image.dtype != np.uint8 or self.image.ndim != 3 or self.image.shape[2] != 3:
+            raise ValueError(f"image must be HxWx3 uint8, got {self.image.dtype} {self.image.shape}")
+        if self.mask.dtype != bool or self.mask.shape != self.image.shape[:2]:
+            raise ValueError(f"mask must be a bool array of shape {self.image.shape[:2]}, "
+                             f"got {self.mask.dtype} {self.mask.shape}")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
+        u, v = self.action_px
+        object.__setattr__(self, "action_px", (float(u), float(v)))
+        object.__setattr__(self, "positive", bool(self.positive))
+        object.__setattr__(self, "confidence", float(self.confidence))
+        object.__setattr__(self, "created_seq", int(self.created_seq))
+
+
+METADATA = ("example_id", "positive", "action_px", "confidence", "record_id", "frame_pair",
+            "labeler", "created_seq")
+
+
+class MemoryBank:
+    def __init__(self, directory: str | pathlib.Path, capacity_positive: int = 2000,
+                 capacity_negative: int = 2000):
+        if min(capacity_positive, capacity_negative) < 1:
+            raise ValueError("capacities must be at least 1")
+        self.directory = pathlib.Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._capacity = {True: capacity_positive, False: capacity_negative}
+        self._examples: dict[str, Example] = {}
+        self._arrival: dict[str, int] = {}
+        self._priority: dict[str, float] = {}
+        self._by_age: dict[bool, list[str]] = {True: [], False: []}
+        self._next_arrival = 0
+        self._restore()
+
+    def __len__(self) -> int:
+        return len(self._examples)
+
+    def __contains__(self, example_id: str) -> bool:
+        return example_id in self._examples
+
+    def record_ids(self) -> set[str]:
+        """The interaction records the held examples come from."""
+        return {e.record_id for e in self._examples.values() if e.record_id}
+
+    def counts(self) -> tuple[int, int]:
+        """(positives, negatives) held."""
+        return len(self._by_age[True]), len(self._by_age[False])
+
+    def add(self, example: Example) -> bool:
+        """Store `example`; False if its id is already held, or if its class is full of
+        newer examples (it would be evicted at once)."""
+        if example.example_id in self._examples:
+            return False
+        ages = self._by_age[example.positive]
+        arrival = self._next_arrival
+        if len(ages) >= self._capacity[example.positive] and \
+                (example.created_seq, arrival) < self._age(ages[0]):
+            return False
+        write_bytes_atomic(self._path(example.example_id), _encode(example, arrival))
+        self._insert(example, arrival)
+        evicted = self._evict_beyond_capacity(example.positive)
+        self._write_index()
+        for example_id in evicted:
+            self._path(example_id).unlink(missing_ok=True)
+        return True
+
+    def sample(self, n_positive: int, n_negative: int,
+               rng: np.random.Generator) -> list[Example]:
+        """`n_positive` positives then `n_negative` negatives, each drawn in proportion to
+        its priority; without replacement when the class holds enough."""
+        return self._draw(True, n_positive, rng) + self._draw(False, n_negative, rng)
+
+    def set_priority(self, example_ids: Iterable[str], values: Iterable[float]) -> None:
+        """Sampling weights (> 0) of the given examples; ids no longer held are ignored."""
+        for example_id, value in zip(example_ids, values, strict=True):
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"priority of {example_id} must be finite and > 0, got {value}")
+            if example_id in self._priority:
+                self._priority[example_id] = float(value)
+
+    def _draw(self, positive: bool, n: int, rng: np.random.Generator) -> list[Example]:
+        ids = self._by_age[positive]
+        if n == 0:
+            return []
+        if not ids:
+            raise ValueError(f"cannot sample {n} {'positive' if positive else 'negative'} "
+                             "examples: the bank holds none")
+        weights = np.array([self._priority[i] for i in ids])
+        picks = rng.choice(len(ids), size=n, replace=n > len(ids), p=weights / weights.sum())
+        return [self._examples[ids[i]] for i in picks]
+
+    def _age(self, example_id: str) -> tuple[int, int]:
+        return self._examples[example_id].created_seq, self._arrival[example_id]
+
+    def _insert(self, example: Example, arrival: int) -> None:
+        self._examples[example.example_id] = example
+        self._arrival[example.example_id] = arrival
+        self._priority[example.example_id] = 1.0
+        self._next_arrival = max(self._next_arrival, arrival + 1)
+        bisect.insort(self._by_age[example.positive], example.example_id, key=self._age)
+
+    def _evict_beyond_capacity(self, positive: bool) -> list[str]:
+        ages = self._by_age[positive]
+        evicted = ages[:max(0, len(ages) - self._capacity[positive])]
+        del ages[:len(evicted)]
+        for example_id in evicted:
+            del self._examples[example_id], self._arrival[example_id], self._priority[example_id]
+        return evicted
+
+    def _path(self, example_id: str) -> pathlib.Path:
+        return self.directory / f"{example_id}.npz"
+
+    def _write_index(self) -> None:
+        write_json_atomic(self.directory / INDEX_NAME, {"format": 1, "examples": self._index()})
+
+    def _index(self) -> list[str]:
+        return sorted(self._examples, key=self._arrival.__getitem__)
+
+    def _restore(self) -> None:
+        for leftover in self.directory.glob(".*.tmp"):  # from a writer killed mid-write
+            leftover.unlink()
+        listed = self._read_index()
+        for path in sorted(self.directory.glob("*.npz")):
+            try:
+                example, arrival = _decode(path)
+            except UNREADABLE as error:
+                log.warning("memory bank %s: skipping unreadable %s, moved aside as %s.corrupt "
+                            "(%s)", self.directory, path.name, path.name, error)
+                path.rename(path.with_name(f"{path.name}.corrupt"))
+                continue
+            self._insert(example, arrival)
+        evicted = self._evict_beyond_capacity(True) + self._evict_beyond_capacity(False)
+        for example_id in evicted:
+            self._path(example_id).unlink(missing_ok=True)
+        if listed != self._index():
+            if listed is not None:
+                log.warning("memory bank %s: the index listed %d examples, the files hold %d; "
+                            "rebuilding it", self.directory, len(listed), len(self))
+            self._write_index()
+
+    def _read_index(self) -> list[str] | None:
+        """The ids the index lists; None if there is no readable index."""
+        path = self.directory / INDEX_NAME
+        if not path.exists():
+            return None
+        try:
+            return list(json.loads(path.read_text())["examples"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            log.warning("memory bank %s: unreadable index, rebuilding it (%s)", self.directory,
+                        error)
+            return None
+
+
+def _encode(example: Example, arrival: int) -> bytes:
+    metadata = {name: getattr(example, name) for name in METADATA} | {"arrival": arrival}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, image=example.image, mask=example.mask,
+                        metadata=np.array(json.dumps(metadata)))
+    return buffer.getvalue()
+
+
+def _decode(path: pathlib.Path) -> tuple[Example, int]:
+    with np.load(path, allow_pickle=False) as data:
+        metadata = json.loads(str(data["metadata"]))
+        image, mask = data["image"], data["mask"]
+    arrival = int(metadata.pop("arrival"))
+    if metadata["example_id"] != path.stem:
+        raise ValueError(f"holds example {metadata['example_id']!r}")
+    metadata["action_px"] = tuple(float(v) for v in metadata["action_px"])
+    return Example(image=image, mask=mask, **metadata), arrival

@@ -1,0 +1,197 @@
+"""The run directory: everything one data-collection run produced, stored as it happens.
+
+    <run>/run.json                       what started the run (command, robot, seed, commit)
+    <run>/records/<record_id>/           one interaction, written to a hidden temporary
+        record.json                      directory and renamed into place when complete
+        before_rgb.png  before_depth.png  (depth: 16-bit millimetres, 0 = no reading)
+        mid_rgb.png     mid_depth.png     (pick-and-place only)
+        after_rgb.png   after_depth.png
+        hypothesis_mask.png               the mask acted on (when there was one)
+        ground_truth_<frame>.png          simulated worlds only: instance ids, for measuring
+                                          labels; nothing that learns reads them
+        labels/labels.json                the labeler's decisions, written last
+        labels/<frame_pair>_mask.png
+    <run>/memory_bank/                   the online trainer's examples
+    <run>/checkpoints/model_v<NNNNNN>.pt  and trainer_state.pt (optimiser, to resume)
+    <run>/trainer_log.jsonl              training losses over steps
+
+record.json holds the primitive and its parameters, the outcome and its reason, the
+action and place pixels, the camera intrinsics and its pose at each image's time, the
+hypothesis acted on and the phase timings. Record IDs count up (`r000042`), so a killed
+run resumes after its last complete record.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+import shutil
+from typing import Any
+
+import cv2
+import numpy as np
+
+from seg_by_interaction.core.files import write_json_atomic, write_png_atomic
+from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.images import depth_to_metres, metres_to_millimetres
+from seg_by_interaction.core.validated import from_dict, to_dict
+
+FRAMES = ("before", "mid", "after")
+RECORD_PREFIX = "r"
+
+
+@dataclasses.dataclass
+class View:
+    """One camera frame as the primitives capture it."""
+    rgb: np.ndarray
+    depth: np.ndarray
+    camera_position: np.ndarray
+    camera_orientation_xyzw: np.ndarray
+    intrinsics: PinholeIntrinsics | None = None
+    stamp: float = 0.0
+    ground_truth: np.ndarray | None = None   # instance ids; simulated worlds only
+
+
+@dataclasses.dataclass
+class StoredRecord:
+    record_id: str
+    directory: pathlib.Path
+    meta: dict
+    views: dict[str, View]
+    hypothesis_mask: np.ndarray | None
+
+    def ground_truth(self, frame: str) -> np.ndarray | None:
+        return self.views[frame].ground_truth if frame in self.views else None
+
+
+class RunStore:
+    def __init__(self, run_dir: str | pathlib.Path):
+        self.root = pathlib.Path(run_dir)
+        self.records_dir = self.root / "records"
+        self.records_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def memory_bank_dir(self) -> pathlib.Path:
+        return self.root / "memory_bank"
+
+    @property
+    def checkpoint_dir(self) -> pathlib.Path:
+        return self.root / "checkpoints"
+
+    @property
+    def trainer_log(self) -> pathlib.Path:
+        """One JSON line per few training steps: step, losses, examples received."""
+        return self.root / "trainer_log.jsonl"
+
+    def record_ids(self) -> list[str]:
+        """Complete records, oldest first (temporary directories of a killed writer are not
+        records)."""
+        return sorted(p.name for p in self.records_dir.iterdir()
+                      if p.name.startswith(RECORD_PREFIX) and (p / "record.json").is_file())
+
+    def count_interactions(self) -> int:
+        """Complete records of interactions with objects (reset sweeps not counted)."""
+        return sum(self.read_meta(r)["primitive"] != "reset_sweep" for r in self.record_ids())
+
+    def read_meta(self, record_id: str) -> dict:
+        return json.loads((self.record_dir(record_id) / "record.json").read_text())
+
+    def next_record_id(self) -> str:
+        ids = self.record_ids()
+        number = int(ids[-1][len(RECORD_PREFIX):]) + 1 if ids else 1
+        return f"{RECORD_PREFIX}{number:06d}"
+
+    def record_dir(self, record_id: str) -> pathlib.Path:
+        return self.records_dir / record_id
+
+    def write_record(self, record_id: str, meta: dict, views: dict[str, View],
+                     hypothesis_mask: np.ndarray | None = None) -> pathlib.Path:
+        """Write every file into a temporary directory, then rename it into place: a
+        record is either complete or absent."""
+        final = self.record_dir(record_id)
+        if final.exists():
+            raise FileExistsError(f"record {record_id} already exists in {self.records_dir}")
+        staging = self.records_dir / f".{record_id}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        for name, view in views.items():
+            _write_view(staging, name, view)
+        if hypothesis_mask is not None and hypothesis_mask.any():
+            write_png_atomic(staging / "hypothesis_mask.png", hypothesis_mask.astype(np.uint8) * 255)
+        intrinsics = next((v.intrinsics for v in views.values() if v.intrinsics is not None), None)
+        write_json_atomic(staging / "record.json", {
+            **meta, "record_id": record_id,
+            "intrinsics": to_dict(intrinsics) if intrinsics is not None else None,
+            "frames": {name: _view_meta(view) for name, view in views.items()}})
+        os.rename(staging, final)
+        return final
+
+    def read_record(self, record_id: str) -> StoredRecord:
+        directory = self.record_dir(record_id)
+        meta = self.read_meta(record_id)
+        intrinsics = from_dict(PinholeIntrinsics, meta["intrinsics"]) if meta.get("intrinsics") else None
+        views = {name: _read_view(directory, name, frame_meta, intrinsics)
+                 for name, frame_meta in meta["frames"].items()}
+        mask_path = directory / "hypothesis_mask.png"
+        mask = _read_png(mask_path) > 0 if mask_path.exists() else None
+        return StoredRecord(record_id, directory, meta, views, mask)
+
+    def write_labels(self, record_id: str, labels: list[dict], masks: dict[str, np.ndarray]) -> None:
+        """The labeler's decisions for one record; labels.json is written last, so its
+        presence means the record is labelled."""
+        labels_dir = self.record_dir(record_id) / "labels"
+        for pair, mask in masks.items():
+            write_png_atomic(labels_dir / f"{pair}_mask.png", mask.astype(np.uint8) * 255)
+        write_json_atomic(labels_dir / "labels.json", labels)
+
+    def read_labels(self, record_id: str) -> list[dict] | None:
+        """Each label's decision with its `mask` (bool array) attached; None if unlabelled."""
+        labels_dir = self.record_dir(record_id) / "labels"
+        path = labels_dir / "labels.json"
+        if not path.exists():
+            return None
+        labels = json.loads(path.read_text())
+        for label in labels:
+            label["mask"] = _read_png(labels_dir / f"{label['frame_pair']}_mask.png") > 0
+        return labels
+
+    def write_run_info(self, info: dict[str, Any]) -> None:
+        """run.json; a resumed run keeps its original and appends the resume."""
+        path = self.root / "run.json"
+        if path.exists():
+            existing = json.loads(path.read_text())
+            existing.setdefault("resumed", []).append(info)
+            info = existing
+        write_json_atomic(path, info)
+
+
+def _write_view(directory: pathlib.Path, name: str, view: View) -> None:
+    write_png_atomic(directory / f"{name}_rgb.png", view.rgb)
+    write_png_atomic(directory / f"{name}_depth.png", metres_to_millimetres(view.depth))
+    if view.ground_truth is not None:
+        write_png_atomic(directory / f"ground_truth_{name}.png", view.ground_truth.astype(np.uint16))
+
+
+def _view_meta(view: View) -> dict:
+    return {"stamp": view.stamp,
+            "camera_position": [float(v) for v in view.camera_position],
+            "camera_orientation_xyzw": [float(v) for v in view.camera_orientation_xyzw]}
+
+
+def _read_view(directory: pathlib.Path, name: str, meta: dict,
+               intrinsics: PinholeIntrinsics | None) -> View:
+    truth_path = directory / f"ground_truth_{name}.png"
+    return View(rgb=_read_png(directory / f"{name}_rgb.png")[:, :, ::-1].copy(),
+                depth=depth_to_metres(_read_png(directory / f"{name}_depth.png"), "16UC1"),
+                camera_position=np.array(meta["camera_position"]),
+                camera_orientation_xyzw=np.array(meta["camera_orientation_xyzw"]),
+                intrinsics=intrinsics, stamp=meta["stamp"],
+                ground_truth=_read_png(truth_path) if truth_path.exists() else None)
+
+
+def _read_png(path: pathlib.Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ValueError(f"cannot read image {path}")
+    return image

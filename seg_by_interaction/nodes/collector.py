@@ -1,0 +1,177 @@
+"""collector: the autonomous data-collection loop (Pathak et al. 2018, Algorithm 1).
+
+Asks the hypothesis server for hypotheses on the latest frame, chooses one (mostly the
+best, a share at random), has the executor interact with it, and publishes the record
+for the labeler; sweeps the objects back every `reset_every` interactions, in simulation
+starts new scenes, and stops after the budget. Before the trainer's first model the
+hypotheses come from the bottom-up baseline (the server's bootstrap), never from ground
+truth.
+
+Publishes: interaction_records (InteractionRecord, reliable).
+Calls:     ~/segment (Segment), interact (Interact action), reset_scene (simulation).
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from rclpy.action import ActionClient
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+from std_msgs.msg import Header
+
+from seg_by_interaction.action import Interact
+from seg_by_interaction.core.collection import CollectorParams, HypothesisChooser, Schedule, request_for
+from seg_by_interaction.core.interaction import InteractionRequest
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.msg import InteractionRecord, Primitive
+from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, qos
+from seg_by_interaction.ros.futures import wait_for
+from seg_by_interaction.ros.node_main import run_node
+from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.srv import ResetScene, Segment
+
+SERVICE_WAIT_S = 30.0
+SEGMENT_TIMEOUT_S = 60.0
+SEGMENT_RETRY_S = 1.0
+EMPTY_FRAMES_BEFORE_RESET = 3
+
+
+class Collector(Node):
+    def __init__(self, **kwargs):
+        super().__init__("collector", automatically_declare_parameters_from_overrides=True, **kwargs)
+        self.params = declare_parameters(self, CollectorParams)
+        self.robot = load_robot_config(self.params.robot)
+        self.rng = np.random.default_rng(self.params.seed)
+        self.chooser = HypothesisChooser(self.robot.table_area, self.params.random_share, self.rng,
+                                         self.params.failure_radius_px)
+        self.schedule = Schedule(self.params, self._already_done())
+        self.scene_id = ""
+        self.finished = threading.Event()
+        self.last_result: str = ""
+        self.published = 0
+        group = ReentrantCallbackGroup()
+        self.records_pub = self.create_publisher(InteractionRecord, "interaction_records", qos.RELIABLE)
+        self.segment = self.create_client(Segment, self.params.segment_service, callback_group=group)
+        self.interact = ActionClient(self, Interact, self.params.interact_action, callback_group=group)
+        self.reset_scene = (self.create_client(ResetScene, self.params.reset_scene_service,
+                                               callback_group=group)
+                            if self.params.reset_scene_service else None)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._run, name="collector", daemon=True)
+        self._worker.start()
+
+    def _already_done(self) -> int:
+        if not self.params.run_dir:
+            return 0
+        done = RunStore(self.params.run_dir).count_interactions()
+        if done:
+            self.get_logger().info(f"resuming: {done} interactions already recorded")
+        return done
+
+    def destroy_node(self):
+        self._stop.set()
+        return super().destroy_node()
+
+    # --- the loop (worker thread) -----------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._wait_for_servers()
+            empty_frames = 0
+            while not self.schedule.finished and not self._stop.is_set():
+                due = self.schedule.due()
+                if due in ("sweep", "new_scene"):
+                    self._reset(new_scene=due == "new_scene")
+                elif self._interact_with_a_hypothesis():
+                    empty_frames = 0
+                    continue
+                else:
+                    empty_frames += 1
+                    if empty_frames >= EMPTY_FRAMES_BEFORE_RESET:
+                        self.get_logger().warning("nothing to act on in several frames; resetting")
+                        self._reset()
+                        empty_frames = 0
+                    continue
+                self.schedule.mark(due)
+            self.get_logger().info(f"collection finished: {self.schedule.done} interactions")
+        except (TimeoutError, RuntimeError) as error:
+            self.get_logger().error(f"collection stopped: {error}")
+            self.last_result = str(error)
+        finally:
+            self.finished.set()
+
+    def _wait_for_servers(self) -> None:
+        if not self.segment.wait_for_service(timeout_sec=SERVICE_WAIT_S):
+            raise RuntimeError(f"no segment service '{self.params.segment_service}'")
+        if not self.interact.wait_for_server(timeout_sec=SERVICE_WAIT_S):
+            raise RuntimeError(f"no interact action server '{self.params.interact_action}'")
+        if self.reset_scene is not None and not self.reset_scene.wait_for_service(timeout_sec=SERVICE_WAIT_S):
+            raise RuntimeError(f"no reset-scene service '{self.params.reset_scene_service}'")
+
+    def _interact_with_a_hypothesis(self) -> bool:
+        """One interaction on a chosen hypothesis; False when there was none to act on."""
+        request = Segment.Request(max_hypotheses=self.params.max_hypotheses)
+        response = wait_for(self.segment.call_async(request), SEGMENT_TIMEOUT_S, "segmentation")
+        if not response.success:
+            self.get_logger().warning(f"segmentation failed: {response.message}")
+            self._stop.wait(SEGMENT_RETRY_S)
+            return False
+        array = response.hypotheses
+        hypotheses = [hypothesis_msgs.from_msg(h, array.image_height, array.image_width)
+                      for h in array.hypotheses]
+        choice = self.chooser.choose(hypotheses)
+        if choice is None:
+            return False
+        hypothesis, at_random = choice
+        request = request_for(self.schedule.primitive(), hypothesis, self.rng, self.params.poke_magnitude)
+        primitive = interaction_msgs.request_to_msg(request, self.robot.base_frame, hypothesis,
+                                                    array.model_version, array.header)
+        if at_random:
+            primitive.hypothesis.source = "random"
+        if self._interact(primitive):
+            self.chooser.scene_changed()
+        else:
+            self.chooser.remember_failure(hypothesis.shape.centroid_px)
+        self.schedule.mark("interact")
+        return True
+
+    def _interact(self, request) -> bool:
+        """Run one interaction and publish its record; whether it succeeded."""
+        primitive = request if isinstance(request, Primitive) else interaction_msgs.request_to_msg(
+            request, self.robot.base_frame, None, 0, Header())
+        goal = Interact.Goal(primitive=primitive, timeout=self.params.interaction_timeout_s)
+        handle = wait_for(self.interact.send_goal_async(goal), SERVICE_WAIT_S, "the interact goal")
+        if not handle.accepted:
+            raise RuntimeError("the executor refused the interaction (too many failures in a row?)")
+        result = wait_for(handle.get_result_async(), self.params.interaction_timeout_s + 30,
+                          "the interaction").result
+        self.last_result = result.reason
+        record = result.record
+        record.scene_id = self.scene_id
+        if record.before_rgb.data or record.after_rgb.data:
+            self.records_pub.publish(record)
+            self.published += 1
+        return result.success
+
+    def _reset(self, new_scene: bool = True) -> None:
+        """A new scene where the world offers one (simulation), else the reset sweep."""
+        if new_scene and self.reset_scene is not None:
+            self._new_scene()
+        else:
+            self._interact(InteractionRequest(kind="reset_sweep"))
+            self.chooser.scene_changed()
+
+    def _new_scene(self) -> None:
+        request = ResetScene.Request(split=self.params.split)
+        response = wait_for(self.reset_scene.call_async(request), SERVICE_WAIT_S, "the scene reset")
+        if not response.success:
+            raise RuntimeError(f"scene reset failed: {response.message}")
+        self.scene_id = response.scene_id
+        self.chooser.scene_changed()
+        self.get_logger().info(f"new scene {response.scene_id} with {response.num_objects} objects")
+
+
+def main(args=None) -> int:
+    return run_node(Collector, args)

@@ -1,0 +1,132 @@
+"""hypothesis_server: class-agnostic object hypotheses on the camera's frames.
+
+Runs the current segmentation model (DeepMask on ResNet-18, dense over several scales),
+or the bottom-up baseline until the trainer announces a model; each hypothesis carries
+its PCA top-down grasp lifted to 3D with depth, intrinsics and the camera pose.
+
+Services:   ~/segment (Segment): the latest frame, or the frame in the request.
+Publishes:  hypotheses (ObjectHypothesisArray, reliable), ~/overlay (Image rgb8, sensor QoS).
+Subscribes: the camera's rgb, depth, camera_info (sensor QoS); model_updates (ModelUpdate,
+            latched): a new checkpoint is loaded in the background and swapped in when
+            it is verified (sha256, model spec); requests meanwhile use the old model.
+"""
+from __future__ import annotations
+
+import threading
+import types
+
+import numpy as np
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+from std_msgs.msg import Header
+
+from seg_by_interaction.core.hypotheses import hypotheses_from_proposals
+from seg_by_interaction.core.images import ImageError
+from seg_by_interaction.core.model.checkpoint import CheckpointError, latest_checkpoint
+from seg_by_interaction.core.proposer import HypothesisServerParams, Proposer
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.core.visualize import hypotheses_overlay
+from seg_by_interaction.msg import ModelUpdate, ObjectHypothesisArray
+from seg_by_interaction.ros import hypothesis_msgs, images, qos
+from seg_by_interaction.ros.frame_buffer import FrameBuffer
+from seg_by_interaction.ros.node_main import run_node
+from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.srv import Segment
+
+
+class HypothesisServer(Node):
+    def __init__(self, **kwargs):
+        super().__init__("hypothesis_server", automatically_declare_parameters_from_overrides=True,
+                         **kwargs)
+        self.params = declare_parameters(self, HypothesisServerParams)
+        self.robot = load_robot_config(self.params.robot)
+        self.camera = self.robot.camera(self.params.camera)
+        self.proposer = Proposer(self.params)
+        self._loaders: list[threading.Thread] = []
+        self._load_initial_checkpoint()
+        self.frames = FrameBuffer(self, self.camera, callback_group=ReentrantCallbackGroup())
+        self.hypotheses_pub = self.create_publisher(ObjectHypothesisArray, "hypotheses", qos.RELIABLE)
+        self.overlay_pub = self.create_publisher(Image, "~/overlay", qos.SENSOR_DATA)
+        self.create_service(Segment, "~/segment", self._segment, callback_group=ReentrantCallbackGroup())
+        self.create_subscription(ModelUpdate, "model_updates", self._on_model_update, qos.LATCHED,
+                                 callback_group=MutuallyExclusiveCallbackGroup())
+        self.get_logger().info(f"hypothesis server ready on camera '{self.camera.name}', model "
+                               f"v{self.proposer.version}")
+
+    def _load_initial_checkpoint(self) -> None:
+        path = self.params.checkpoint
+        if not path and self.params.checkpoint_dir:
+            path = latest_checkpoint(self.params.checkpoint_dir) or ""
+        if path:
+            self.proposer.load(str(path))   # a bad checkpoint named at start is a startup error
+
+    def _on_model_update(self, update: ModelUpdate) -> None:
+        if update.version <= self.proposer.version:
+            return
+        loader = threading.Thread(target=self._load, args=(update,), name="model_loader")
+        self._loaders.append(loader)
+        loader.start()
+
+    def destroy_node(self):
+        for loader in self._loaders:     # a thread left in torch at exit aborts the process
+            loader.join()
+        return super().destroy_node()
+
+    def _load(self, update: ModelUpdate) -> None:
+        try:
+            self.proposer.load(update.checkpoint_path, update.sha256 or None)
+        except CheckpointError as error:
+            self.get_logger().error(f"model update v{update.version} refused, keeping "
+                                    f"v{self.proposer.version}: {error}")
+
+    def _segment(self, request: Segment.Request, response: Segment.Response) -> Segment.Response:
+        try:
+            view, header = self._view(request)
+            proposals, source, version = self.proposer.propose(view)
+        except (ImageError, ValueError) as error:
+            response.success, response.message = False, str(error)
+            self.get_logger().warning(f"segment request failed: {error}")
+            return response
+        limit = request.max_hypotheses or self.params.max_hypotheses
+        proposals = [p for p in proposals if p.score >= request.min_score]
+        hypotheses = hypotheses_from_proposals(proposals, source, view.depth, view.intrinsics,
+                                               view.camera_position, view.camera_orientation_xyzw, limit)
+        height, width = view.rgb.shape[:2]
+        grasp_header = Header(stamp=header.stamp, frame_id=self.robot.base_frame)
+        array = ObjectHypothesisArray(header=header, image_height=height, image_width=width,
+                                      model_version=version,
+                                      hypotheses=[hypothesis_msgs.to_msg(h, grasp_header)
+                                                  for h in hypotheses])
+        self.hypotheses_pub.publish(array)
+        if self.params.publish_overlay:
+            self.overlay_pub.publish(images.to_msg(hypotheses_overlay(view.rgb, hypotheses), "rgb8", header))
+        response.success = True
+        response.message = f"{len(hypotheses)} hypotheses from {source} v{version}"
+        response.hypotheses = array
+        return response
+
+    def _view(self, request: Segment.Request):
+        """The frame to segment: the request's own, or the latest received."""
+        if request.image.data:
+            rgb, depth = images.rgb_from_msg(request.image), images.depth_from_msg(request.depth)
+            info, header = request.camera_info, request.image.header
+        else:
+            frame = self.frames.latest()
+            if frame is None:
+                raise ImageError(f"no frame received yet on {self.camera.rgb_topic}")
+            rgb, depth = frame.rgb(), frame.depth()
+            info, header = self.frames.camera_info, frame.rgb_msg.header
+        intrinsics = images.intrinsics_from_msg(info) if info is not None and info.width else \
+            self.camera.intrinsics
+        if depth.shape != rgb.shape[:2] or (intrinsics.height, intrinsics.width) != rgb.shape[:2]:
+            raise ImageError(f"image {rgb.shape[:2]}, depth {depth.shape} and camera info "
+                             f"{(intrinsics.height, intrinsics.width)} differ in size")
+        pose = self.camera.pose
+        return types.SimpleNamespace(rgb=rgb, depth=depth, intrinsics=intrinsics,
+                                     camera_position=np.array(pose.position),
+                                     camera_orientation_xyzw=np.array(pose.orientation_xyzw)), header
+
+
+def main(args=None) -> int:
+    return run_node(HypothesisServer, args)

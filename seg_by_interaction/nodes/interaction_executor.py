@@ -1,0 +1,215 @@
+"""interaction_executor: runs one interaction primitive per `Interact` goal.
+
+Drives the arm through the `motion` action (the simulated world's embedded backend, or a
+MoveIt-backed server on a real robot) with the primitives of the core, captures the
+before / mid / after frames from the camera topics (frames stamped after the arm
+stopped), stores the record atomically under the run directory, and returns it.
+
+Action:   interact (seg_by_interaction/action/Interact): one goal at a time, cancellable,
+          a time limit per goal; feedback names the phase.
+Services: ~/resume (std_srvs/Trigger): accept goals again after max_consecutive_failures.
+Subscribes: the camera's rgb, depth and camera_info topics (sensor-data QoS), and in
+          simulation /<camera>/ground_truth/instances when record_ground_truth is set.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+
+import numpy as np
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+from rclpy.time import Time
+from std_msgs.msg import Header
+from std_srvs.srv import Trigger
+
+from seg_by_interaction.action import Interact
+from seg_by_interaction.msg import InteractionRecord
+from seg_by_interaction.core.hypotheses import project_point
+from seg_by_interaction.core.images import ImageError
+from seg_by_interaction.core.interaction import (ExecutorParams, FailureCounter,
+                                                 InteractionRequest, run_interaction)
+from seg_by_interaction.core.motion import MotionError, Outcome, ToolPose
+from seg_by_interaction.core.primitives import Primitives
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.ros import hypothesis_msgs, images, interaction_msgs, poses
+from seg_by_interaction.ros.frame_buffer import FrameBuffer
+from seg_by_interaction.ros.node_main import run_node
+from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.ros.remote_motion import RemoteMotionBackend
+
+FEEDBACK = Interact.Feedback
+PHASES = {"open": FEEDBACK.PHASE_APPROACHING, "approach": FEEDBACK.PHASE_APPROACHING,
+          "descend": FEEDBACK.PHASE_APPROACHING, "close": FEEDBACK.PHASE_GRASPING,
+          "lift": FEEDBACK.PHASE_LIFTING, "capture_before": FEEDBACK.PHASE_CAPTURING_BEFORE,
+          "capture_mid": FEEDBACK.PHASE_CAPTURING_MID, "capture_after": FEEDBACK.PHASE_CAPTURING_AFTER,
+          "carry": FEEDBACK.PHASE_PLACING, "lower": FEEDBACK.PHASE_PLACING,
+          "release": FEEDBACK.PHASE_PLACING, "retreat": FEEDBACK.PHASE_RETREATING,
+          "lift_clear": FEEDBACK.PHASE_RETREATING, "out_of_view": FEEDBACK.PHASE_RETREATING}
+STROKE_PHASES = {"push": FEEDBACK.PHASE_PUSHING, "poke": FEEDBACK.PHASE_POKING,
+                 "reset_sweep": FEEDBACK.PHASE_SWEEPING, "pick_place": FEEDBACK.PHASE_APPROACHING}
+PHASE_NAMES = {value: name[len("PHASE_"):].lower() for name, value in vars(FEEDBACK).items()
+               if name.startswith("PHASE_")}
+
+
+class InteractionExecutor(Node):
+    def __init__(self, **kwargs):
+        super().__init__("interaction_executor", automatically_declare_parameters_from_overrides=True,
+                         **kwargs)
+        self.params = declare_parameters(self, ExecutorParams)
+        self.robot = load_robot_config(self.params.robot)
+        self.camera = self.robot.camera(self.params.camera)
+        self.store = RunStore(self.params.run_dir) if self.params.run_dir else None
+        self.rng = np.random.default_rng(self.params.seed)
+        self.failures = FailureCounter(self.params.max_consecutive_failures)
+        self._busy = threading.Lock()
+        io = ReentrantCallbackGroup()
+        self.frames = FrameBuffer(self, self.camera, self.params.record_ground_truth, io)
+        self.backend = RemoteMotionBackend(self, self.robot, self.params.motion_action, io)
+        ActionServer(self, Interact, "interact", self._execute, goal_callback=self._accept_goal,
+                     cancel_callback=self._cancel, callback_group=ReentrantCallbackGroup())
+        self.create_service(Trigger, "~/resume", self._resume)
+        where = f"recording to {self.store.root}" if self.store else "not recording"
+        self.get_logger().info(f"interaction executor ready on '{self.robot.name}', camera "
+                               f"'{self.camera.name}', {where}")
+
+    # --- goal handling ------------------------------------------------------------------
+
+    def _accept_goal(self, _goal) -> GoalResponse:
+        if self.failures.tripped:
+            self.get_logger().error(f"refusing goal: {self.failures.consecutive} interactions "
+                                    "failed in a row; call ~/resume after checking the robot")
+            return GoalResponse.REJECT
+        if self._busy.locked():
+            self.get_logger().warning("refusing goal: an interaction is already running")
+            return GoalResponse.REJECT
+        return GoalResponse.ACCEPT
+
+    def _cancel(self, _goal_handle) -> CancelResponse:
+        self.backend.cancel()
+        return CancelResponse.ACCEPT
+
+    def _resume(self, _request, response: Trigger.Response) -> Trigger.Response:
+        self.failures.consecutive = 0
+        response.success, response.message = True, "accepting goals again"
+        return response
+
+    def _execute(self, goal_handle) -> Interact.Result:
+        with self._busy:
+            try:
+                result = self._run(goal_handle)
+            except Exception as error:   # noqa: BLE001 - a goal must end with a result, and the node keep running
+                self.get_logger().error(f"interaction failed unexpectedly: {error!r}\n"
+                                        f"{traceback.format_exc()}")
+                reason = f"executor error: {error!r}"
+                result = Interact.Result(success=False, reason=reason, record=InteractionRecord(
+                    primitive=goal_handle.request.primitive, outcome=Outcome.FAILED, reason=reason))
+        if result.record.outcome == Outcome.CANCELLED:
+            goal_handle.canceled()
+        elif result.success:
+            goal_handle.succeed()
+        else:
+            goal_handle.abort()
+        return result
+
+    def _run(self, goal_handle) -> Interact.Result:
+        goal = goal_handle.request
+        self.backend.reset(time.monotonic() + (goal.timeout or self.params.default_timeout_s))
+        try:
+            request = interaction_msgs.request_from_msg(goal.primitive, self.robot.base_frame)
+        except (ValueError, MotionError) as error:
+            reason = getattr(error, "reason", str(error))
+            self.get_logger().error(f"invalid interaction request: {reason}")
+            record = InteractionRecord(primitive=goal.primitive,
+                                       outcome=Outcome.INVALID_REQUEST, reason=reason)
+            return Interact.Result(success=False, reason=reason, record=record)
+        primitives = Primitives(self.backend, self.robot, self._capture, self.params.primitives,
+                                on_phase=lambda phase: self._feedback(goal_handle, request.kind, phase))
+        outcome = run_interaction(primitives, request, self.rng)
+        self.failures.add(outcome.outcome)
+        record = self._record(goal.primitive, request, outcome)
+        summary = f"{record.record_id or 'interaction'}: {request.kind} {outcome.outcome.name}: {outcome.reason}"
+        if outcome.success:
+            self.get_logger().info(summary)
+        else:
+            self.get_logger().warning(summary)
+        return Interact.Result(success=outcome.success, reason=outcome.reason, record=record)
+
+    def _feedback(self, goal_handle, kind: str, phase: str) -> None:
+        code = STROKE_PHASES[kind] if phase == "stroke" else PHASES.get(phase, FEEDBACK.PHASE_PLANNING)
+        goal_handle.publish_feedback(Interact.Feedback(phase=code, phase_name=PHASE_NAMES[code]))
+
+    # --- frames and records -----------------------------------------------------------
+
+    def _capture(self, _label: str) -> View:
+        stamp = Time.from_msg(self.backend.stamp).nanoseconds if self.backend.stamp else 0
+        try:
+            frame = self.frames.wait_after(stamp, self.params.capture_timeout_s)
+            rgb, depth = frame.rgb(), frame.depth()
+        except ImageError as error:
+            raise MotionError(Outcome.FAILED, f"camera: {error}") from error
+        pose = self.camera.pose
+        return View(rgb=rgb, depth=depth, camera_position=np.array(pose.position),
+                    camera_orientation_xyzw=np.array(pose.orientation_xyzw),
+                    intrinsics=self._intrinsics(), stamp=frame.stamp_ns / 1e9,
+                    ground_truth=frame.truth())
+
+    def _record(self, primitive, request: InteractionRequest, outcome):
+        """The record of what happened, stored before it is returned; `primitive` is
+        completed with the place actually chosen."""
+        if outcome.place_xy is not None:
+            place = ToolPose.top_down((*outcome.place_xy, request.target[2]), request.yaw)
+            primitive.place = poses.to_pose_stamped(place, Header(frame_id=self.robot.base_frame))
+        record_id, record_dir = "", ""
+        if self.store is not None and outcome.frames:
+            record_id = self.store.next_record_id()
+            record_dir = str(self.store.write_record(
+                record_id, self._record_meta(primitive, request, outcome), outcome.frames,
+                _hypothesis_mask(primitive, outcome.frames)))
+        info = self.frames.camera_info
+        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.robot.base_frame)
+        return interaction_msgs.record_msg(record_id, record_dir, primitive, outcome.outcome,
+                                           outcome.reason, self.camera.name, info, outcome.frames,
+                                           outcome.timings, self.robot.base_frame, header)
+
+    def _record_meta(self, primitive, request: InteractionRequest, outcome) -> dict:
+        after = outcome.frames.get("after")
+        place_px = None
+        if outcome.place_xy is not None and after is not None:
+            place_px = project_point((*outcome.place_xy, request.target[2]), after.intrinsics,
+                                     after.camera_position, after.camera_orientation_xyzw)
+        hypothesis = primitive.hypothesis
+        return {
+            "primitive": request.kind, "outcome": outcome.outcome.name, "reason": outcome.reason,
+            "robot": self.robot.name, "camera": self.camera.name,
+            "action_px": [primitive.target_px.x, primitive.target_px.y] if hypothesis.id else None,
+            "place_px": list(place_px) if place_px is not None else None,
+            "target": _listed(request.target), "yaw": request.yaw, "width": request.width,
+            "place_xy": _listed(outcome.place_xy), "direction": _listed(request.direction),
+            "magnitude": request.magnitude if request.kind == "poke" else None,
+            "model_version": primitive.model_version,
+            "hypothesis": {"id": hypothesis.id, "source": hypothesis.source,
+                           "score": hypothesis.score} if hypothesis.id else None,
+            "timings": outcome.timings, "wall_time": time.time()}
+
+    def _intrinsics(self):
+        info = self.frames.camera_info
+        return images.intrinsics_from_msg(info) if info is not None else self.camera.intrinsics
+
+
+def _hypothesis_mask(primitive, frames: dict[str, View]) -> np.ndarray | None:
+    if not primitive.hypothesis.id or "before" not in frames:
+        return None
+    height, width = frames["before"].rgb.shape[:2]
+    return hypothesis_msgs.from_msg(primitive.hypothesis, height, width).mask
+
+
+def _listed(values) -> list[float] | None:
+    return None if values is None else [float(v) for v in values]
+
+
+def main(args=None) -> int:
+    return run_node(InteractionExecutor, args)

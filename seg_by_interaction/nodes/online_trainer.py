@@ -1,0 +1,137 @@
+"""online_trainer: trains the segmentation network on the labelled examples as they come.
+
+Subscribes: labeled_examples (LabeledExample, reliable) into the memory bank on disk.
+Publishes:  model_updates (ModelUpdate, latched): each checkpoint with path, sha256 and
+            version; trainer_status (TrainerStatus, latched) every few seconds.
+Training runs in its own thread, paced by the data (steps_per_example); a killed trainer
+resumes from its newest checkpoint and its bank.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.node import Node
+from std_msgs.msg import Header
+
+from seg_by_interaction.cli.provenance import provenance
+from seg_by_interaction.core.images import ImageError
+from seg_by_interaction.core.memory_bank import Example
+from seg_by_interaction.core.online_training import OnlineLearner, OnlineTrainerParams
+from seg_by_interaction.msg import LabeledExample, Metric, ModelUpdate, TrainerStatus
+from seg_by_interaction.ros import images, qos
+from seg_by_interaction.ros.node_main import run_node
+from seg_by_interaction.ros.parameters import declare_parameters
+
+IDLE_WAIT_S = 0.2
+STATUS_PERIOD_S = 2.0
+
+
+class OnlineTrainer(Node):
+    def __init__(self, **kwargs):
+        super().__init__("online_trainer", automatically_declare_parameters_from_overrides=True, **kwargs)
+        self.params = declare_parameters(self, OnlineTrainerParams)
+        self.learner = OnlineLearner(self.params, provenance())
+        adopted = self.learner.adopt_stored_labels()
+        self.state = TrainerStatus.STATE_WAITING
+        self.message = f"{adopted} stored labels adopted" if adopted else "waiting for examples"
+        self._lock = threading.Lock()           # the learner is used by two threads
+        self._stop = threading.Event()
+        self._data = threading.Event()
+        self.update_pub = self.create_publisher(ModelUpdate, "model_updates", qos.LATCHED)
+        self.status_pub = self.create_publisher(TrainerStatus, "trainer_status", qos.LATCHED)
+        self.create_subscription(LabeledExample, "labeled_examples", self._on_example, qos.RELIABLE,
+                                 callback_group=MutuallyExclusiveCallbackGroup())
+        self.create_timer(STATUS_PERIOD_S, self._publish_status)
+        self._thread = threading.Thread(target=self._train_loop, name="trainer", daemon=True)
+        self._thread.start()
+        self.get_logger().info(f"online trainer ready: {len(self.learner.bank)} examples in the bank, "
+                               f"model v{self.learner.version}, mask loss "
+                               f"'{self.params.training.mask_loss}'")
+
+    def _on_example(self, msg: LabeledExample) -> None:
+        try:
+            example = Example(example_id=msg.example_id, image=images.rgb_from_msg(msg.image),
+                              mask=images.to_array(msg.mask) > 0, positive=msg.positive,
+                              action_px=(msg.action_px.x, msg.action_px.y),
+                              confidence=float(np.clip(msg.confidence, 0.0, 1.0)),
+                              record_id=msg.record_id, frame_pair=msg.frame_pair, labeler=msg.labeler,
+                              created_seq=_sequence(msg.record_id))
+            with self._lock:
+                self.learner.add(example)
+        except (ImageError, ValueError, OSError) as error:
+            self.get_logger().error(f"example '{msg.example_id}' dropped: {error}")
+            return
+        self._data.set()
+
+    def _train_loop(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                trainable = self.learner.can_train()
+            if not trainable:
+                self.state = TrainerStatus.STATE_WAITING
+                self._data.wait(IDLE_WAIT_S)
+                self._data.clear()
+                continue
+            self.state = TrainerStatus.STATE_TRAINING
+            try:
+                with self._lock:
+                    self.learner.train_step()
+                    due = self.learner.checkpoint_due()
+                if due:
+                    self._checkpoint()
+            except (ValueError, RuntimeError, OSError) as error:
+                self.state, self.message = TrainerStatus.STATE_ERROR, str(error)
+                self.get_logger().error(f"training step failed: {error}")
+                self._stop.wait(1.0)
+
+    def _checkpoint(self) -> None:
+        self.state = TrainerStatus.STATE_CHECKPOINTING
+        with self._lock:
+            path, sha256, metadata = self.learner.save_checkpoint()
+        update = ModelUpdate(header=Header(stamp=self.get_clock().now().to_msg()),
+                             checkpoint_path=path, sha256=sha256, version=metadata.version,
+                             architecture=metadata.spec.architecture,
+                             interactions_seen=metadata.interactions_seen,
+                             metrics=[Metric(name=k, value=float(v))
+                                      for k, v in self.learner.last_losses.items()
+                                      if isinstance(v, (int, float))])
+        self.update_pub.publish(update)
+        self.get_logger().info(f"model v{metadata.version} announced: step {metadata.step}, "
+                               f"{metadata.interactions_seen} interactions")
+
+    def finish(self) -> None:
+        """Stop training and announce a final checkpoint of what was learned since the last."""
+        self._stop.set()
+        self._thread.join()
+        with self._lock:
+            trained_since = self.learner.trainer.steps > self.learner.checkpointed_step
+        if trained_since:
+            self._checkpoint()
+
+    def _publish_status(self) -> None:
+        learner = self.learner
+        positives, negatives = learner.bank.counts()
+        losses = learner.last_losses
+        self.status_pub.publish(TrainerStatus(
+            header=Header(stamp=self.get_clock().now().to_msg()), state=self.state,
+            step=learner.trainer.steps, model_version=learner.version,
+            examples_seen=learner.examples_received, positives_in_bank=positives,
+            negatives_in_bank=negatives, loss=float(losses.get("loss", 0.0)),
+            examples_per_second=float(learner.trainer.examples_per_second), message=self.message,
+            metrics=[Metric(name=k, value=float(v)) for k, v in losses.items()
+                     if isinstance(v, (int, float))]))
+
+    def destroy_node(self):
+        self._stop.set()
+        return super().destroy_node()
+
+
+def _sequence(record_id: str) -> int:
+    digits = "".join(c for c in record_id if c.isdigit())
+    return int(digits) if digits else 0
+
+
+def main(args=None) -> int:
+    return run_node(OnlineTrainer, args)
