@@ -91,7 +91,7 @@ def test_requests_are_checked():
 def test_only_execution_failures_count_toward_stopping():
     counter = FailureCounter(limit=3)
     for outcome in (Outcome.COLLISION, Outcome.TIMEOUT, Outcome.NOTHING_GRASPED, Outcome.PLANNING_FAILED,
-                    Outcome.COLLISION):
+                    Outcome.CANCELLED, Outcome.COLLISION):
         counter.add(outcome)
     assert counter.consecutive == 2 and not counter.tripped
     counter.add(Outcome.FAILED)

@@ -14,8 +14,9 @@ from seg_by_interaction.core.primitives import (POKE_MAGNITUDES, PrimitiveParams
 from seg_by_interaction.core.validated import setting
 
 KINDS = ("pick_place", "push", "poke", "reset_sweep")
-# Outcomes that say the interaction happened as asked, whatever it found; anything else
-# (planning, collision, timeout, ...) counts toward the executor's consecutive failures.
+# Outcomes that say the interaction happened as asked, whatever it found. A cancelled one
+# says nothing either way; anything else (planning, collision, timeout, ...) counts
+# toward the executor's consecutive failures.
 INTERACTION_RESULTS = (Outcome.OK, Outcome.NOTHING_GRASPED)
 # Outcomes after which the arm touched nothing, so there is nothing to label.
 NOT_ATTEMPTED = (Outcome.UNREACHABLE, Outcome.OUTSIDE_WORKSPACE, Outcome.PLANNING_FAILED,
@@ -65,6 +66,9 @@ class ExecutorParams:
     run_dir: str = setting("", "run directory where every interaction is recorded ('' = none)")
     default_timeout_s: float = setting(180.0, "time limit of an interaction whose goal gives "
                                               "none", min=1.0, max=3600.0)
+    recovery_timeout_s: float = setting(60.0, "after an interaction ran out of time, the arm "
+                                              "may take this long to lift clear and go out of "
+                                              "view", min=1.0, max=600.0)
     capture_timeout_s: float = setting(10.0, "wait at most this long for a camera frame after "
                                              "the arm stopped", min=0.1, max=120.0)
     max_consecutive_failures: int = setting(5, "refuse further goals after this many failed "
@@ -83,7 +87,10 @@ class FailureCounter:
         self.consecutive = 0
 
     def add(self, outcome: Outcome) -> None:
-        self.consecutive = 0 if outcome in INTERACTION_RESULTS else self.consecutive + 1
+        if outcome in INTERACTION_RESULTS:
+            self.consecutive = 0
+        elif outcome != Outcome.CANCELLED:
+            self.consecutive += 1
 
     @property
     def tripped(self) -> bool:

@@ -223,6 +223,12 @@ class Primitives:
             reason += f"; could not retreat out of view: {error.reason}"
         return PrimitiveResult(outcome, reason, frames, self._timings, self._place_xy)
 
+    def retreat(self) -> None:
+        """Lift clear and go out of view, e.g. after an interaction that ran out of time
+        left the arm where it stopped (raises MotionError if it cannot)."""
+        self._lift_clear()
+        self._timed("out_of_view", self.backend.move_to_named, "out_of_view")
+
     def _lift_clear(self) -> None:
         """Straight up from wherever a failure left the tool, so planning starts free of
         the objects and the table; stops early at the top of the workspace."""

@@ -129,6 +129,8 @@ class InteractionExecutor(Node):
         primitives = Primitives(self.backend, self.robot, self._capture, self.params.primitives,
                                 on_phase=lambda phase: self._feedback(goal_handle, request.kind, phase))
         outcome = run_interaction(primitives, request, self.rng)
+        if outcome.outcome == Outcome.TIMEOUT:
+            self._recover(primitives)
         self.failures.add(outcome.outcome)
         record = self._record(goal.primitive, request, outcome)
         summary = f"{record.record_id or 'interaction'}: {request.kind} {outcome.outcome.name}: {outcome.reason}"
@@ -137,6 +139,15 @@ class InteractionExecutor(Node):
         else:
             self.get_logger().warning(summary)
         return Interact.Result(success=outcome.success, reason=outcome.reason, record=record)
+
+    def _recover(self, primitives: Primitives) -> None:
+        """Out of time, the arm stopped where it was; bring it out of view again so the
+        next interaction can start."""
+        self.backend.reset(time.monotonic() + self.params.recovery_timeout_s)
+        try:
+            primitives.retreat()
+        except MotionError as error:
+            self.get_logger().error(f"after the timeout the arm could not retreat: {error.reason}")
 
     def _feedback(self, goal_handle, kind: str, phase: str) -> None:
         code = STROKE_PHASES[kind] if phase == "stroke" else PHASES.get(phase, FEEDBACK.PHASE_PLANNING)
