@@ -80,7 +80,7 @@ def collect(args: argparse.Namespace) -> int:
     from seg_by_interaction.cli.provenance import provenance
     from seg_by_interaction.core.run_store import RunStore
     from seg_by_interaction.nodes import node_class
-    from seg_by_interaction.ros.node_main import STARTUP_ERRORS, composed
+    from seg_by_interaction.ros.node_main import STARTUP_ERRORS, composed, interrupt
 
     domain = use_private_domain()
     RunStore(args.out).write_run_info({**provenance(), "robot": args.robot, "seed": args.seed,
@@ -96,6 +96,7 @@ def collect(args: argparse.Namespace) -> int:
                 _follow(nodes_by_name["collector"])
                 _drain(nodes_by_name)
             finally:
+                interrupt(nodes)
                 executor.shutdown()
                 spinner.join()
     except STARTUP_ERRORS as error:

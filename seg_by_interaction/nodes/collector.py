@@ -59,6 +59,7 @@ class Collector(Node):
                                                callback_group=group)
                             if self.params.reset_scene_service else None)
         self._stop = threading.Event()
+        self._goal_handle = None
         self._worker = threading.Thread(target=self._run, name="collector", daemon=True)
         self._worker.start()
 
@@ -70,9 +71,13 @@ class Collector(Node):
             self.get_logger().info(f"resuming: {done} interactions already recorded")
         return done
 
-    def destroy_node(self):
+    def interrupt(self) -> bool:
+        """Stop the loop and cancel the interaction under way; whether the loop stopped."""
         self._stop.set()
-        return super().destroy_node()
+        handle = self._goal_handle
+        if handle is not None:
+            handle.cancel_goal_async()
+        return self.finished.is_set()
 
     # --- the loop (worker thread) -----------------------------------------------------
 
@@ -95,7 +100,8 @@ class Collector(Node):
                         empty_frames = 0
                     continue
                 self.schedule.mark(due)
-            self.get_logger().info(f"collection finished: {self.schedule.done} interactions")
+            verdict = "stopped" if self._stop.is_set() else "finished"
+            self.get_logger().info(f"collection {verdict}: {self.schedule.done} interactions")
         except (TimeoutError, RuntimeError) as error:
             self.get_logger().error(f"collection stopped: {error}")
             self.last_result = str(error)
@@ -145,8 +151,12 @@ class Collector(Node):
         handle = wait_for(self.interact.send_goal_async(goal), SERVICE_WAIT_S, "the interact goal")
         if not handle.accepted:
             raise RuntimeError("the executor refused the interaction (too many failures in a row?)")
-        result = wait_for(handle.get_result_async(), self.params.interaction_timeout_s + 30,
-                          "the interaction").result
+        self._goal_handle = handle
+        try:
+            result = wait_for(handle.get_result_async(), self.params.interaction_timeout_s + 30,
+                              "the interaction").result
+        finally:
+            self._goal_handle = None
         self.last_result = result.reason
         record = result.record
         record.scene_id = self.scene_id

@@ -88,6 +88,11 @@ class InteractionExecutor(Node):
             return GoalResponse.REJECT
         return GoalResponse.ACCEPT
 
+    def interrupt(self) -> bool:
+        """Stop the motion under way (shutdown); whether no interaction runs any more."""
+        self.backend.cancel()
+        return not self._busy.locked()
+
     def _cancel(self, _goal_handle) -> CancelResponse:
         self.backend.cancel()
         return CancelResponse.ACCEPT

@@ -123,8 +123,13 @@ class OnlineTrainer(Node):
             metrics=[Metric(name=k, value=float(v)) for k, v in losses.items()
                      if isinstance(v, (int, float))]))
 
+    def interrupt(self) -> bool:
+        self._stop.set()
+        return not self._thread.is_alive()
+
     def destroy_node(self):
         self._stop.set()
+        self._thread.join()       # a thread left in torch at exit aborts the process
         return super().destroy_node()
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from typing import Callable, Iterator, Sequence
 
 import rclpy
@@ -16,6 +17,7 @@ from rclpy.node import Node
 
 
 NodeFactory = Callable[[], Node]
+INTERRUPT_GRACE_S = 15.0
 # What a node raises when its parameters, files or checkpoint are unusable at startup
 # (ConfigError, ImageError and CheckpointError are ValueErrors).
 STARTUP_ERRORS = (ValueError, OSError)
@@ -44,7 +46,8 @@ class RosLogHandler(logging.Handler):
 def composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
              threads: int | None = None) -> Iterator[tuple[MultiThreadedExecutor, list[Node]]]:
     """The nodes created in one context and added to a multi-threaded executor, which the
-    caller spins; everything is shut down on exit."""
+    caller spins; everything is shut down on exit. Nodes with an `interrupt()` method are
+    asked first to abandon what they wait for, so that shutdown does not wait on it."""
     configure_middleware()
     # rclpy's own handlers shut the context down at once, under callbacks still running;
     # a KeyboardInterrupt in the spinning thread lets the executor finish them first.
@@ -61,10 +64,23 @@ def composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
             executor.add_node(nodes[-1])
         yield executor, nodes
     finally:
+        interrupt(nodes)
         executor.shutdown()
         for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
+
+
+def interrupt(nodes: Sequence[Node], grace_s: float = INTERRUPT_GRACE_S) -> None:
+    """Ask nodes to abandon long waits (an interaction under way) and give them time to,
+    while the executor still spins to deliver their cancellations: once it stops, an
+    answer they wait for could no longer arrive. `interrupt()` returns whether the node
+    is idle, and is called until it is or the grace period ends."""
+    deadline = time.monotonic() + grace_s
+    pending = [node for node in nodes if hasattr(node, "interrupt")]
+    while pending and time.monotonic() < deadline:
+        pending = [node for node in pending if not node.interrupt()]
+        time.sleep(0.05)
 
 
 def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
