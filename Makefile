@@ -15,7 +15,7 @@ test: setup
 	@$(VENV)/bin/pytest
 
 demo: setup
-	@$(VENV)/bin/sbi sim demo --robot sawyer --out $(RUN_DIR)
+	@$(VENV)/bin/sbi demo --robot sawyer --out $(RUN_DIR)
 
 clean:
 	rm -rf build $(VENV)

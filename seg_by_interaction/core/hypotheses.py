@@ -10,8 +10,9 @@ from seg_by_interaction.core.coco_eval import Proposal
 from seg_by_interaction.core.geometry import PinholeIntrinsics, quaternion_to_matrix
 from seg_by_interaction.core.grasp import Grasp, MaskShape, mask_shape, top_down_grasp
 
+# ObjectHypothesis.SOURCE_*: a learned model, a baseline by its name (the bootstrap), or
+# a hypothesis the collector picked at random for exploration.
 SOURCE_MODEL = "model"
-SOURCE_BOTTOM_UP = "bottom_up"
 SOURCE_RANDOM = "random"
 
 

@@ -22,6 +22,7 @@ from std_msgs.msg import Header
 
 from seg_by_interaction.action import Interact
 from seg_by_interaction.core.collection import CollectorParams, HypothesisChooser, Schedule, request_for
+from seg_by_interaction.core.hypotheses import SOURCE_RANDOM
 from seg_by_interaction.core.interaction import InteractionRequest
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
@@ -135,7 +136,7 @@ class Collector(Node):
         primitive = interaction_msgs.request_to_msg(request, self.robot.base_frame, hypothesis,
                                                     array.model_version, array.header)
         if at_random:
-            primitive.hypothesis.source = "random"
+            primitive.hypothesis.source = SOURCE_RANDOM
         if self._interact(primitive):
             self.chooser.scene_changed()
         else:
@@ -143,10 +144,8 @@ class Collector(Node):
         self.schedule.mark("interact")
         return True
 
-    def _interact(self, request) -> bool:
+    def _interact(self, primitive: Primitive) -> bool:
         """Run one interaction and publish its record; whether it succeeded."""
-        primitive = request if isinstance(request, Primitive) else interaction_msgs.request_to_msg(
-            request, self.robot.base_frame, None, 0, Header())
         goal = Interact.Goal(primitive=primitive, timeout=self.params.interaction_timeout_s)
         handle = wait_for(self.interact.send_goal_async(goal), SERVICE_WAIT_S, "the interact goal")
         if not handle.accepted:
@@ -170,7 +169,8 @@ class Collector(Node):
         if new_scene and self.reset_scene is not None:
             self._new_scene()
         else:
-            self._interact(InteractionRequest(kind="reset_sweep"))
+            sweep = InteractionRequest(kind="reset_sweep")
+            self._interact(interaction_msgs.request_to_msg(sweep, self.robot.base_frame, None, 0, Header()))
             self.chooser.scene_changed()
 
     def _new_scene(self) -> None:
