@@ -6,7 +6,7 @@ import json
 
 from ros_harness import call_service, node_command, wait_for_message, wait_for_node, wait_until
 from seg_by_interaction.core.run_store import RunStore
-from seg_by_interaction.msg import InteractionRecord, LabeledExample, ModelUpdate
+from seg_by_interaction.msg import InteractionRecord, LabeledExample, ModelUpdate, Primitive
 from seg_by_interaction.ros import qos
 from seg_by_interaction.srv import Segment
 
@@ -55,10 +55,10 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
     store = RunStore(run_dir)
     record_ids = store.record_ids()
     assert len(record_ids) >= INTERACTIONS
-    first = records[0]
-    assert first.record_id == record_ids[0] and first.before_rgb.width == 320
+    first = next(r for r in records if r.primitive.type == Primitive.PICK_PLACE)
+    assert first.record_id in record_ids and first.before_rgb.width == 320
     assert first.primitive.hypothesis.source == "bottom_up"      # passive bootstrap, no ground truth
-    meta = json.loads((store.record_dir(record_ids[0]) / "record.json").read_text())
+    meta = json.loads((store.record_dir(first.record_id) / "record.json").read_text())
     assert meta["primitive"] == "pick_place" and meta["action_px"] is not None
     wait_until(lambda: all(store.read_labels(r) is not None for r in record_ids[:INTERACTIONS]), 30,
                what="labels stored beside every record")

@@ -17,8 +17,8 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("demo", help="collect, learn, evaluate and report in the "
                                                 "simulated world (make demo)")
     parser.add_argument("--robot", default="sawyer")
-    parser.add_argument("--interactions", type=int, default=120)
-    parser.add_argument("--first-model-after", type=int, default=50,
+    parser.add_argument("--interactions", type=int, default=100)
+    parser.add_argument("--first-model-after", type=int, default=40,
                         help="interactions on bottom-up hypotheses before the first model")
     parser.add_argument("--test-scenes", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)

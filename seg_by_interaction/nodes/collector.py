@@ -90,7 +90,9 @@ class Collector(Node):
                 due = self.schedule.due()
                 if due in ("sweep", "new_scene"):
                     self._reset(new_scene=due == "new_scene")
-                elif self._interact_with_a_hypothesis():
+                elif (acted := self._interact_with_a_hypothesis()) is None:
+                    continue                      # no frame to segment yet: try again
+                elif acted:
                     empty_frames = 0
                     continue
                 else:
@@ -117,14 +119,15 @@ class Collector(Node):
         if self.reset_scene is not None and not self.reset_scene.wait_for_service(timeout_sec=SERVICE_WAIT_S):
             raise RuntimeError(f"no reset-scene service '{self.params.reset_scene_service}'")
 
-    def _interact_with_a_hypothesis(self) -> bool:
-        """One interaction on a chosen hypothesis; False when there was none to act on."""
+    def _interact_with_a_hypothesis(self) -> bool | None:
+        """One interaction on a chosen hypothesis; False when there was none to act on,
+        None when segmentation failed (e.g. no camera frame yet)."""
         request = Segment.Request(max_hypotheses=self.params.max_hypotheses)
         response = wait_for(self.segment.call_async(request), SEGMENT_TIMEOUT_S, "segmentation")
         if not response.success:
             self.get_logger().warning(f"segmentation failed: {response.message}")
             self._stop.wait(SEGMENT_RETRY_S)
-            return False
+            return None
         array = response.hypotheses
         hypotheses = [hypothesis_msgs.from_msg(h, array.image_height, array.image_width)
                       for h in array.hypotheses]
