@@ -15,6 +15,9 @@ from seg_by_interaction.core.robot_config import CameraConfig
 from seg_by_interaction.ros import images, qos
 
 
+STALE_NS = 5_000_000_000     # a frame half waiting this long for its other half is dropped
+
+
 class Frame:
     def __init__(self, stamp_ns: int, rgb: Image, depth: Image, truth: Image | None):
         self.stamp_ns = stamp_ns
@@ -36,6 +39,7 @@ class FrameBuffer:
         self._condition = threading.Condition()
         self._latest: dict[str, dict[int, Image]] = {"rgb": {}, "depth": {}, "truth": {}}
         self._wanted = ("rgb", "depth", "truth") if with_ground_truth else ("rgb", "depth")
+        self._complete: Frame | None = None
         self.camera_info: CameraInfo | None = None
         self._logger = node.get_logger()
         subscribe = node.create_subscription
@@ -55,29 +59,26 @@ class FrameBuffer:
     def _add(self, kind: str, msg: Image) -> None:
         stamp = Time.from_msg(msg.header.stamp).nanoseconds
         with self._condition:
-            frames = self._latest[kind]
-            frames[stamp] = msg
-            for old in sorted(frames)[:-4]:      # a few recent frames, to pair by stamp
-                del frames[old]
-            self._condition.notify_all()
+            self._latest[kind][stamp] = msg
+            if all(stamp in self._latest[k] for k in self._wanted):
+                latest = self._latest
+                self._complete = Frame(stamp, latest["rgb"][stamp], latest["depth"][stamp],
+                                       latest["truth"].get(stamp))
+                self._condition.notify_all()
+            for frames in self._latest.values():   # halves of older frames never complete
+                for old in [s for s in frames if s < stamp - STALE_NS or
+                            (self._complete is not None and s <= self._complete.stamp_ns)]:
+                    del frames[old]
 
     def latest(self) -> Frame | None:
         with self._condition:
-            return self._newest_complete(-1)
+            return self._complete
 
     def wait_after(self, stamp_ns: int, timeout_s: float) -> Frame:
         """The newest complete frame stamped at or after `stamp_ns`."""
         with self._condition:
-            if not self._condition.wait_for(lambda: self._newest_complete(stamp_ns - 1), timeout_s):
+            if not self._condition.wait_for(
+                    lambda: self._complete is not None and self._complete.stamp_ns >= stamp_ns, timeout_s):
                 raise ImageError(f"no complete camera frame after t={stamp_ns / 1e9:.3f} s "
                                  f"within {timeout_s:.1f} s")
-            return self._newest_complete(stamp_ns - 1)
-
-    def _newest_complete(self, after_ns: int) -> Frame | None:
-        stamps = set.intersection(*(set(self._latest[k]) for k in self._wanted))
-        stamps = [s for s in stamps if s > after_ns]
-        if not stamps:
-            return None
-        stamp = max(stamps)
-        latest = self._latest
-        return Frame(stamp, latest["rgb"][stamp], latest["depth"][stamp], latest["truth"].get(stamp))
+            return self._complete
