@@ -10,12 +10,12 @@ from seg_by_interaction.msg import InteractionRecord, LabeledExample, ModelUpdat
 from seg_by_interaction.ros import qos
 from seg_by_interaction.srv import Segment
 
-INTERACTIONS = 4
+INTERACTIONS = 6
 
 
 def loop_processes(run_dir):
     """(name, ROS arguments) of every node, with a budget small enough for CI."""
-    scene = ["-p", "split:=train", "-p", "seed:=1", "-p", "arena.min_objects:=4", "-p", "arena.max_objects:=4"]
+    scene = ["-p", "split:=train", "-p", "seed:=0", "-p", "arena.min_objects:=4", "-p", "arena.max_objects:=4"]
     return {
         "world_node": scene,
         "hypothesis_server": ["-p", f"checkpoint_dir:={run_dir}/checkpoints",
