@@ -18,10 +18,10 @@ def export_labels(store: RunStore, out_dir: str | pathlib.Path,
     positive label."""
     writer = None
     for record_id in store.record_ids():
-        for label in store.read_labels(record_id) or []:
-            if not label["positive"] or label["confidence"] < min_confidence:
-                continue
-            record = store.read_record(record_id)
+        labels = [label for label in store.read_labels(record_id) or []
+                  if label["positive"] and label["confidence"] >= min_confidence]
+        record = store.read_record(record_id) if labels else None
+        for label in labels:
             if writer is None:
                 writer = CocoWriter(out_dir, PinholeIntrinsics(**record.meta["intrinsics"]))
             view = record.views[label["labelled_frame"]]
