@@ -59,14 +59,17 @@ def test_schedule_sweeps_every_25_and_stops_at_the_budget():
     assert schedule.done == 60
 
 
-def test_schedule_resumes_from_the_recorded_count_and_new_scenes_replace_sweeps():
-    schedule = Schedule(CollectorParams(interactions=100, reset_every=25, new_scene_every=50), done=40)
+def test_schedule_resumes_on_a_new_scene_and_new_scenes_replace_sweeps():
+    params = CollectorParams(interactions=100, reset_every=25, new_scene_every=50, seed=7)
+    schedule = Schedule(params, done=40)
     events = []
     while not schedule.finished:
         due = schedule.due()
-        events.append((schedule.done, due)) if due != "interact" else None
+        events.append((schedule.done, due, schedule.scene_seed())) if due != "interact" else None
         schedule.mark(due)
-    assert events == [(65, "sweep"), (90, "new_scene")]
+    assert events == [(40, "new_scene", 47), (65, "sweep", 72), (90, "new_scene", 97)]
+    fresh = Schedule(params)
+    assert fresh.due() == "interact"
 
 
 def test_mixed_primitives_take_turns():

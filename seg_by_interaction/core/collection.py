@@ -108,7 +108,8 @@ class Schedule:
         self.params = params
         self.done = done
         self._swept_at = done
-        self._scene_at = done
+        # a resumed run starts on a new scene: the world restarted on its first one
+        self._scene_at = done if done == 0 else None
 
     @property
     def finished(self) -> bool:
@@ -117,7 +118,8 @@ class Schedule:
     def due(self) -> str:
         """'new_scene', 'sweep' or 'interact' (check `finished` first)."""
         p = self.params
-        if p.new_scene_every and self.done - self._scene_at >= p.new_scene_every:
+        if p.new_scene_every and (self._scene_at is None or
+                                  self.done - self._scene_at >= p.new_scene_every):
             return "new_scene"
         if p.reset_every and self.done - self._swept_at >= p.reset_every:
             return "sweep"
@@ -130,6 +132,11 @@ class Schedule:
             self._swept_at = self.done
         else:
             self.done += 1
+
+    def scene_seed(self) -> int:
+        """Seed of the scene to start now: the run's seed plus the interactions done, so a
+        resumed run draws the scenes it would have drawn, never its first one again."""
+        return self.params.seed + self.done
 
     def primitive(self) -> str:
         kinds = PRIMITIVE_CHOICES[:3]

@@ -177,7 +177,7 @@ class Collector(Node):
             self.chooser.scene_changed()
 
     def _new_scene(self) -> None:
-        request = ResetScene.Request(split=self.params.split)
+        request = ResetScene.Request(split=self.params.split, seed=self.schedule.scene_seed())
         response = wait_for(self.reset_scene.call_async(request), SERVICE_WAIT_S, "the scene reset")
         if not response.success:
             raise RuntimeError(f"scene reset failed: {response.message}")
