@@ -5,7 +5,7 @@
 VENV := .venv
 RUN_DIR := runs/$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo test setup clean
+.PHONY: demo test bench setup clean
 
 setup:
 	@tools/bootstrap.sh
@@ -16,6 +16,10 @@ test: setup
 
 demo: setup
 	@$(VENV)/bin/sbi demo --robot sawyer --out $(RUN_DIR)
+
+# the papers' tables and the speed figures (benchmarks/README.md); resumable, not in CI
+bench: setup
+	@$(VENV)/bin/sbi bench papers
 
 clean:
 	rm -rf build $(VENV)

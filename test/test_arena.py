@@ -57,6 +57,18 @@ def test_scenes_use_only_their_split_and_are_on_the_table(sawyer):
         arena.close()
 
 
+def test_objects_and_table_textures_from_different_splits(sawyer):
+    arena = Arena(sawyer, with_robot=False)
+    try:
+        scene = arena.reset_scene("train", 5, texture_split="test")
+        assert scene.texture in textures.texture_names("test")
+        assert {o.name for o in scene.objects} <= set(objects.object_names("train"))
+        with pytest.raises(ValueError, match="unknown split 'novel'"):
+            arena.reset_scene("train", 5, texture_split="novel")
+    finally:
+        arena.close()
+
+
 def test_fallen_objects_are_reported_and_removed(sawyer):
     arena = Arena(sawyer, with_robot=False)
     try:

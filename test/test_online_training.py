@@ -10,7 +10,8 @@ import pytest
 from seg_by_interaction.core.model.checkpoint import CheckpointError, load_checkpoint
 from seg_by_interaction.core.model.segmenter import SegmenterParams
 from seg_by_interaction.core.model.spec import ModelSpec
-from seg_by_interaction.core.online_training import OnlineLearner, OnlineTrainerParams, train_offline
+from seg_by_interaction.core.online_training import (OnlineLearner, OnlineTrainerParams,
+                                                      examples_from_run, train_offline)
 from seg_by_interaction.core.proposer import HypothesisServerParams, Proposer
 from seg_by_interaction.core.run_store import RunStore, View
 from seg_by_interaction.core.training import TrainerParams
@@ -81,11 +82,12 @@ def test_a_run_directory_is_required(tmp_path):
 
 def test_offline_training_on_the_first_interactions(tmp_path):
     make_run(tmp_path / "run", interactions=4)
-    path, metadata = train_offline(tmp_path / "run", tmp_path / "out", ModelSpec(),
+    examples = examples_from_run(RunStore(tmp_path / "run"), max_interactions=2)
+    path, metadata = train_offline(examples, tmp_path / "out", ModelSpec(),
                                    dataclasses.replace(SMALL, mask_loss="ce"), seed=3, steps=2,
-                                   provenance={}, max_interactions=2)
+                                   provenance={"trained_on": "run"})
     assert metadata.interactions_seen == 2 and metadata.step == 2 and metadata.loss == "ce"
-    assert metadata.provenance["max_interactions"] == 2
+    assert metadata.provenance["trained_on"] == "run" and metadata.provenance["training"]["mask_loss"] == "ce"
     assert load_checkpoint(path)[1].seed == 3
 
 

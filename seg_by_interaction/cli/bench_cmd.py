@@ -5,12 +5,29 @@ import argparse
 import json
 import pathlib
 
+from seg_by_interaction.cli import bench_papers
 from seg_by_interaction.cli.provenance import provenance
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("bench", help="benchmarks (figures as JSON with their command)")
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    parser = subparsers.add_parser(
+        "bench", help="benchmarks (figures as JSON with their command)",
+        description="Without an action: the speed figures of the stack (segmentation, labeler, "
+                    "trainer, camera images between processes, the loop composed and as separate "
+                    "processes, peak memory per node).")
+    parser.add_argument("--json", type=pathlib.Path, help="write the figures here")
+    parser.add_argument("--robot", default="sawyer")
+    parser.add_argument("--checkpoint", type=pathlib.Path,
+                        help="the segmenter's weights, also used by the loop's hypothesis server "
+                             "(default: fresh weights, and the loop's bottom-up bootstrap)")
+    parser.add_argument("--run", type=pathlib.Path, help="a run whose records the labeler and trainer "
+                                                         "figures use (default: the measured loop's)")
+    parser.add_argument("--samples", type=int, default=20, help="timed calls per latency figure")
+    parser.add_argument("--interactions", type=int, default=20, help="interactions per loop measurement")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    parser.add_argument("--skip-loop", action="store_true", help="leave out the loop (needs --run)")
+    parser.set_defaults(func=bench_speed)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
     world = actions.add_parser("world", help="simulated world: render rate, seconds per primitive, "
                                              "grasp and push success, neighbour disturbance")
     world.add_argument("--robot", default="sawyer")
@@ -19,6 +36,23 @@ def add_parser(subparsers) -> None:
     world.add_argument("--seed", type=int, default=0)
     world.add_argument("--json", type=pathlib.Path, help="write the figures here")
     world.set_defaults(func=bench_world)
+    bench_papers.add_parser(actions)
+
+
+def bench_speed(args: argparse.Namespace) -> int:
+    from seg_by_interaction.benchmarks.speed_bench import SpeedOptions, figures_table, run
+
+    if args.skip_loop and not args.run:
+        raise SystemExit("error: --skip-loop needs --run (records for the labeler and trainer figures)")
+    options = SpeedOptions(robot=args.robot, checkpoint=args.checkpoint, run=args.run, samples=args.samples,
+                           interactions=args.interactions, threads=args.threads)
+    try:
+        figures = {**provenance(), **run(options, skip_loop=args.skip_loop)}
+    except (ValueError, RuntimeError, TimeoutError) as error:
+        raise SystemExit(f"error: {error}") from None
+    print(figures_table(figures))
+    _write(args.json, figures)
+    return 0
 
 
 def bench_world(args: argparse.Namespace) -> int:
@@ -27,9 +61,12 @@ def bench_world(args: argparse.Namespace) -> int:
 
     figures = {**provenance(), **run(load_robot_config(args.robot), args.targets,
                                      args.neighbour_trials, args.seed)}
-    text = json.dumps(figures, indent=1)
-    print(text)
-    if args.json:
-        from seg_by_interaction.core.files import write_bytes_atomic
-        write_bytes_atomic(args.json, (text + "\n").encode())
+    print(json.dumps(figures, indent=1))
+    _write(args.json, figures)
     return 0
+
+
+def _write(path: pathlib.Path | None, figures: dict) -> None:
+    if path:
+        from seg_by_interaction.core.files import write_json_atomic
+        write_json_atomic(path, figures)

@@ -78,6 +78,25 @@ def receive_frames(camera, count: int, timeout: float) -> tuple[list[float], lis
     return latencies, arrivals, images.rgb_from_msg(last[0]) if last[0] else None
 
 
+def receive_from_camera_process(robot, frames: int, rate: float, folder: pathlib.Path):
+    """Start the camera node as a separate process replaying a test pattern at the robot
+    camera's resolution (written under `folder`) and receive `frames` of its images:
+    (latencies ms, arrival times s, last received frame, the pattern sent)."""
+    camera = robot.camera()
+    rgb, depth = test_pattern(camera.intrinsics.width, camera.intrinsics.height)
+    write_recording(folder / "test_pattern", rgb, depth)
+    executable = pathlib.Path(sys.executable).parent.parent / "lib" / "seg_by_interaction" / "camera_node"
+    node = subprocess.Popen([str(executable), "--ros-args", "-p", f"robot:={robot.name}",
+                             "-p", f"folder:={folder / 'test_pattern'}", "-p", f"publish_rate_hz:={rate}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        latencies, arrivals, received = receive_frames(camera, frames, timeout=60.0)
+    finally:
+        node.terminate()
+        node.wait(timeout=10)
+    return latencies, arrivals, received, rgb
+
+
 def run(args: argparse.Namespace) -> int:
     import cv2
 
@@ -86,22 +105,10 @@ def run(args: argparse.Namespace) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     configs = [f"{p.name}: {check_config_file(p)}" for p in sorted(config_dir().glob("*.yaml"))]
-    camera = load_robot_config(args.robot).camera()
-    rgb, depth = test_pattern(camera.intrinsics.width, camera.intrinsics.height)
-    write_recording(args.out / "test_pattern", rgb, depth)
-
-    executable = pathlib.Path(sys.executable).parent.parent / "lib" / "seg_by_interaction" / "camera_node"
-    node = subprocess.Popen([str(executable), "--ros-args", "-p", f"robot:={args.robot}",
-                             "-p", f"folder:={args.out / 'test_pattern'}",
-                             "-p", f"publish_rate_hz:={args.rate}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        latencies, arrivals, received = receive_frames(camera, args.frames, timeout=60.0)
-    finally:
-        node.terminate()
-        node.wait(timeout=10)
-
-    intact = received is not None and np.array_equal(received, rgb)
+    robot = load_robot_config(args.robot)
+    camera = robot.camera()
+    latencies, arrivals, received, sent = receive_from_camera_process(robot, args.frames, args.rate, args.out)
+    intact = received is not None and np.array_equal(received, sent)
     if received is not None:
         cv2.imwrite(str(args.out / "received_frame.png"), received[:, :, ::-1])
     report = format_report(args, camera, configs, latencies, arrivals, intact)

@@ -13,7 +13,10 @@ def add_parser(subparsers) -> None:
     make = actions.add_parser("make", help="annotated scenes of the simulated world as COCO "
                                            "instance segmentation with RGB and depth")
     add_world_arguments(make)
-    make.add_argument("--split", required=True, choices=("train", "val", "test"))
+    make.add_argument("--split", required=True, choices=("train", "val", "test"),
+                      help="split of the objects (and of the table textures unless --texture-split)")
+    make.add_argument("--texture-split", choices=("train", "val", "test"),
+                      help="split of the table textures, e.g. train objects on test tables")
     make.add_argument("--scenes", type=int, required=True)
     make.add_argument("--seed", type=int, default=0, help="scene i uses seed + i")
     make.add_argument("--out", required=True, type=pathlib.Path)
@@ -30,7 +33,7 @@ def make_dataset(args: argparse.Namespace) -> int:
     camera = arena.robot_config.camera()
     writer = CocoWriter(args.out, camera.intrinsics)
     for index in tqdm(range(args.scenes), desc=f"{args.split} scenes", unit="scene"):
-        scene = arena.reset_scene(args.split, args.seed + index)
+        scene = arena.reset_scene(args.split, args.seed + index, texture_split=args.texture_split or "")
         view = arena.observe()
         writer.add(view.rgb, view.depth, view.instance_mask, scene_id=scene.scene_id,
                    robot=arena.robot_config.name, texture=scene.texture,

@@ -61,14 +61,13 @@ def evaluate_stages(run_dir: pathlib.Path, test_set: pathlib.Path) -> tuple[list
     from seg_by_interaction.cli.evaluate_cmd import evaluate_and_write
     from seg_by_interaction.core.baselines import make_method
     from seg_by_interaction.core.coco_dataset import CocoDataset
-    from seg_by_interaction.core.model.checkpoint import load_checkpoint
     from seg_by_interaction.core.evaluation import checkpoint_method
 
     view = next(iter(CocoDataset(test_set).views()))
     stages = [("bottom_up", make_method("bottom_up"), 0)]
     for path in sorted((run_dir / "checkpoints").glob("model_v*.pt")):
-        _, metadata = load_checkpoint(path)
-        stages.append((f"model v{metadata.version}", checkpoint_method(path), metadata.interactions_seen))
+        method, metadata = checkpoint_method(path)
+        stages.append((f"model v{metadata.version}", method, metadata.interactions_seen))
     evaluations, pictures = [], []
     torch.set_num_threads(2)
     for name, method, interactions in stages:

@@ -9,6 +9,8 @@ import sys
 
 from seg_by_interaction.cli.provenance import provenance
 
+CHECKPOINT_FIELDS = ("version", "step", "interactions_seen", "examples_seen", "seed", "loss")
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -30,15 +32,16 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    method, name = make_method_or_model(args)
+    method, name, about = make_method_or_model(args)
     grid = args.grid or (args.json.with_suffix(".png") if args.json else None)
-    evaluate_and_write(method, name, args.dataset, args.json, grid, args.grid_images)
+    evaluate_and_write(method, name, args.dataset, args.json, grid, args.grid_images, about)
     return 0
 
 
 def evaluate_and_write(method, name: str, dataset_dir: pathlib.Path, json_path: pathlib.Path | None,
-                       grid_path: pathlib.Path | None, grid_images: int = 6) -> dict:
-    """Evaluate, print the table, and write the figures (JSON) and a prediction grid (PNG)."""
+                       grid_path: pathlib.Path | None, grid_images: int = 6, about: dict | None = None) -> dict:
+    """Evaluate, print the table, and write the figures (JSON, with `about` the method)
+    and a prediction grid (PNG)."""
     from tqdm import tqdm
 
     from seg_by_interaction.core.coco_dataset import CocoDataset
@@ -50,7 +53,7 @@ def evaluate_and_write(method, name: str, dataset_dir: pathlib.Path, json_path: 
     figures, examples = evaluate_method(
         method, dataset, grid_images,
         lambda views: tqdm(views, total=len(dataset.image_ids()), desc=name, unit="img"))
-    figures.update(provenance(), method=name, dataset=str(dataset_dir))
+    figures.update(provenance(), method=name, dataset=str(dataset_dir), **(about or {}))
     print_figures(name, figures)
     if grid_path:
         write_png_atomic(grid_path, prediction_grid(examples))
@@ -61,18 +64,20 @@ def evaluate_and_write(method, name: str, dataset_dir: pathlib.Path, json_path: 
 
 
 def make_method_or_model(args: argparse.Namespace):
-    """(callable view -> proposals, display name) for --method or --checkpoint."""
+    """(callable view -> proposals, display name, what to record about it) for --method
+    or --checkpoint."""
     if args.checkpoint:
         from seg_by_interaction.core.model.checkpoint import CheckpointError
         from seg_by_interaction.core.evaluation import checkpoint_method
         try:
-            return checkpoint_method(args.checkpoint, single_scale=args.single_scale), \
-                f"{args.checkpoint.stem}"
+            method, metadata = checkpoint_method(args.checkpoint, single_scale=args.single_scale)
         except CheckpointError as error:
             raise SystemExit(f"error: {error}") from None
+        about = {"checkpoint": {key: getattr(metadata, key) for key in CHECKPOINT_FIELDS}}
+        return method, args.checkpoint.stem, about
     from seg_by_interaction.core.baselines import make_method
     try:
-        return make_method(args.method), args.method
+        return make_method(args.method), args.method, {}
     except KeyError as error:
         raise SystemExit(f"error: {error.args[0]}") from None
 

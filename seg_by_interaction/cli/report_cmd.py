@@ -12,6 +12,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--run", required=True, type=pathlib.Path, help="run directory")
     parser.add_argument("--test-set", type=pathlib.Path, help="COCO dataset to evaluate the "
                                                               "run's checkpoints on")
+    parser.add_argument("--json", type=pathlib.Path, help="also write the run's summary (outcomes, "
+                                                          "labels, label quality) here, with provenance")
     parser.set_defaults(func=report)
 
 
@@ -29,4 +31,11 @@ def report(args: argparse.Namespace) -> int:
         picture = hypotheses_over_time(next(iter(CocoDataset(args.test_set).views())).rgb, stages)
     path = write_report(RunStore(args.run), args.run, evaluations, picture, f"Run {args.run.name}")
     print(f"report: {path}")
+    if args.json:
+        import json
+
+        from seg_by_interaction.cli.provenance import provenance
+        from seg_by_interaction.core.files import write_json_atomic
+        summary = json.loads((args.run / "summary.json").read_text())
+        write_json_atomic(args.json, {**provenance(), "run": str(args.run), **summary})
     return 0

@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from seg_by_interaction.core.coco_dataset import CocoDataset
 from seg_by_interaction.core.coco_eval import evaluate, prediction_records
-from seg_by_interaction.core.model.checkpoint import load_checkpoint
+from seg_by_interaction.core.model.checkpoint import CheckpointMetadata, load_checkpoint
 from seg_by_interaction.core.model.segmenter import Segmenter, SegmenterParams
 from seg_by_interaction.core.model.segmenter import single_scale as single_scale_params
 from seg_by_interaction.core.recall import RecallCounter
@@ -40,8 +40,9 @@ def evaluate_method(method, dataset: CocoDataset, example_count: int = 6,
 
 
 def checkpoint_method(path, single_scale: bool = False,
-                      params: SegmenterParams = SegmenterParams()):
-    """A learned checkpoint as a method: view -> proposals (raises CheckpointError)."""
-    network, _ = load_checkpoint(path)
+                      params: SegmenterParams = SegmenterParams()) -> tuple[Callable, CheckpointMetadata]:
+    """A learned checkpoint as a method, view -> proposals, and its metadata (raises
+    CheckpointError)."""
+    network, metadata = load_checkpoint(path)
     segmenter = Segmenter(network, single_scale_params(params) if single_scale else params)
-    return lambda view: segmenter.segment(view.rgb)
+    return (lambda view: segmenter.segment(view.rgb)), metadata

@@ -37,16 +37,20 @@ def params_class(node_name: str) -> type:
 
 
 def check_config_file(path: str | pathlib.Path) -> str:
-    """Validate a robot config or a node parameter file; returns a one-line summary."""
+    """Validate a robot config, a node parameter file or a benchmark plan; returns a
+    one-line summary."""
     path = pathlib.Path(path)
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"{path}: {error}") from error
     if not isinstance(data, dict) or not data:
-        raise ConfigError(f"{path}: expected a mapping of robot or node sections")
+        raise ConfigError(f"{path}: expected a mapping of robot, bench or node sections")
     if "robot" in data:
         return f"robot config '{load_robot_config(str(path)).name}'"
+    if "bench" in data:
+        from seg_by_interaction.benchmarks.paper_plan import load_bench_config
+        return f"benchmark plan on '{load_bench_config(path).robot}'"
     checked = [_check_node_section(path, name, section) for name, section in data.items()]
     return f"parameters for {', '.join(checked)}"
 

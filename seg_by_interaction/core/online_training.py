@@ -10,7 +10,7 @@ import io
 import json
 import logging
 import time
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import torch
 
@@ -21,7 +21,7 @@ from seg_by_interaction.core.model.checkpoint import (CheckpointMetadata, checkp
                                                       latest_checkpoint, load_checkpoint,
                                                       save_checkpoint)
 from seg_by_interaction.core.model.spec import ModelSpec
-from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.core.training import Trainer, TrainerParams
 from seg_by_interaction.core.validated import setting, to_dict
 
@@ -53,28 +53,44 @@ class OnlineTrainerParams:
     log_every_steps: int = setting(10, "steps between lines of the training log", min=1)
 
 
-def examples_from_run(store: RunStore, max_interactions: int | None = None,
-                      min_confidence: float = 0.0) -> Iterator[Example]:
-    """The stored labels of the first `max_interactions` interactions (all by default),
-    as memory-bank examples."""
+def labelled_interactions(store: RunStore, max_interactions: int | None = None
+                          ) -> Iterator[tuple[str, list[dict]]]:
+    """(record_id, stored labels) of the first `max_interactions` interactions (all by
+    default) that the labeler has labelled; reset sweeps are not interactions."""
     interactions = 0
     for record_id in store.record_ids():
-        meta = store.read_meta(record_id)
-        if meta["primitive"] == "reset_sweep":
+        if store.read_meta(record_id)["primitive"] == "reset_sweep":
             continue
         interactions += 1
         if max_interactions is not None and interactions > max_interactions:
             return
-        labels = store.read_labels(record_id) or []
-        record = store.read_record(record_id) if labels else None
-        for label in labels:
-            if label["confidence"] < min_confidence:
-                continue
-            yield Example(example_id=f"{record_id}_{label['frame_pair']}",
-                          image=record.views[label["labelled_frame"]].rgb, mask=label["mask"],
-                          positive=label["positive"], action_px=tuple(label["action_px"]),
-                          confidence=label["confidence"], record_id=record_id,
-                          frame_pair=label["frame_pair"], created_seq=int(record_id[1:]))
+        labels = store.read_labels(record_id)
+        if labels:
+            yield record_id, labels
+
+
+def example_id(record_id: str, label: dict) -> str:
+    return f"{record_id}_{label['frame_pair']}"
+
+
+def record_examples(record: StoredRecord, labels: list[dict], min_confidence: float = 0.0
+                    ) -> list[Example]:
+    """A record's labels (its stored ones, or others made for the same frames) as
+    memory-bank examples."""
+    return [Example(example_id=example_id(record.record_id, label),
+                    image=record.views[label["labelled_frame"]].rgb, mask=label["mask"],
+                    positive=label["positive"], action_px=tuple(label["action_px"]),
+                    confidence=label["confidence"], record_id=record.record_id,
+                    frame_pair=label["frame_pair"], created_seq=int(record.record_id[1:]))
+            for label in labels if label["confidence"] >= min_confidence]
+
+
+def examples_from_run(store: RunStore, max_interactions: int | None = None,
+                      min_confidence: float = 0.0) -> Iterator[Example]:
+    """The stored labels of the first `max_interactions` interactions (all by default),
+    as memory-bank examples."""
+    for record_id, labels in labelled_interactions(store, max_interactions):
+        yield from record_examples(store.read_record(record_id), labels, min_confidence)
 
 
 class OnlineLearner:
@@ -123,8 +139,14 @@ class OnlineLearner:
     def adopt_stored_labels(self) -> int:
         """Labels in the run directory the bank has not seen (e.g. made while the trainer
         was down); returns how many were added."""
-        return sum(self.add(e) for e in examples_from_run(self.store, min_confidence=self.params.min_confidence)
-                   if e.example_id not in self.bank)
+        added = 0
+        for record_id, labels in labelled_interactions(self.store):
+            missing = [label for label in labels if example_id(record_id, label) not in self.bank]
+            if missing:
+                record = self.store.read_record(record_id)
+                added += sum(self.add(example) for example in
+                             record_examples(record, missing, self.params.min_confidence))
+        return added
 
     def interactions_seen(self) -> int:
         return len(self.bank.record_ids())
@@ -174,15 +196,20 @@ class OnlineLearner:
             handle.write(json.dumps(entry) + "\n")
 
 
-def train_offline(run_dir, out_dir, spec: ModelSpec, params: TrainerParams, seed: int, steps: int,
-                  provenance: dict, max_interactions: int | None = None,
+def offline_model_name(kind: str, interactions: int | None, steps: int, seed: int) -> str:
+    """kind: the mask loss, or 'truth' for ground-truth labels (the supervised bound)."""
+    return f"{kind}_n{interactions or 'all'}_k{steps}_s{seed}"
+
+
+def train_offline(examples: Iterable[Example], out_dir, spec: ModelSpec, params: TrainerParams,
+                  seed: int, steps: int, provenance: dict,
                   progress=lambda steps: steps) -> tuple[str, CheckpointMetadata]:
-    """Train a fresh network for `steps` on a recorded run's labels (the first
-    `max_interactions` interactions), for controlled comparisons of losses and seeds;
-    writes <out_dir>/model_v000001.pt and its training log."""
-    store, out = RunStore(run_dir), RunStore(out_dir)
+    """Train a fresh network for `steps` on a fixed set of examples (a recorded run's
+    labels, for controlled comparisons of losses, seeds and amounts of data); writes
+    <out_dir>/checkpoints/model_v000001.pt and its training log."""
+    out = RunStore(out_dir)
     bank = MemoryBank(out.memory_bank_dir, capacity_positive=10 ** 6, capacity_negative=10 ** 6)
-    for example in examples_from_run(store, max_interactions):
+    for example in examples:
         bank.add(example)
     torch.manual_seed(seed)
     network = build_network(spec)
@@ -191,13 +218,10 @@ def train_offline(run_dir, out_dir, spec: ModelSpec, params: TrainerParams, seed
         for _ in progress(range(steps)):
             losses = trainer.step()
             log_file.write(json.dumps({k: v for k, v in losses.items() if isinstance(v, (int, float))}) + "\n")
-    interactions = len(bank.record_ids())
     metadata = CheckpointMetadata(spec=spec, version=1, step=trainer.steps,
-                                  interactions_seen=interactions, examples_seen=len(bank), seed=seed,
-                                  loss=params.mask_loss,
-                                  provenance={**provenance, "trained_on": str(run_dir),
-                                              "max_interactions": max_interactions,
-                                              "training": to_dict(params)})
+                                  interactions_seen=len(bank.record_ids()), examples_seen=len(bank),
+                                  seed=seed, loss=params.mask_loss,
+                                  provenance={**provenance, "training": to_dict(params)})
     path = out.checkpoint_dir / checkpoint_name(1)
     save_checkpoint(path, network, metadata)
     return str(path), metadata

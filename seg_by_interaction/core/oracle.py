@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seg_by_interaction.core.label_quality import moved_instances
+from seg_by_interaction.core.label_quality import moved_between_frames, moved_instances
 
 
 class GroundTruthOracle:
@@ -21,10 +21,22 @@ class GroundTruthOracle:
               poses_after: dict) -> tuple[np.ndarray, bool]:
         """(mask, positive): the object under the action pixel (or the nearest one) if it
         really moved, else an empty negative."""
-        instance = _instance_at(instances_before, action_px)
-        if instance and instance in moved_instances(poses_before, poses_after):
-            return instances_before == instance, True
-        return np.zeros(instances_before.shape, bool), False
+        return _label(instances_before, action_px, moved_instances(poses_before, poses_after))
+
+    def label_frames(self, action_px, instances_labelled: np.ndarray,
+                     instances_other: np.ndarray) -> tuple[np.ndarray, bool]:
+        """The same from the instance masks of a frame pair alone (what a run stores): the
+        object at the action pixel of the labelled frame, positive if its mask differs
+        in the other frame."""
+        return _label(instances_labelled, action_px,
+                      moved_between_frames(instances_labelled, instances_other))
+
+
+def _label(instances: np.ndarray, action_px, moved: set[int]) -> tuple[np.ndarray, bool]:
+    instance = _instance_at(instances, action_px)
+    if instance and instance in moved:
+        return instances == instance, True
+    return np.zeros(instances.shape, bool), False
 
 
 def _instance_at(instances: np.ndarray, action_px) -> int:

@@ -88,17 +88,19 @@ class Arena:
     # --- scenes ---------------------------------------------------------------------
 
     def reset_scene(self, split: str, seed: int, num_objects: int = 0,
-                    object_names: Sequence[str] = ()) -> SceneInfo:
+                    object_names: Sequence[str] = (), texture_split: str = "") -> SceneInfo:
         """Replace the scene with a random one drawn from `split` (or made of the named
-        objects, placed at random), and let it settle."""
-        if split not in SPLITS:
-            raise ValueError(f"unknown split '{split}'; use one of {list(SPLITS)}")
+        objects, placed at random) on a table texture of `texture_split` (default: the
+        same split), and let it settle."""
+        for name in (split, texture_split or split):
+            if name not in SPLITS:
+                raise ValueError(f"unknown split '{name}'; use one of {list(SPLITS)}")
         rng = np.random.default_rng([seed, zlib.crc32(split.encode())])
         self._noise_rng = np.random.default_rng([seed, 1])
         self._remove_objects()
         if self.robot is not None:
             self.robot.reset_arm(self.robot_config.named_poses["out_of_view"])
-        texture = self._apply_texture(split, rng)
+        texture = self._apply_texture(texture_split or split, rng)
         if object_names:
             pool = [object_catalogue.object_spec(name) for name in object_names]
             count = len(pool)

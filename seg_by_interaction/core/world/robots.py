@@ -68,7 +68,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pybullet
 
-from seg_by_interaction.core.geometry import matrix_to_quaternion, pose_matrix, quaternion_to_matrix
+from seg_by_interaction.core.geometry import matrix_to_quaternion, pose_matrix
 from seg_by_interaction.core.robot_config import CameraConfig, RobotConfig
 
 SAWYER_URDF = ("robosuite", "robosuite/models/assets/bullet_data/sawyer_description/urdf/sawyer_arm.urdf")

@@ -1,0 +1,198 @@
+"""The stages of `make bench`: one recorded run, the evaluation datasets, the offline
+training runs and the evaluations behind the papers' tables (Pathak et al. 2018 Table 1,
+Fig. 3b and §6.2), the label-quality and speed figures."""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from typing import Iterator
+
+import yaml
+
+from seg_by_interaction.benchmarks.stages import Stage
+from seg_by_interaction.core.online_training import offline_model_name as model_name
+from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.core.validated import ConfigError, from_dict, setting
+
+# (objects, tables) of the generalisation matrix; the first is the test set of Table 1
+CELLS = (("test", "test"), ("train", "train"), ("train", "test"), ("test", "train"))
+BASELINES = ("bottom_up", "depth_clusters")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PaperBenchConfig:
+    robot: str = setting("sawyer", "robot config of the simulated world")
+    interactions: int = setting(1000, "interactions of the recorded run", min=1)
+    collect_seed: int = setting(0, "seed of the recorded run", min=0)
+    collect_parameters: list[str] = setting(["online_trainer:steps_per_example:=1.0"],
+                                            "NODE:NAME:=VALUE overrides of config/collect.yaml")
+    test_scenes: int = setting(50, "scenes per evaluation dataset", min=1)
+    test_seed: int = setting(10000, "scene i of a dataset uses this seed + i", min=0)
+    steps: int = setting(400, "SGD steps of every offline training run", min=1)
+    seeds: list[int] = setting([0, 1, 2], "seeds of the compared training runs")
+    losses: list[str] = setting(["ce", "rsl"], "mask losses compared", choices=None)
+    bootstrap_interactions: int = setting(100, "interactions of the bootstrap model", min=1)
+    curve_interactions: list[int] = setting([100, 250, 500], "interaction budgets of the AP "
+                                                             "versus interactions curve")
+    curve_loss: str = setting("rsl", "loss of the curve's models", choices=("ce", "rsl"))
+    bound_loss: str = setting("ce", "loss of the supervised bound (its labels are clean)",
+                              choices=("ce", "rsl"))
+    generalisation_loss: str = setting("rsl", "loss of the generalisation matrix's model",
+                                       choices=("ce", "rsl"))
+
+    def __post_init__(self):
+        unknown = set(self.losses) - {"ce", "rsl"}
+        if unknown:
+            raise ValueError(f"losses: unknown {sorted(unknown)}; use ce and/or rsl")
+        if not self.seeds:
+            raise ValueError("seeds: give at least one")
+
+
+def load_bench_config(path: pathlib.Path) -> PaperBenchConfig:
+    """The `bench` section of a YAML file (config/bench.yaml)."""
+    try:
+        data = yaml.safe_load(pathlib.Path(path).read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: {error}") from error
+    if not isinstance(data, dict) or "bench" not in data:
+        raise ConfigError(f"{path}: expected a mapping with a 'bench' section")
+    return from_dict(PaperBenchConfig, data["bench"] or {}, where=f"{pathlib.Path(path).name}: bench")
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchLayout:
+    """Where the stages put things: `work` (large, not committed) and `out` (results)."""
+    work: pathlib.Path
+    out: pathlib.Path
+
+    @property
+    def run(self) -> pathlib.Path:
+        return self.work / "run"
+
+    def dataset(self, objects: str, tables: str) -> pathlib.Path:
+        return self.work / "datasets" / dataset_name(objects, tables)
+
+    def model(self, name: str) -> pathlib.Path:
+        return self.work / "models" / name
+
+    def checkpoint(self, name: str) -> pathlib.Path:
+        return self.model(name) / "checkpoints" / "model_v000001.pt"
+
+    def evaluation(self, method: str, objects: str = "test", tables: str = "test") -> pathlib.Path:
+        return self.out / "evaluations" / f"{method}__{dataset_name(objects, tables)}.json"
+
+    def grid(self, method: str, objects: str = "test", tables: str = "test") -> pathlib.Path:
+        """The evaluation's picture of predictions beside ground truth (kept in `work`)."""
+        return self.work / "grids" / self.evaluation(method, objects, tables).with_suffix(".png").name
+
+    @property
+    def label_quality(self) -> pathlib.Path:
+        return self.out / "label_quality.json"
+
+    @property
+    def speed(self) -> pathlib.Path:
+        return self.out / "speed.json"
+
+
+def dataset_name(objects: str, tables: str) -> str:
+    return f"{objects}_objects_{tables}_tables"
+
+
+def table_models(config: PaperBenchConfig) -> dict[str, list[str]]:
+    """Table 1's trained rows: row name -> its models (one per seed)."""
+    n, k = config.interactions, config.steps
+    bootstrap = config.bootstrap_interactions
+    rows = {f"bootstrap model ({bootstrap} interactions, {config.curve_loss})":
+            [model_name(config.curve_loss, bootstrap, k, s) for s in config.seeds]}
+    rows.update({f"self-supervised, {loss}": [model_name(loss, n, k, s) for s in config.seeds]
+                 for loss in config.losses})
+    rows["supervised bound (ground-truth masks)"] = [model_name("truth", n, k, s) for s in config.seeds]
+    return rows
+
+
+def curve_models(config: PaperBenchConfig) -> dict[int, str]:
+    budgets = sorted({*config.curve_interactions, config.interactions})
+    return {n: model_name(config.curve_loss, n, config.steps, config.seeds[0]) for n in budgets}
+
+
+def generalisation_model(config: PaperBenchConfig) -> str:
+    return model_name(config.generalisation_loss, config.interactions, config.steps, config.seeds[0])
+
+
+def online_checkpoints(layout: BenchLayout) -> list[pathlib.Path]:
+    return sorted((layout.run / "checkpoints").glob("model_v*.pt"))
+
+
+def stages(config: PaperBenchConfig, layout: BenchLayout, speed: bool = True) -> Iterator[Stage]:
+    """Every stage in order; a generator, so that stages depending on what the run
+    produced (its online checkpoints) are listed once it exists."""
+    yield _collect_stage(config, layout)
+    for cell, (objects, tables) in enumerate(CELLS):
+        yield _dataset_stage(config, layout, objects, tables, config.test_seed + cell * config.test_scenes)
+    for name in _all_models(config):
+        yield _train_stage(config, layout, name)
+    for method in BASELINES:
+        yield _evaluate_stage(layout, method, ("--method", method))
+    for name in _all_models(config):
+        yield _evaluate_stage(layout, name, ("--checkpoint", str(layout.checkpoint(name))))
+    for objects, tables in CELLS[1:]:
+        yield _evaluate_stage(layout, "bottom_up", ("--method", "bottom_up"), objects, tables)
+        name = generalisation_model(config)
+        yield _evaluate_stage(layout, name, ("--checkpoint", str(layout.checkpoint(name))),
+                              objects, tables)
+    for path in online_checkpoints(layout):
+        yield _evaluate_stage(layout, f"online_{path.stem}", ("--checkpoint", str(path)))
+    yield Stage("label quality", ("report", "--run", str(layout.run), "--json", str(layout.label_quality)),
+                layout.label_quality.is_file)
+    if speed:
+        model = layout.checkpoint(generalisation_model(config))
+        yield Stage("speed", ("bench", "--checkpoint", str(model), "--run", str(layout.run),
+                              "--json", str(layout.speed)), layout.speed.is_file)
+
+
+def _all_models(config: PaperBenchConfig) -> list[str]:
+    names = [name for row in table_models(config).values() for name in row]
+    names += curve_models(config).values()
+    names.append(generalisation_model(config))
+    return list(dict.fromkeys(names))
+
+
+def _collect_stage(config: PaperBenchConfig, layout: BenchLayout) -> Stage:
+    overrides = [arg for parameter in config.collect_parameters for arg in ("-p", parameter)]
+    return Stage(f"collect {config.interactions} interactions",
+                 ("collect", "--robot", config.robot, "--interactions", str(config.interactions),
+                  "--out", str(layout.run), "--seed", str(config.collect_seed), *overrides),
+                 lambda: _interactions(layout.run) >= config.interactions)
+
+
+def _interactions(run: pathlib.Path) -> int:
+    return RunStore(run).count_interactions() if (run / "records").is_dir() else 0
+
+
+def _dataset_stage(config: PaperBenchConfig, layout: BenchLayout, objects: str, tables: str,
+                   seed: int) -> Stage:
+    folder = layout.dataset(objects, tables)
+    return Stage(f"dataset {folder.name}",
+                 ("dataset", "make", "--robot", config.robot, "--split", objects,
+                  "--texture-split", tables, "--scenes", str(config.test_scenes),
+                  "--seed", str(seed), "--out", str(folder)),
+                 (folder / "annotations.json").is_file)
+
+
+def _train_stage(config: PaperBenchConfig, layout: BenchLayout, name: str) -> Stage:
+    kind, interactions, _, seed = name.split("_")
+    loss, labels = (config.bound_loss, "ground_truth") if kind == "truth" else (kind, "self")
+    return Stage(f"train {name}",
+                 ("train", "--from", str(layout.run), "--loss", loss, "--labels", labels,
+                  "--seed", seed[1:], "--steps", str(config.steps),
+                  "--interactions", interactions[1:], "--out", str(layout.model(name))),
+                 layout.checkpoint(name).is_file)
+
+
+def _evaluate_stage(layout: BenchLayout, method: str, source: tuple[str, ...],
+                    objects: str = "test", tables: str = "test") -> Stage:
+    json_path = layout.evaluation(method, objects, tables)
+    return Stage(f"evaluate {method} on {dataset_name(objects, tables)}",
+                 ("evaluate", *source, "--dataset", str(layout.dataset(objects, tables)),
+                  "--json", str(json_path), "--grid", str(layout.grid(method, objects, tables))),
+                 json_path.is_file)

@@ -1,0 +1,193 @@
+"""The papers' tables from the stages' results: Table 1 (AP, AP50, AP75, AP@0.3 of the
+baselines, the self-supervised runs over seeds and the supervised bound), AP versus
+interactions, hypothesis recall over time (Pathak Fig. 3b), the generalisation matrix
+(§6.2), label quality and speed, as one JSON, PNG plots and a Markdown table."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+
+from seg_by_interaction.benchmarks.paper_plan import (BASELINES, CELLS, BenchLayout, PaperBenchConfig,
+                                                      curve_models, dataset_name,
+                                                      generalisation_model, online_checkpoints,
+                                                      table_models)
+
+AP_FIGURES = ("ap", "ap50", "ap75", "ap30")
+RECALL_FIGURE = "recall50_top10"
+AP50_SHARE_OF_BOUND_TARGET = 0.7
+BASELINE_NAMES = {"bottom_up": "bottom-up (RGB, stand-in for GOP)",
+                  "depth_clusters": "depth clusters (uses depth)"}
+
+
+def read_json(path: pathlib.Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def build_tables(config: PaperBenchConfig, layout: BenchLayout) -> dict:
+    table = _table1(config, layout)
+    return {
+        "table1": table,
+        "ap50_share_of_bound": _share_of_bound(table),
+        "ap_vs_interactions": _ap_vs_interactions(config, layout),
+        "recall_over_time": _recall_over_time(layout),
+        "generalisation": _generalisation(config, layout),
+        "label_quality": _without_provenance(read_json(layout.label_quality)),
+        "speed": _without_provenance(read_json(layout.speed)) if layout.speed.is_file() else {},
+    }
+
+
+def _table1(config: PaperBenchConfig, layout: BenchLayout) -> list[dict]:
+    rows = [{"row": BASELINE_NAMES[m], "models": [m], **_mean_std([read_json(layout.evaluation(m))])}
+            for m in BASELINES]
+    for row, models in table_models(config).items():
+        rows.append({"row": row, "models": models,
+                     **_mean_std([read_json(layout.evaluation(m)) for m in models])})
+    return rows
+
+
+def _mean_std(evaluations: list[dict]) -> dict:
+    return {figure: {"mean": float(np.mean(values)), "std": float(np.std(values)),
+                     "seeds": values}
+            for figure in AP_FIGURES
+            for values in [[e[figure] for e in evaluations]]}
+
+
+def _share_of_bound(table: list[dict]) -> dict:
+    bound = next(r for r in table if r["row"].startswith("supervised bound"))["ap50"]["mean"]
+    return {r["row"]: r["ap50"]["mean"] / bound if bound else 0.0
+            for r in table if r["row"].startswith("self-supervised")}
+
+
+def _ap_vs_interactions(config: PaperBenchConfig, layout: BenchLayout) -> dict:
+    offline = [{"interactions": n, "model": name,
+                **{f: read_json(layout.evaluation(name))[f] for f in AP_FIGURES}}
+               for n, name in curve_models(config).items()]
+    return {"offline": offline, "online": _online_points(layout, AP_FIGURES)}
+
+
+def _recall_over_time(layout: BenchLayout) -> dict:
+    figures = ("recall30_top10", "recall50_top10", "recall50_top50")
+    bottom_up = read_json(layout.evaluation("bottom_up"))
+    return {"online": _online_points(layout, figures),
+            "bottom_up": {f: bottom_up[f] for f in figures}}
+
+
+def _online_points(layout: BenchLayout, figures: tuple[str, ...]) -> list[dict]:
+    points = []
+    for path in online_checkpoints(layout):
+        evaluation = read_json(layout.evaluation(f"online_{path.stem}"))
+        points.append({"interactions": evaluation["checkpoint"]["interactions_seen"],
+                       "step": evaluation["checkpoint"]["step"], "model": path.stem,
+                       **{f: evaluation[f] for f in figures}})
+    return points
+
+
+def _generalisation(config: PaperBenchConfig, layout: BenchLayout) -> list[dict]:
+    model = generalisation_model(config)
+    return [{"objects": objects, "tables": tables, "dataset": dataset_name(objects, tables),
+             "model": model,
+             **{f"model_{f}": read_json(layout.evaluation(model, objects, tables))[f] for f in AP_FIGURES},
+             **{f"bottom_up_{f}": read_json(layout.evaluation("bottom_up", objects, tables))[f]
+                for f in AP_FIGURES}}
+            for objects, tables in CELLS]
+
+
+def _without_provenance(figures: dict) -> dict:
+    return {k: v for k, v in figures.items() if k not in ("command", "commit", "date")}
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+def table1_markdown(tables: dict) -> str:
+    lines = ["| method | AP | AP50 | AP75 | AP@0.3 |", "|---|---|---|---|---|"]
+    for row in tables["table1"]:
+        cells = [_mean_std_text(row[f]) for f in AP_FIGURES]
+        lines.append(f"| {row['row']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _mean_std_text(figure: dict) -> str:
+    if len(figure["seeds"]) == 1:
+        return f"{figure['mean']:.3f}"
+    return f"{figure['mean']:.3f} ± {figure['std']:.3f}"
+
+
+def generalisation_markdown(tables: dict) -> str:
+    lines = ["| objects \\ tables | model AP@0.3 (AP50) | bottom-up AP@0.3 (AP50) |", "|---|---|---|"]
+    for cell in tables["generalisation"]:
+        lines.append(f"| {cell['objects']} objects, {cell['tables']} tables | "
+                     f"{cell['model_ap30']:.3f} ({cell['model_ap50']:.3f}) | "
+                     f"{cell['bottom_up_ap30']:.3f} ({cell['bottom_up_ap50']:.3f}) |")
+    return "\n".join(lines)
+
+
+def replace_between_markers(text: str, marker: str, content: str) -> str:
+    """The text with what lies between `<!-- marker -->` and `<!-- /marker -->` replaced."""
+    start, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
+    if start not in text or end not in text:
+        raise ValueError(f"markers {start} ... {end} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{content}\n{end}{tail}"
+
+
+# --- plots ------------------------------------------------------------------------------
+
+def write_plots(tables: dict, out: pathlib.Path) -> list[pathlib.Path]:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = []
+    for name, draw in (("ap_vs_interactions.png", _plot_ap_vs_interactions),
+                       ("recall_over_time.png", _plot_recall_over_time),
+                       ("generalisation.png", _plot_generalisation)):
+        figure, axes = plt.subplots(figsize=(5.5, 3.8))
+        draw(axes, tables)
+        figure.tight_layout()
+        figure.savefig(out / name, dpi=100)
+        plt.close(figure)
+        paths.append(out / name)
+    return paths
+
+
+def _plot_ap_vs_interactions(axes, tables: dict) -> None:
+    curve = tables["ap_vs_interactions"]
+    for figure, style in (("ap30", "-o"), ("ap50", "--o")):
+        offline = [(p["interactions"], p[figure]) for p in curve["offline"]]
+        online = [(p["interactions"], p[figure]) for p in curve["online"]]
+        axes.plot(*zip(*offline), style, label=f"{figure}, offline (fixed steps)")
+        if online:
+            axes.plot(*zip(*online), style, alpha=0.6, label=f"{figure}, online checkpoints")
+    bottom_up = next(r for r in tables["table1"] if r["models"] == ["bottom_up"])
+    axes.axhline(bottom_up["ap30"]["mean"], color="grey", ls=":", label="bottom-up AP@0.3")
+    axes.set(xlabel="interactions", ylabel="AP (test split)", title="AP versus interactions")
+    axes.legend(fontsize=7)
+
+
+def _plot_recall_over_time(axes, tables: dict) -> None:
+    recall = tables["recall_over_time"]
+    points = recall["online"]
+    for figure, label in (("recall50_top10", "IoU 0.5, top 10"), ("recall30_top10", "IoU 0.3, top 10")):
+        if points:
+            axes.plot([p["interactions"] for p in points], [p[figure] for p in points], "-o", label=label)
+        axes.axhline(recall["bottom_up"][figure], ls=":", color="grey")
+    axes.set(xlabel="interactions", ylabel="recall of test objects", ylim=(0, 1),
+             title="hypothesis recall over time (dotted: bottom-up)")
+    axes.legend(fontsize=7)
+
+
+def _plot_generalisation(axes, tables: dict) -> None:
+    cells = tables["generalisation"]
+    grid = np.zeros((2, 2))
+    for cell in cells:
+        grid[("train", "test").index(cell["objects"]), ("train", "test").index(cell["tables"])] = cell["model_ap30"]
+    image = axes.imshow(grid, cmap="viridis", vmin=0, vmax=max(grid.max(), 1e-3))
+    for (row, column), value in np.ndenumerate(grid):
+        axes.text(column, row, f"{value:.3f}", ha="center", va="center", color="white")
+    axes.set_xticks([0, 1], ["train tables", "test tables"])
+    axes.set_yticks([0, 1], ["train objects", "test objects"])
+    axes.set_title(f"AP@0.3 of {cells[0]['model']}")
+    axes.figure.colorbar(image, ax=axes)

@@ -1,0 +1,32 @@
+"""The supervised upper bound (issue 6): the frames a run recorded, labelled with the
+simulated world's instance masks instead of the labeler's, so that the same network,
+step budget and examples show what perfect labels would give."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from seg_by_interaction.core.memory_bank import Example
+from seg_by_interaction.core.online_training import labelled_interactions, record_examples
+from seg_by_interaction.core.oracle import GroundTruthOracle
+from seg_by_interaction.core.run_store import RunStore, StoredRecord
+
+
+def ground_truth_examples(store: RunStore, max_interactions: int | None = None) -> Iterator[Example]:
+    """For every stored label, the same frame and action pixel labelled by the oracle."""
+    oracle = GroundTruthOracle(allow_ground_truth=True)
+    for record_id, labels in labelled_interactions(store, max_interactions):
+        record = store.read_record(record_id)
+        yield from record_examples(record, [_relabel(oracle, record, label) for label in labels])
+
+
+def _relabel(oracle: GroundTruthOracle, record: StoredRecord, label: dict) -> dict:
+    labelled = label["labelled_frame"]
+    other = next(frame for frame in label["frame_pair"].split("_") if frame != labelled)
+    truth, other_truth = record.ground_truth(labelled), record.ground_truth(other)
+    if truth is None or other_truth is None:
+        raise ValueError(f"record {record.record_id} has no ground-truth masks of frames "
+                         f"{label['frame_pair']}: the supervised bound needs a simulated run")
+    mask, positive = oracle.label_frames(label["action_px"], truth, other_truth)
+    # a negative keeps the tried mask: it only sizes the window of a failed interaction
+    return {**label, "mask": mask if positive else label["mask"], "positive": positive,
+            "confidence": 1.0}
