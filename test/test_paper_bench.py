@@ -18,7 +18,7 @@ from seg_by_interaction.core.run_store import RunStore, View
 from seg_by_interaction.core.validated import ConfigError
 
 SMALL = PaperBenchConfig(interactions=20, seeds=[0, 1], curve_interactions=[5, 10], steps=3,
-                         bootstrap_interactions=5, test_scenes=2)
+                         bootstrap_interactions=5, test_scenes=2, long_steps=0)
 
 
 def instances(*boxes):
@@ -101,11 +101,21 @@ def test_the_plan_lists_every_stage_with_its_command(tmp_path):
                        "rsl_n5_k3_s0", "rsl_n5_k3_s1", "truth_n20_k3_s0", "truth_n20_k3_s1"]
     bound = commands["train truth_n20_k3_s1"]
     assert bound[bound.index("--labels") + 1] == "ground_truth" and bound[bound.index("--loss") + 1] == "ce"
-    evaluation = commands["evaluate rsl_n20_k3_s0 on train_objects_test_tables"]
+    evaluation = commands["evaluate ce_n20_k3_s0 on train_objects_test_tables"]
     assert str(tmp_path / "work" / "grids") in evaluation[evaluation.index("--grid") + 1]
     assert plan[-1].command[0] == "bench" and plan[-1].command[-2:] == ("--json", str(layout.speed))
-    assert str(layout.checkpoint("rsl_n20_k3_s0")) in plan[-1].command
+    assert str(layout.checkpoint("rsl_n20_k3_s0")) in plan[-1].command      # the speed stage
     assert not any(stage.done() for stage in plan)
+
+
+def test_a_longer_budget_adds_seed_zero_rows_trained_for_longer(tmp_path):
+    import dataclasses
+
+    layout = BenchLayout(tmp_path / "work", tmp_path / "out")
+    commands = {s.name: s.command for s in stages(dataclasses.replace(SMALL, long_steps=7), layout)}
+    assert {"train rsl_n5_k7_s0", "train ce_n20_k7_s0", "train rsl_n20_k7_s0"} <= set(commands)
+    long = commands["train ce_n20_k7_s0"]
+    assert long[long.index("--steps") + 1] == "7"
 
 
 def test_online_checkpoints_are_evaluated_once_the_run_has_them(tmp_path):
@@ -148,7 +158,10 @@ def write_results(layout: BenchLayout):
                      if method.startswith("online_") else {})
             ap = 0.5 if method.startswith("truth") else 0.2 + 0.01 * number
             evaluation(method, cell[0], cell[2], ap, **extra)
-    layout.label_quality.write_text(json.dumps({"command": "sbi report", "labels": 10}))
+    layout.label_quality.write_text(json.dumps({
+        "command": "sbi report", "interactions": 20, "outcomes": {"pick_place:OK": 20},
+        "label_quality": {"labels": 40, "positives_good_share": 0.95, "positives_mean_iou": 0.9,
+                          "moving_labelled_positive_share": 0.8}}))
 
 
 def test_tables_plots_and_readme_sections_come_from_the_results(tmp_path):
@@ -160,19 +173,21 @@ def test_tables_plots_and_readme_sections_come_from_the_results(tmp_path):
 
     rows = {row["row"]: row for row in tables["table1"]}
     assert list(rows)[:2] == ["bottom-up (RGB, stand-in for GOP)", "depth clusters (uses depth)"]
-    bound = rows["supervised bound (ground-truth masks)"]
+    bound = rows["supervised bound (20 interactions, ground-truth masks)"]
     assert bound["ap50"]["mean"] == pytest.approx(0.5) and len(bound["ap50"]["seeds"]) == 2
-    ce = rows["self-supervised, ce"]
+    ce = rows["self-supervised, ce (20 interactions)"]
     assert ce["ap50"]["std"] == pytest.approx(np.std(ce["ap50"]["seeds"]))
-    assert tables["ap50_share_of_bound"]["self-supervised, ce"] == pytest.approx(ce["ap50"]["mean"] / 0.5)
+    assert tables["ap50_share_of_bound"]["self-supervised, ce (20 interactions)"] == \
+        pytest.approx(ce["ap50"]["mean"] / 0.5)
     assert [p["interactions"] for p in tables["ap_vs_interactions"]["offline"]] == [5, 10, 20]
     assert len(tables["recall_over_time"]["online"]) == 1
     assert [(c["objects"], c["tables"]) for c in tables["generalisation"]] == \
         [("test", "test"), ("train", "train"), ("train", "test"), ("test", "train")]
-    assert tables["label_quality"] == {"labels": 10}
+    assert tables["label_quality"]["interactions"] == 20 and "command" not in tables["label_quality"]
+    assert "| mean IoU of positives | 0.90 | ≥ 0.7 |" in paper_tables.label_quality_markdown(tables)
 
     markdown = paper_tables.table1_markdown(tables)
-    assert f"| self-supervised, ce | {ce['ap']['mean']:.3f} ± {ce['ap']['std']:.3f} |" in markdown
+    assert f"| self-supervised, ce (20 interactions) | {ce['ap']['mean']:.3f} ± {ce['ap']['std']:.3f} |" in markdown
     readme = "intro\n<!-- bench:table1 -->\nold\n<!-- /bench:table1 -->\nrest\n"
     assert paper_tables.replace_between_markers(readme, "bench:table1", markdown) == \
         f"intro\n<!-- bench:table1 -->\n{markdown}\n<!-- /bench:table1 -->\nrest\n"

@@ -69,3 +69,14 @@ def test_bench_without_an_action_measures_speed_and_actions_still_work():
     assert parser.parse_args(["bench", "papers", "--no-speed"]).func is papers_command
     with pytest.raises(SystemExit, match="--skip-loop needs --run"):
         bench_speed(parser.parse_args(["bench", "--skip-loop"]))
+
+
+def test_the_speed_table_shows_what_was_measured_beside_its_target():
+    from seg_by_interaction.benchmarks.paper_tables import speed_markdown
+
+    table = speed_markdown({"speed": {"interactions_per_min_separate_processes": 8.25,
+                                      "labeler_latency_ms_p50": 4.0, "labeler_latency_ms_p95": 9.0,
+                                      "torch_threads": 2, "cpu_count": 2, "checkpoint": "m.pt"}})
+    assert "| interactions per minute, nodes as separate processes | 8.2 | >= 10 |" in table
+    assert "| labeler p50 / p95 ms | 4.0 / 9.0 | <= 50 |" in table
+    assert "composed" not in table.split("Torch")[0] and "Torch threads 2" in table

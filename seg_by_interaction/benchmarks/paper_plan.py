@@ -35,9 +35,11 @@ class PaperBenchConfig:
     curve_interactions: list[int] = setting([100, 250, 500], "interaction budgets of the AP "
                                                              "versus interactions curve")
     curve_loss: str = setting("rsl", "loss of the curve's models", choices=("ce", "rsl"))
+    long_steps: int = setting(1500, "a longer budget for seed 0 of the bootstrap and "
+                                    "self-supervised rows (0 = none)", min=0)
     bound_loss: str = setting("ce", "loss of the supervised bound (its labels are clean)",
                               choices=("ce", "rsl"))
-    generalisation_loss: str = setting("rsl", "loss of the generalisation matrix's model",
+    generalisation_loss: str = setting("ce", "loss of the generalisation matrix's model",
                                        choices=("ce", "rsl"))
 
     def __post_init__(self):
@@ -100,13 +102,19 @@ def dataset_name(objects: str, tables: str) -> str:
 
 def table_models(config: PaperBenchConfig) -> dict[str, list[str]]:
     """Table 1's trained rows: row name -> its models (one per seed)."""
-    n, k = config.interactions, config.steps
+    n, k, first = config.interactions, config.steps, config.seeds[0]
     bootstrap = config.bootstrap_interactions
     rows = {f"bootstrap model ({bootstrap} interactions, {config.curve_loss})":
             [model_name(config.curve_loss, bootstrap, k, s) for s in config.seeds]}
-    rows.update({f"self-supervised, {loss}": [model_name(loss, n, k, s) for s in config.seeds]
+    rows.update({f"self-supervised, {loss} ({n} interactions)": [model_name(loss, n, k, s) for s in config.seeds]
                  for loss in config.losses})
-    rows["supervised bound (ground-truth masks)"] = [model_name("truth", n, k, s) for s in config.seeds]
+    rows[f"supervised bound ({n} interactions, ground-truth masks)"] = \
+        [model_name("truth", n, k, s) for s in config.seeds]
+    if config.long_steps:
+        long = config.long_steps
+        rows[f"bootstrap model, {long} steps"] = [model_name(config.curve_loss, bootstrap, long, first)]
+        rows.update({f"self-supervised, {loss}, {long} steps": [model_name(loss, n, long, first)]
+                     for loss in config.losses})
     return rows
 
 
@@ -116,7 +124,14 @@ def curve_models(config: PaperBenchConfig) -> dict[int, str]:
 
 
 def generalisation_model(config: PaperBenchConfig) -> str:
-    return model_name(config.generalisation_loss, config.interactions, config.steps, config.seeds[0])
+    """Seed 0 of the generalisation loss at the longest budget."""
+    return model_name(config.generalisation_loss, config.interactions,
+                      max(config.steps, config.long_steps), config.seeds[0])
+
+
+def speed_model(config: PaperBenchConfig) -> str:
+    """The segmenter `sbi bench` times (latency does not depend on the weights)."""
+    return model_name(config.curve_loss, config.interactions, config.steps, config.seeds[0])
 
 
 def online_checkpoints(layout: BenchLayout) -> list[pathlib.Path]:
@@ -145,7 +160,7 @@ def stages(config: PaperBenchConfig, layout: BenchLayout, speed: bool = True) ->
     yield Stage("label quality", ("report", "--run", str(layout.run), "--json", str(layout.label_quality)),
                 layout.label_quality.is_file)
     if speed:
-        model = layout.checkpoint(generalisation_model(config))
+        model = layout.checkpoint(speed_model(config))
         yield Stage("speed", ("bench", "--checkpoint", str(model), "--run", str(layout.run),
                               "--json", str(layout.speed)), layout.speed.is_file)
 
@@ -180,11 +195,11 @@ def _dataset_stage(config: PaperBenchConfig, layout: BenchLayout, objects: str, 
 
 
 def _train_stage(config: PaperBenchConfig, layout: BenchLayout, name: str) -> Stage:
-    kind, interactions, _, seed = name.split("_")
+    kind, interactions, steps, seed = name.split("_")
     loss, labels = (config.bound_loss, "ground_truth") if kind == "truth" else (kind, "self")
     return Stage(f"train {name}",
                  ("train", "--from", str(layout.run), "--loss", loss, "--labels", labels,
-                  "--seed", seed[1:], "--steps", str(config.steps),
+                  "--seed", seed[1:], "--steps", steps[1:],
                   "--interactions", interactions[1:], "--out", str(layout.model(name))),
                  layout.checkpoint(name).is_file)
 

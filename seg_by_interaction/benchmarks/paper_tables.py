@@ -55,9 +55,16 @@ def _mean_std(evaluations: list[dict]) -> dict:
 
 
 def _share_of_bound(table: list[dict]) -> dict:
-    bound = next(r for r in table if r["row"].startswith("supervised bound"))["ap50"]["mean"]
-    return {r["row"]: r["ap50"]["mean"] / bound if bound else 0.0
-            for r in table if r["row"].startswith("self-supervised")}
+    """AP50 of each self-supervised row over the supervised bound's, at the same budget."""
+    bound = next(r for r in table if r["row"].startswith("supervised bound"))
+    budget = _steps(bound["models"][0])
+    return {r["row"]: r["ap50"]["mean"] / bound["ap50"]["mean"] if bound["ap50"]["mean"] else 0.0
+            for r in table
+            if r["row"].startswith("self-supervised") and _steps(r["models"][0]) == budget}
+
+
+def _steps(model: str) -> str:
+    return model.split("_")[2]
 
 
 def _ap_vs_interactions(config: PaperBenchConfig, layout: BenchLayout) -> dict:
@@ -120,6 +127,63 @@ def generalisation_markdown(tables: dict) -> str:
         lines.append(f"| {cell['objects']} objects, {cell['tables']} tables | "
                      f"{cell['model_ap30']:.3f} ({cell['model_ap50']:.3f}) | "
                      f"{cell['bottom_up_ap30']:.3f} ({cell['bottom_up_ap50']:.3f}) |")
+    return "\n".join(lines)
+
+
+SPEED_ROWS = (
+    ("interactions per minute, nodes as separate processes", "interactions_per_min_separate_processes", "{:.1f}"),
+    ("interactions per minute, nodes composed", "interactions_per_min_composed", "{:.1f}"),
+    ("trainer's share of a CPU, separate processes / composed", "trainer_cpu_share_separate_processes",
+     "{:.0%}", "trainer_cpu_share_composed"),
+    ("segmentation p50 / p95 ms, 320x240 single-scale", "segment_latency_ms_p50_320x240_single_scale",
+     "{:.0f}", "segment_latency_ms_p95_320x240_single_scale"),
+    ("segmentation p50 / p95 ms, 320x240 multi-scale", "segment_latency_ms_p50_320x240_multiscale",
+     "{:.0f}", "segment_latency_ms_p95_320x240_multiscale"),
+    ("segmentation p50 / p95 ms, 640x480 single-scale", "segment_latency_ms_p50_640x480_single_scale",
+     "{:.0f}", "segment_latency_ms_p95_640x480_single_scale"),
+    ("segmentation p50 / p95 ms, 640x480 multi-scale", "segment_latency_ms_p50_640x480_multiscale",
+     "{:.0f}", "segment_latency_ms_p95_640x480_multiscale"),
+    ("labeler p50 / p95 ms", "labeler_latency_ms_p50", "{:.1f}", "labeler_latency_ms_p95"),
+    ("trainer windows per second (batch 32)", "trainer_windows_per_s", "{:.0f}"),
+    ("camera images between processes, p50 / p95 ms", "camera_image_latency_ms_p50", "{:.1f}",
+     "camera_image_latency_ms_p95"),
+    ("peak memory MB: world / hypotheses / executor / labeler / trainer / collector",
+     "peak_memory_mb_world_node", "{:.0f}", "peak_memory_mb_hypothesis_server",
+     "peak_memory_mb_interaction_executor", "peak_memory_mb_mask_labeler", "peak_memory_mb_online_trainer",
+     "peak_memory_mb_collector"),
+    ("peak memory MB, composed", "peak_memory_mb_composed", "{:.0f}"),
+)
+
+
+def speed_markdown(tables: dict) -> str:
+    """The speed figures with the issue's targets; figures not measured are left out."""
+    from seg_by_interaction.benchmarks.speed_bench import TARGETS
+
+    speed = tables["speed"]
+    lines = ["| figure | measured | target |", "|---|---|---|"]
+    for label, first, style, *more in SPEED_ROWS:
+        if first not in speed:
+            continue
+        value = " / ".join(style.format(speed[key]) for key in (first, *more) if key in speed)
+        target = TARGETS.get(first)
+        lines.append(f"| {label} | {value} | {f'{target[0]} {target[1]:g}' if target else ''} |")
+    lines.append(f"\nTorch threads {speed.get('torch_threads')}, {speed.get('cpu_count')} CPUs; "
+                 f"segmentation with {speed.get('checkpoint')}.")
+    return "\n".join(lines)
+
+
+def label_quality_markdown(tables: dict) -> str:
+    """The issue's label-quality targets and the run's outcomes."""
+    run = tables["label_quality"]
+    quality = run["label_quality"]
+    lines = ["| figure | measured | target |", "|---|---|---|",
+             f"| positives with IoU ≥ 0.5 with an object that really moved | "
+             f"{quality['positives_good_share']:.1%} | ≥ 80 % |",
+             f"| mean IoU of positives | {quality['positives_mean_iou']:.2f} | ≥ 0.7 |",
+             f"| object-moving interactions labelled positive | "
+             f"{quality['moving_labelled_positive_share']:.1%} | ≥ 70 % |",
+             "", f"{quality['labels']} labels of {run['interactions']} interactions; outcomes: " +
+             ", ".join(f"{k} {v}" for k, v in run["outcomes"].items()) + "."]
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import pathlib
 
-README_MARKERS = {"bench:table1": "table1_markdown", "bench:generalisation": "generalisation_markdown"}
+README_MARKERS = {"bench:table1": "table1_markdown", "bench:generalisation": "generalisation_markdown",
+                  "bench:speed": "speed_markdown", "bench:label_quality": "label_quality_markdown"}
 
 
 def add_parser(actions) -> None:
