@@ -72,3 +72,10 @@ def test_evaluate_writes_figures_named_for_what_they_are_and_a_picture(tmp_path)
 def test_evaluate_names_the_methods_it_knows():
     result = sbi("evaluate", "--method", "gop", "--dataset", ".")
     assert result.returncode != 0 and "unknown method 'gop'; available: ['bottom_up', 'depth_clusters']" in result.stderr
+
+
+def test_the_demo_runs_its_steps_as_parsed_commands_with_every_default(tmp_path):
+    from seg_by_interaction.cli.demo_cmd import _run_command
+
+    assert _run_command("dataset", "make", "--split", "test", "--scenes", 1, "--out", tmp_path / "set") == 0
+    assert (tmp_path / "set" / "annotations.json").is_file()

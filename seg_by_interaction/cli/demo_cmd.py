@@ -27,18 +27,14 @@ def add_parser(subparsers) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from seg_by_interaction.cli import collect_cmd, dataset_cmd
-
-    code = collect_cmd.collect(argparse.Namespace(
-        robot=args.robot, interactions=args.interactions, out=args.out, loss="rsl", seed=args.seed,
-        first_model_after=args.first_model_after, params_file=[], param=[]))
+    code = _run_command("collect", "--robot", args.robot, "--interactions", args.interactions,
+                        "--out", args.out, "--seed", args.seed, "--first-model-after", args.first_model_after)
     if code:
         return code
     test_set = args.out / "test_set"
     if not (test_set / "annotations.json").exists():
-        dataset_cmd.make_dataset(argparse.Namespace(
-            robot=args.robot, objects="", textures="", width=None, height=None, no_shadows=False,
-            split="test", scenes=args.test_scenes, seed=10_000 + args.seed, out=test_set))
+        _run_command("dataset", "make", "--robot", args.robot, "--split", "test", "--scenes", args.test_scenes,
+                     "--seed", 10_000 + args.seed, "--out", test_set)
     evaluations, stages = evaluate_stages(args.out, test_set)
     from seg_by_interaction.core.coco_dataset import CocoDataset
     from seg_by_interaction.core.run_report import hypotheses_over_time, write_report
@@ -51,6 +47,15 @@ def run_demo(args: argparse.Namespace) -> int:
                           f"{args.interactions} interactions")
     print(f"report: {report}")
     return 0
+
+
+def _run_command(*words) -> int:
+    """An `sbi` subcommand, parsed as on the command line so that every option it has
+    gets its default."""
+    from seg_by_interaction.cli import build_parser
+
+    args = build_parser().parse_args([str(word) for word in words])
+    return args.func(args) or 0
 
 
 def evaluate_stages(run_dir: pathlib.Path, test_set: pathlib.Path) -> tuple[list[dict], list]:
