@@ -133,8 +133,8 @@ def generalisation_markdown(tables: dict) -> str:
 SPEED_ROWS = (
     ("interactions per minute, nodes as separate processes", "interactions_per_min_separate_processes", "{:.1f}"),
     ("interactions per minute, nodes composed", "interactions_per_min_composed", "{:.1f}"),
-    ("trainer's share of a CPU, separate processes / composed", "trainer_cpu_share_separate_processes",
-     "{:.0%}", "trainer_cpu_share_composed"),
+    ("trainer: share of a CPU (separate processes) / of wall time in steps (composed)",
+     "trainer_cpu_share_separate_processes", "{:.0%}", "trainer_busy_share_composed"),
     ("segmentation p50 / p95 ms, 320x240 single-scale", "segment_latency_ms_p50_320x240_single_scale",
      "{:.0f}", "segment_latency_ms_p95_320x240_single_scale"),
     ("segmentation p50 / p95 ms, 320x240 multi-scale", "segment_latency_ms_p50_320x240_multiscale",

@@ -6,12 +6,13 @@
 - the trainer's windows per second at its batch size;
 - camera images between processes over DDS (the camera node, as `sbi check` does);
 - interactions per minute of the whole loop, its nodes composed in one process
-  (`sbi collect`) and as separate processes, with the trainer's share of the CPU and
-  each process's peak memory.
+  (`sbi collect`) and as separate processes, with each process's share of a CPU (the
+  trainer's busy share when composed) and peak memory.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import pathlib
 import shutil
@@ -265,7 +266,7 @@ def composed_loop_figures(options: SpeedOptions, work: pathlib.Path, progress) -
     collect = [sbi_executable(), "collect", "--robot", options.robot, "--interactions",
                str(options.interactions), "--out", str(run_dir), "--seed", str(options.seed),
                *[arg for override in loop_overrides(options) for arg in ("-p", override)]]
-    with ros_processes(work / "composed_ros") as start:
+    with RosProcesses(work / "composed_ros") as start:
         process = start("composed", collect)
         watch = ProcessWatch(process.pid)
         spent = watch_until(RunStore(run_dir), options.interactions, {"composed": watch},
@@ -273,7 +274,7 @@ def composed_loop_figures(options: SpeedOptions, work: pathlib.Path, progress) -
     training_s = training_seconds(RunStore(run_dir))
     return {"interactions_per_min_composed": interactions_per_min(RunStore(run_dir)),
             "cpu_share_composed": spent["composed"] / spent["wall_s"],
-            "trainer_cpu_share_composed": training_s / spent["wall_s"],
+            "trainer_busy_share_composed": training_s / spent["wall_s"],
             "peak_memory_mb_composed": watch.peak_mb}
 
 
@@ -282,7 +283,7 @@ def separate_loop_figures(options: SpeedOptions, work: pathlib.Path, progress) -
     run_dir = work / "separate"
     arguments = loop_arguments(options, run_dir)
     library = pathlib.Path(sys.executable).parent.parent / "lib" / "seg_by_interaction"
-    with ros_processes(work / "separate_ros") as start:
+    with RosProcesses(work / "separate_ros") as start:
         processes = {node: start(node, [str(library / node), "--ros-args", *arguments]) for node in LOOP_NODES}
         watches = {node: ProcessWatch(p.pid) for node, p in processes.items()}
         spent = watch_until(RunStore(run_dir), options.interactions, watches,
@@ -295,8 +296,9 @@ def separate_loop_figures(options: SpeedOptions, work: pathlib.Path, progress) -
 
 
 def training_seconds(store: RunStore) -> float:
-    """Seconds the trainer spent in steps: its steps times their median duration (the
-    training log keeps every few steps' duration)."""
+    """Wall seconds the trainer spent in steps: its steps times their median duration
+    (the training log keeps every few steps' duration). Composed, threads share one
+    process, so this is the trainer's busy time, not its CPU time."""
     from seg_by_interaction.core.run_report import read_trainer_log
 
     entries = read_trainer_log(store)
@@ -305,7 +307,7 @@ def training_seconds(store: RunStore) -> float:
     return entries[-1]["step"] * float(np.median([e["seconds"] for e in entries]))
 
 
-class ros_processes:
+class RosProcesses:
     """Start commands in their own process groups in a private ROS graph; stop them all
     (SIGINT, then SIGTERM, then SIGKILL) on leaving."""
 
@@ -344,7 +346,7 @@ def run(options: SpeedOptions, skip_loop: bool = False, log=print) -> dict:
         torch.set_num_threads(options.threads)
     figures = {"torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
                "checkpoint": str(options.checkpoint or "fresh weights")}
-    progress = lambda items: tqdm(items, leave=False)   # noqa: E731
+    progress = functools.partial(tqdm, leave=False)
     work = pathlib.Path(tempfile.mkdtemp(prefix="sbi_bench_"))
     try:
         log("segmentation latency (nothing else running)")
