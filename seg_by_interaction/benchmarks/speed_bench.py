@@ -99,13 +99,12 @@ def _network(checkpoint: pathlib.Path | None):
 
 def render_frame(robot_name: str, width: int, height: int, seed: int) -> np.ndarray:
     """RGB of a test-split scene of the simulated world at the given resolution."""
-    from seg_by_interaction.core.robot_config import load_robot_config
-    from seg_by_interaction.core.world.arena import Arena
+    import argparse
 
-    robot = load_robot_config(robot_name)
-    camera = robot.camera()
-    resized = dataclasses.replace(camera, intrinsics=camera.intrinsics.resized(width, height))
-    arena = Arena(dataclasses.replace(robot, cameras=[resized, *robot.cameras[1:]]), with_robot=False)
+    from seg_by_interaction.cli.world_options import make_arena
+
+    arena = make_arena(argparse.Namespace(robot=robot_name, objects="", textures="", width=width,
+                                          height=height, no_shadows=False))
     try:
         arena.reset_scene("test", seed)
         return arena.observe().rgb
