@@ -57,6 +57,16 @@ def test_writes_are_atomic_and_the_index_lists_the_bank(tmp_path):
         "format": 1, "examples": ["e0", "e1", "e2"]}
 
 
+def test_an_in_memory_bank_writes_nothing_and_keeps_every_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    held = [example(f"p{i}", seq=i) for i in range(3)] + [example("n0", positive=False)]
+    bank = MemoryBank.in_memory([*held, example("p0", positive=False)])
+    assert bank.counts() == (3, 1), "a duplicate id is ignored"
+    assert bank.directory is None and not any(tmp_path.iterdir())
+    drawn = bank.sample(3, 1, np.random.default_rng(0))
+    assert {e.example_id for e in drawn} == {e.example_id for e in held}
+
+
 def test_a_duplicate_id_is_ignored(tmp_path):
     bank = MemoryBank(tmp_path)
     assert bank.add(example("a"))

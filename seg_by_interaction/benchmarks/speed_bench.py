@@ -136,8 +136,7 @@ def labeler_figures(store: RunStore, samples: int, progress: Progress) -> dict[s
     return {**percentiles(timings, "labeler_latency_ms"), "labeler_interactions": len(timings)}
 
 
-def trainer_figures(store: RunStore, samples: int, work: pathlib.Path,
-                    progress: Progress) -> dict[str, float]:
+def trainer_figures(store: RunStore, samples: int, progress: Progress) -> dict[str, float]:
     """Windows per second of training steps on the run's labels, at the default batch."""
     import torch
 
@@ -145,9 +144,7 @@ def trainer_figures(store: RunStore, samples: int, work: pathlib.Path,
     from seg_by_interaction.core.online_training import examples_from_run
     from seg_by_interaction.core.training import Trainer, TrainerParams
 
-    bank = MemoryBank(work / "bank", capacity_positive=10 ** 6, capacity_negative=10 ** 6)
-    for example in examples_from_run(store, max_interactions=100):
-        bank.add(example)
+    bank = MemoryBank.in_memory(examples_from_run(store, max_interactions=100))
     params = dataclasses.replace(TrainerParams(), min_positives=1)   # speed, not learning
     trainer = Trainer(_network(None), params, bank)
     if not trainer.ready():
@@ -360,7 +357,7 @@ def run(options: SpeedOptions, skip_loop: bool = False, log=print) -> dict:
         store = RunStore(options.run) if options.run else RunStore(work / "separate")
         log(f"labeler and trainer on {store.root}")
         figures.update(labeler_figures(store, max(options.samples, 20), progress))
-        figures.update(trainer_figures(store, options.samples, work, progress))
+        figures.update(trainer_figures(store, options.samples, progress))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return figures

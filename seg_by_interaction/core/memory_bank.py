@@ -13,6 +13,9 @@ Positives and negatives each have a capacity; beyond it the oldest example of th
 goes, oldest by `created_seq`, then by arrival. Sampling draws each class in proportion
 to per-example priorities (1 until `set_priority` changes them; all equal is uniform).
 Priorities live in memory only: a reopened bank samples uniformly again.
+
+Without a directory the bank lives in memory only, for a fixed set of examples that is
+already stored elsewhere (offline training on a recorded run's labels).
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from seg_by_interaction.core.files import write_bytes_atomic, write_json_atomic
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.json"
+UNLIMITED = 10 ** 9
 EXAMPLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
 UNREADABLE = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
 
@@ -75,19 +79,28 @@ METADATA = ("example_id", "positive", "action_px", "confidence", "record_id", "f
 
 
 class MemoryBank:
-    def __init__(self, directory: str | pathlib.Path, capacity_positive: int = 2000,
+    def __init__(self, directory: str | pathlib.Path | None, capacity_positive: int = 2000,
                  capacity_negative: int = 2000):
         if min(capacity_positive, capacity_negative) < 1:
             raise ValueError("capacities must be at least 1")
-        self.directory = pathlib.Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory = None if directory is None else pathlib.Path(directory)
         self._capacity = {True: capacity_positive, False: capacity_negative}
         self._examples: dict[str, Example] = {}
         self._arrival: dict[str, int] = {}
         self._priority: dict[str, float] = {}
         self._by_age: dict[bool, list[str]] = {True: [], False: []}
         self._next_arrival = 0
-        self._restore()
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._restore()
+
+    @classmethod
+    def in_memory(cls, examples: Iterable[Example]) -> MemoryBank:
+        """A bank without files or capacity limit, holding `examples`."""
+        bank = cls(None, capacity_positive=UNLIMITED, capacity_negative=UNLIMITED)
+        for example in examples:
+            bank.add(example)
+        return bank
 
     def __len__(self) -> int:
         return len(self._examples)
@@ -113,6 +126,10 @@ class MemoryBank:
         if len(ages) >= self._capacity[example.positive] and \
                 (example.created_seq, arrival) < self._age(ages[0]):
             return False
+        if self.directory is None:
+            self._insert(example, arrival)
+            self._evict_beyond_capacity(example.positive)
+            return True
         write_bytes_atomic(self._path(example.example_id), _encode(example, arrival))
         self._insert(example, arrival)
         evicted = self._evict_beyond_capacity(example.positive)

@@ -206,11 +206,10 @@ def train_offline(examples: Iterable[Example], out_dir, spec: ModelSpec, params:
                   progress=lambda steps: steps) -> tuple[str, CheckpointMetadata]:
     """Train a fresh network for `steps` on a fixed set of examples (a recorded run's
     labels, for controlled comparisons of losses, seeds and amounts of data); writes
-    <out_dir>/checkpoints/model_v000001.pt and its training log."""
+    <out_dir>/checkpoints/model_v000001.pt and its training log. The examples stay in
+    memory: the run they come from keeps them."""
     out = RunStore(out_dir)
-    bank = MemoryBank(out.memory_bank_dir, capacity_positive=10 ** 6, capacity_negative=10 ** 6)
-    for example in examples:
-        bank.add(example)
+    bank = MemoryBank.in_memory(examples)
     torch.manual_seed(seed)
     network = build_network(spec)
     trainer = Trainer(network, params, bank, seed)
