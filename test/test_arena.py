@@ -41,6 +41,16 @@ def test_same_seed_same_scene_byte_for_byte(sawyer):
     assert other.rgb.tobytes() != first.rgb.tobytes()
 
 
+def test_closing_removes_the_rendered_textures(sawyer, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    arena = Arena(sawyer, with_robot=False)
+    arena.reset_scene("val", 0)
+    assert any(tmp_path.glob("sbi_textures_*/*.png"))
+    arena.close()
+    assert not any(tmp_path.iterdir())
+
+
 def test_scenes_use_only_their_split_and_are_on_the_table(sawyer):
     arena = Arena(sawyer, with_robot=False)
     try:

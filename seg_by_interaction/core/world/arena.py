@@ -82,7 +82,8 @@ class Arena:
         self.robot: SimRobot | None = load_robot(self.client, robot_config) if with_robot else None
         self.step_count = 0
         self.scene: SceneInfo | None = None
-        self._texture_cache = pathlib.Path(tempfile.mkdtemp(prefix="sbi_textures_"))
+        self._texture_dir = tempfile.TemporaryDirectory(prefix="sbi_textures_")  # removed at exit too
+        self._texture_cache = pathlib.Path(self._texture_dir.name)
         self._noise_rng = np.random.default_rng(0)
 
     # --- scenes ---------------------------------------------------------------------
@@ -183,6 +184,7 @@ class Arena:
     def close(self) -> None:
         if pybullet.isConnected(self.client):
             pybullet.disconnect(self.client)
+        self._texture_dir.cleanup()
 
     # --- internals ------------------------------------------------------------------
 
