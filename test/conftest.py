@@ -2,11 +2,13 @@
 always stopped, and an rclpy node in the test process that joins the same graph."""
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
 
-from ros_harness import NodeProcess, isolated_environment
+from ros_harness import isolated_environment
+from seg_by_interaction.ros.node_processes import node_processes
 
 
 @pytest.fixture
@@ -21,16 +23,9 @@ def ros_env(tmp_path, monkeypatch) -> dict[str, str]:
 @pytest.fixture
 def start_process(ros_env, tmp_path):
     """start_process(command) -> NodeProcess, stopped at teardown whatever happens."""
-    processes: list[NodeProcess] = []
-
-    def start(command: list[str]) -> NodeProcess:
-        log = tmp_path / f"process_{len(processes)}.log"
-        processes.append(NodeProcess(command, ros_env, log))
-        return processes[-1]
-
-    yield start
-    for process in processes:
-        process.stop()
+    numbers = itertools.count()
+    with node_processes(ros_env, tmp_path) as start:
+        yield lambda command: start(f"process_{next(numbers)}", command)
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ import functools
 import os
 import pathlib
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from typing import Callable, Iterable
@@ -25,6 +23,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.ros.node_processes import node_command, node_processes
 
 LOOP_NODES = ("world_node", "hypothesis_server", "interaction_executor", "mask_labeler",
               "online_trainer", "collector")
@@ -194,12 +193,9 @@ def private_ros_environment(ros_home: pathlib.Path) -> dict[str, str]:
     """A ROS graph of the benchmark's own: a domain no `sbi collect` of this machine
     picks by default, logs under `ros_home`, discovery on this host only."""
     from seg_by_interaction.cli.collect_cmd import PRIVATE_DOMAINS
+    from seg_by_interaction.ros.node_processes import isolated_ros_environment
 
-    ros_home.mkdir(parents=True, exist_ok=True)
-    return {**os.environ, "ROS_DOMAIN_ID": str(PRIVATE_DOMAINS[(os.getpid() + 1) % len(PRIVATE_DOMAINS)]),
-            "ROS_HOME": str(ros_home), "ROS_LOG_DIR": str(ros_home / "log"),
-            "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "FASTDDS_BUILTIN_TRANSPORTS": "LARGE_DATA",
-            "PYTHONUNBUFFERED": "1"}
+    return isolated_ros_environment(ros_home, PRIVATE_DOMAINS[(os.getpid() + 1) % len(PRIVATE_DOMAINS)])
 
 
 def interactions_per_min(store: RunStore) -> float:
@@ -262,11 +258,11 @@ def composed_loop_figures(options: SpeedOptions, work: pathlib.Path, progress) -
     collect = [sbi_executable(), "collect", "--robot", options.robot, "--interactions",
                str(options.interactions), "--out", str(run_dir), "--seed", str(options.seed),
                *[arg for override in loop_overrides(options) for arg in ("-p", override)]]
-    with RosProcesses(work / "composed_ros") as start:
+    with node_processes(private_ros_environment(work / "composed_ros"), work / "composed_ros") as start:
         process = start("composed", collect)
         watch = ProcessWatch(process.pid)
         spent = watch_until(RunStore(run_dir), options.interactions, {"composed": watch},
-                            lambda: process.poll() is None, 60.0 * options.interactions, progress)
+                            process.running, 60.0 * options.interactions, progress)
     training_s = training_seconds(RunStore(run_dir))
     return {"interactions_per_min_composed": interactions_per_min(RunStore(run_dir)),
             "cpu_share_composed": spent["composed"] / spent["wall_s"],
@@ -278,12 +274,11 @@ def separate_loop_figures(options: SpeedOptions, work: pathlib.Path, progress) -
     """Every node in its own process, as `ros2 launch` starts them."""
     run_dir = work / "separate"
     arguments = loop_arguments(options, run_dir)
-    library = pathlib.Path(sys.executable).parent.parent / "lib" / "seg_by_interaction"
-    with RosProcesses(work / "separate_ros") as start:
-        processes = {node: start(node, [str(library / node), "--ros-args", *arguments]) for node in LOOP_NODES}
+    with node_processes(private_ros_environment(work / "separate_ros"), work / "separate_ros") as start:
+        processes = {node: start(node, node_command(node, *arguments)) for node in LOOP_NODES}
         watches = {node: ProcessWatch(p.pid) for node, p in processes.items()}
         spent = watch_until(RunStore(run_dir), options.interactions, watches,
-                            lambda: all(p.poll() is None for p in processes.values()),
+                            lambda: all(p.running() for p in processes.values()),
                             60.0 * options.interactions, progress)
     return {"interactions_per_min_separate_processes": interactions_per_min(RunStore(run_dir)),
             "trainer_cpu_share_separate_processes": spent["online_trainer"] / spent["wall_s"],
@@ -301,35 +296,6 @@ def training_seconds(store: RunStore) -> float:
     if not entries:
         return 0.0
     return entries[-1]["step"] * float(np.median([e["seconds"] for e in entries]))
-
-
-class RosProcesses:
-    """Start commands in their own process groups in a private ROS graph; stop them all
-    (SIGINT, then SIGTERM, then SIGKILL) on leaving."""
-
-    def __init__(self, ros_home: pathlib.Path):
-        self.env = private_ros_environment(ros_home)
-        self.processes: list[subprocess.Popen] = []
-        self.ros_home = ros_home
-
-    def __enter__(self):
-        def start(name: str, command: list[str]) -> subprocess.Popen:
-            log = open(self.ros_home / f"{name}.log", "wb")
-            process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
-            self.processes.append(process)
-            return process
-        return start
-
-    def __exit__(self, *exc) -> None:
-        import signal
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-            for process in self.processes:
-                if process.poll() is None:
-                    os.killpg(process.pid, sig)
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and any(p.poll() is None for p in self.processes):
-                time.sleep(0.2)
 
 
 # --- all of it -----------------------------------------------------------------------------

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import pathlib
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -82,18 +80,16 @@ def receive_from_camera_process(robot, frames: int, rate: float, folder: pathlib
     """Start the camera node as a separate process replaying a test pattern at the robot
     camera's resolution (written under `folder`) and receive `frames` of its images:
     (latencies ms, arrival times s, last received frame, the pattern sent)."""
+    from seg_by_interaction.ros.node_processes import node_command, node_processes
+
     camera = robot.camera()
     rgb, depth = test_pattern(camera.intrinsics.width, camera.intrinsics.height)
     write_recording(folder / "test_pattern", rgb, depth)
-    executable = pathlib.Path(sys.executable).parent.parent / "lib" / "seg_by_interaction" / "camera_node"
-    node = subprocess.Popen([str(executable), "--ros-args", "-p", f"robot:={robot.name}",
-                             "-p", f"folder:={folder / 'test_pattern'}", "-p", f"publish_rate_hz:={rate}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
+    command = node_command("camera_node", "-p", f"robot:={robot.name}", "-p",
+                           f"folder:={folder / 'test_pattern'}", "-p", f"publish_rate_hz:={rate}")
+    with node_processes(None, folder) as start:
+        start("camera_node", command)
         latencies, arrivals, received = receive_frames(camera, frames, timeout=60.0)
-    finally:
-        node.terminate()
-        node.wait(timeout=10)
     return latencies, arrivals, received, rgb
 
 
