@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import os
 import pathlib
 import shutil
@@ -28,6 +29,7 @@ from seg_by_interaction.ros.node_processes import node_command, node_processes
 LOOP_NODES = ("world_node", "hypothesis_server", "interaction_executor", "mask_labeler",
               "online_trainer", "collector")
 RESOLUTIONS = ((320, 240), (640, 480))
+SCENES_PER_RESOLUTION = 3
 TARGETS = {
     "segment_latency_ms_p50_320x240_single_scale": ("<=", 100.0),
     "segment_latency_ms_p50_320x240_multiscale": ("<=", 500.0),
@@ -75,10 +77,10 @@ def segmentation_figures(options: SpeedOptions, progress: Progress) -> dict[str,
     network = _network(options.checkpoint)
     figures = {}
     for width, height in RESOLUTIONS:
-        frame = render_frame(options.robot, width, height, options.seed)
+        frames = itertools.cycle(render_frames(options.robot, width, height, options.seed))
         for name, params in (("multiscale", SegmenterParams()), ("single_scale", single_scale(SegmenterParams()))):
             segmenter = Segmenter(network, params)
-            timings = time_calls(lambda: segmenter.segment(frame), options.samples, progress=progress)
+            timings = time_calls(lambda: segmenter.segment(next(frames)), options.samples, progress=progress)
             figures.update(percentiles(timings, "segment_latency_ms", f"_{width}x{height}_{name}"))
     return figures
 
@@ -96,8 +98,9 @@ def _network(checkpoint: pathlib.Path | None):
     return build_network(ModelSpec())
 
 
-def render_frame(robot_name: str, width: int, height: int, seed: int) -> np.ndarray:
-    """RGB of a test-split scene of the simulated world at the given resolution."""
+def render_frames(robot_name: str, width: int, height: int, seed: int) -> list[np.ndarray]:
+    """RGB of a few test-split scenes of the simulated world at the given resolution (the
+    segmenter's time depends on how many objects it finds)."""
     import argparse
 
     from seg_by_interaction.cli.world_options import make_arena
@@ -105,10 +108,14 @@ def render_frame(robot_name: str, width: int, height: int, seed: int) -> np.ndar
     arena = make_arena(argparse.Namespace(robot=robot_name, objects="", textures="", width=width,
                                           height=height, no_shadows=False))
     try:
-        arena.reset_scene("test", seed)
-        return arena.observe().rgb
+        return [_scene_rgb(arena, seed + scene) for scene in range(SCENES_PER_RESOLUTION)]
     finally:
         arena.close()
+
+
+def _scene_rgb(arena, seed: int) -> np.ndarray:
+    arena.reset_scene("test", seed)
+    return arena.observe().rgb
 
 
 # --- labeler and trainer -------------------------------------------------------------------
@@ -199,9 +206,9 @@ def private_ros_environment(ros_home: pathlib.Path) -> dict[str, str]:
 
 
 def interactions_per_min(store: RunStore) -> float:
-    """From the times the records were completed, the first one (start-up) excluded."""
-    times = sorted((store.record_dir(r) / "record.json").stat().st_mtime for r in store.record_ids()
-                   if store.read_meta(r)["primitive"] != "reset_sweep")
+    """From the times the interactions were recorded, the first one (start-up) excluded."""
+    times = sorted(meta["wall_time"] for meta in map(store.read_meta, store.record_ids())
+                   if meta["primitive"] != "reset_sweep")
     if len(times) < 2:
         return 0.0
     return 60.0 * (len(times) - 1) / (times[-1] - times[0])
