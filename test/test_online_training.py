@@ -67,6 +67,22 @@ def test_training_is_paced_by_data_and_checkpoints_resume(tmp_path):
     assert store.trainer_log.read_text().count("\n") == 2         # steps 2 and 4
 
 
+def test_a_resumed_trainer_paces_by_every_example_seen_not_the_ones_its_full_bank_kept(tmp_path):
+    make_run(tmp_path, interactions=6)
+    small_bank = params(tmp_path, bank_positives=2)
+    learner = OnlineLearner(small_bank, {})
+    assert learner.adopt_stored_labels() == 6 and len(learner.bank) == 2
+    while learner.can_train():
+        learner.train_step()
+    learner.save_checkpoint()
+    resumed = OnlineLearner(small_bank, {})
+    assert resumed.trainer.steps == 6 and resumed.examples_received == 6
+    make_run(tmp_path / "more", interactions=1)
+    new = examples_from_run(RunStore(tmp_path / "more"))
+    assert resumed.add(dataclasses.replace(next(new), example_id="late", created_seq=99))
+    assert resumed.can_train(), "one new example is worth one more step"
+
+
 def test_no_model_before_enough_interactions(tmp_path):
     make_run(tmp_path, interactions=2)
     learner = OnlineLearner(params(tmp_path), {})

@@ -107,7 +107,9 @@ class OnlineLearner:
         self.version = metadata.version if metadata else 0
         self.trainer = Trainer(network, params.training, self.bank, params.seed)
         self._restore_trainer_state()
-        self.examples_received = len(self.bank)
+        # The bank forgets examples beyond its capacity; the pacing must not (a resumed
+        # trainer with a full bank would otherwise stall until it had seen as many again).
+        self.examples_received = max(len(self.bank), metadata.examples_seen if metadata else 0)
         self.checkpointed_step = self.trainer.steps
         self._log_path = self.store.trainer_log
         self.last_losses: dict = {}
