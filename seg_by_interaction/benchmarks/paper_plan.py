@@ -96,42 +96,56 @@ class BenchLayout:
         return self.out / "speed.json"
 
 
+@dataclasses.dataclass(frozen=True)
+class PlannedModel:
+    """One offline training run: its mask loss, or 'truth' for the supervised bound's
+    ground-truth labels; the interactions it learns from; its step budget and seed."""
+    kind: str
+    interactions: int
+    steps: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return model_name(self.kind, self.interactions, self.steps, self.seed)
+
+
 def dataset_name(objects: str, tables: str) -> str:
     return f"{objects}_objects_{tables}_tables"
 
 
-def table_models(config: PaperBenchConfig) -> dict[str, list[str]]:
+def table_models(config: PaperBenchConfig) -> dict[str, list[PlannedModel]]:
     """Table 1's trained rows: row name -> its models (one per seed)."""
     n, k, first = config.interactions, config.steps, config.seeds[0]
     bootstrap = config.bootstrap_interactions
     rows = {f"bootstrap model ({bootstrap} interactions, {config.curve_loss})":
-            [model_name(config.curve_loss, bootstrap, k, s) for s in config.seeds]}
-    rows.update({f"self-supervised, {loss} ({n} interactions)": [model_name(loss, n, k, s) for s in config.seeds]
+            [PlannedModel(config.curve_loss, bootstrap, k, s) for s in config.seeds]}
+    rows.update({f"self-supervised, {loss} ({n} interactions)": [PlannedModel(loss, n, k, s) for s in config.seeds]
                  for loss in config.losses})
     rows[f"supervised bound ({n} interactions, ground-truth masks)"] = \
-        [model_name("truth", n, k, s) for s in config.seeds]
+        [PlannedModel("truth", n, k, s) for s in config.seeds]
     if config.long_steps:
         long = config.long_steps
-        rows[f"bootstrap model, {long} steps"] = [model_name(config.curve_loss, bootstrap, long, first)]
-        rows.update({f"self-supervised, {loss}, {long} steps": [model_name(loss, n, long, first)]
+        rows[f"bootstrap model, {long} steps"] = [PlannedModel(config.curve_loss, bootstrap, long, first)]
+        rows.update({f"self-supervised, {loss}, {long} steps": [PlannedModel(loss, n, long, first)]
                      for loss in config.losses})
     return rows
 
 
-def curve_models(config: PaperBenchConfig) -> dict[int, str]:
+def curve_models(config: PaperBenchConfig) -> dict[int, PlannedModel]:
     budgets = sorted({*config.curve_interactions, config.interactions})
-    return {n: model_name(config.curve_loss, n, config.steps, config.seeds[0]) for n in budgets}
+    return {n: PlannedModel(config.curve_loss, n, config.steps, config.seeds[0]) for n in budgets}
 
 
-def generalisation_model(config: PaperBenchConfig) -> str:
+def generalisation_model(config: PaperBenchConfig) -> PlannedModel:
     """Seed 0 of the generalisation loss at the longest budget."""
-    return model_name(config.generalisation_loss, config.interactions,
-                      max(config.steps, config.long_steps), config.seeds[0])
+    return PlannedModel(config.generalisation_loss, config.interactions,
+                        max(config.steps, config.long_steps), config.seeds[0])
 
 
-def speed_model(config: PaperBenchConfig) -> str:
+def speed_model(config: PaperBenchConfig) -> PlannedModel:
     """The segmenter `sbi bench` times (latency does not depend on the weights)."""
-    return model_name(config.curve_loss, config.interactions, config.steps, config.seeds[0])
+    return PlannedModel(config.curve_loss, config.interactions, config.steps, config.seeds[0])
 
 
 def online_checkpoints(layout: BenchLayout) -> list[pathlib.Path]:
@@ -144,15 +158,15 @@ def stages(config: PaperBenchConfig, layout: BenchLayout, speed: bool = True) ->
     yield _collect_stage(config, layout)
     for cell, (objects, tables) in enumerate(CELLS):
         yield _dataset_stage(config, layout, objects, tables, config.test_seed + cell * config.test_scenes)
-    for name in _all_models(config):
-        yield _train_stage(config, layout, name)
+    for model in _all_models(config):
+        yield _train_stage(config, layout, model)
     for method in BASELINES:
         yield _evaluate_stage(layout, method, ("--method", method))
-    for name in _all_models(config):
-        yield _evaluate_stage(layout, name, ("--checkpoint", str(layout.checkpoint(name))))
+    for model in _all_models(config):
+        yield _evaluate_stage(layout, model.name, ("--checkpoint", str(layout.checkpoint(model.name))))
     for objects, tables in CELLS[1:]:
         yield _evaluate_stage(layout, "bottom_up", ("--method", "bottom_up"), objects, tables)
-        name = generalisation_model(config)
+        name = generalisation_model(config).name
         yield _evaluate_stage(layout, name, ("--checkpoint", str(layout.checkpoint(name))),
                               objects, tables)
     for path in online_checkpoints(layout):
@@ -160,16 +174,16 @@ def stages(config: PaperBenchConfig, layout: BenchLayout, speed: bool = True) ->
     yield Stage("label quality", ("report", "--run", str(layout.run), "--json", str(layout.label_quality)),
                 layout.label_quality.is_file)
     if speed:
-        model = layout.checkpoint(speed_model(config))
+        model = layout.checkpoint(speed_model(config).name)
         yield Stage("speed", ("bench", "--checkpoint", str(model), "--run", str(layout.run),
                               "--json", str(layout.speed)), layout.speed.is_file)
 
 
-def _all_models(config: PaperBenchConfig) -> list[str]:
-    names = [name for row in table_models(config).values() for name in row]
-    names += curve_models(config).values()
-    names.append(generalisation_model(config))
-    return list(dict.fromkeys(names))
+def _all_models(config: PaperBenchConfig) -> list[PlannedModel]:
+    models = [model for row in table_models(config).values() for model in row]
+    models += curve_models(config).values()
+    models.append(generalisation_model(config))
+    return list(dict.fromkeys(models))
 
 
 def _collect_stage(config: PaperBenchConfig, layout: BenchLayout) -> Stage:
@@ -194,14 +208,14 @@ def _dataset_stage(config: PaperBenchConfig, layout: BenchLayout, objects: str, 
                  (folder / "annotations.json").is_file)
 
 
-def _train_stage(config: PaperBenchConfig, layout: BenchLayout, name: str) -> Stage:
-    kind, interactions, steps, seed = name.split("_")
-    loss, labels = (config.bound_loss, "ground_truth") if kind == "truth" else (kind, "self")
-    return Stage(f"train {name}",
+def _train_stage(config: PaperBenchConfig, layout: BenchLayout, model: PlannedModel) -> Stage:
+    truth = model.kind == "truth"
+    loss, labels = (config.bound_loss, "ground_truth") if truth else (model.kind, "self")
+    return Stage(f"train {model.name}",
                  ("train", "--from", str(layout.run), "--loss", loss, "--labels", labels,
-                  "--seed", seed[1:], "--steps", steps[1:],
-                  "--interactions", interactions[1:], "--out", str(layout.model(name))),
-                 layout.checkpoint(name).is_file)
+                  "--seed", str(model.seed), "--steps", str(model.steps),
+                  "--interactions", str(model.interactions), "--out", str(layout.model(model.name))),
+                 layout.checkpoint(model.name).is_file)
 
 
 def _evaluate_stage(layout: BenchLayout, method: str, source: tuple[str, ...],

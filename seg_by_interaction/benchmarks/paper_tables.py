@@ -42,8 +42,8 @@ def _table1(config: PaperBenchConfig, layout: BenchLayout) -> list[dict]:
     rows = [{"row": BASELINE_NAMES[m], "models": [m], **_mean_std([read_json(layout.evaluation(m))])}
             for m in BASELINES]
     for row, models in table_models(config).items():
-        rows.append({"row": row, "models": models,
-                     **_mean_std([read_json(layout.evaluation(m)) for m in models])})
+        rows.append({"row": row, "models": [m.name for m in models], "steps": models[0].steps,
+                     **_mean_std([read_json(layout.evaluation(m.name)) for m in models])})
     return rows
 
 
@@ -57,20 +57,14 @@ def _mean_std(evaluations: list[dict]) -> dict:
 def _share_of_bound(table: list[dict]) -> dict:
     """AP50 of each self-supervised row over the supervised bound's, at the same budget."""
     bound = next(r for r in table if r["row"].startswith("supervised bound"))
-    budget = _steps(bound["models"][0])
     return {r["row"]: r["ap50"]["mean"] / bound["ap50"]["mean"] if bound["ap50"]["mean"] else 0.0
-            for r in table
-            if r["row"].startswith("self-supervised") and _steps(r["models"][0]) == budget}
-
-
-def _steps(model: str) -> str:
-    return model.split("_")[2]
+            for r in table if r["row"].startswith("self-supervised") and r["steps"] == bound["steps"]}
 
 
 def _ap_vs_interactions(config: PaperBenchConfig, layout: BenchLayout) -> dict:
-    offline = [{"interactions": n, "model": name,
-                **{f: read_json(layout.evaluation(name))[f] for f in AP_FIGURES}}
-               for n, name in curve_models(config).items()]
+    offline = [{"interactions": n, "model": model.name,
+                **{f: read_json(layout.evaluation(model.name))[f] for f in AP_FIGURES}}
+               for n, model in curve_models(config).items()]
     return {"offline": offline, "online": _online_points(layout, AP_FIGURES)}
 
 
@@ -92,7 +86,7 @@ def _online_points(layout: BenchLayout, figures: tuple[str, ...]) -> list[dict]:
 
 
 def _generalisation(config: PaperBenchConfig, layout: BenchLayout) -> list[dict]:
-    model = generalisation_model(config)
+    model = generalisation_model(config).name
     return [{"objects": objects, "tables": tables, "dataset": dataset_name(objects, tables),
              "model": model,
              **{f"model_{f}": read_json(layout.evaluation(model, objects, tables))[f] for f in AP_FIGURES},
