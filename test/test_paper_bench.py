@@ -4,6 +4,7 @@ stages are skipped, and the tables, plots and README sections come from the resu
 import json
 
 import numpy as np
+import PIL.Image
 import pytest
 
 from seg_by_interaction.benchmarks import paper_tables
@@ -195,5 +196,7 @@ def test_tables_plots_and_readme_sections_come_from_the_results(tmp_path):
         paper_tables.replace_between_markers("no markers", "bench:table1", markdown)
 
     layout.out.mkdir(exist_ok=True)
-    for path in paper_tables.write_plots(tables, layout.out):
+    source = {"command": "sbi bench papers", "commit": "abc1234", "date": "2026-11-22"}
+    for path in paper_tables.write_plots(tables, layout.out, source):
         assert path.read_bytes().startswith(b"\x89PNG")
+        assert PIL.Image.open(path).text["Source"] == "sbi bench papers at abc1234, 2026-11-22"

@@ -193,19 +193,23 @@ def replace_between_markers(text: str, marker: str, content: str) -> str:
 
 # --- plots ------------------------------------------------------------------------------
 
-def write_plots(tables: dict, out: pathlib.Path) -> list[pathlib.Path]:
+def write_plots(tables: dict, out: pathlib.Path, source: dict) -> list[pathlib.Path]:
+    """The three plots, each with the command, commit and date of `source` in a footer
+    and in the PNG's metadata."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    made_by = f"{source['command']} at {source['commit']}, {source['date']}"
     paths = []
     for name, draw in (("ap_vs_interactions.png", _plot_ap_vs_interactions),
                        ("recall_over_time.png", _plot_recall_over_time),
                        ("generalisation.png", _plot_generalisation)):
-        figure, axes = plt.subplots(figsize=(5.5, 3.8))
+        figure, axes = plt.subplots(figsize=(5.5, 4.0))
         draw(axes, tables)
-        figure.tight_layout()
-        figure.savefig(out / name, dpi=100)
+        figure.tight_layout(rect=(0, 0.04, 1, 1))
+        figure.text(0.01, 0.01, made_by, fontsize=6, color="grey")
+        figure.savefig(out / name, dpi=100, metadata={"Source": made_by})
         plt.close(figure)
         paths.append(out / name)
     return paths

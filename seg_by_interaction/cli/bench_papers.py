@@ -48,9 +48,10 @@ def papers_command(args: argparse.Namespace) -> int:
         raise SystemExit(f"error: {error}") from None
     tables = paper_tables.build_tables(config, layout)
     stage_minutes = _stage_minutes(layout.out / "stage_minutes.json", timings)
-    write_json_atomic(layout.out / "tables.json", {**provenance(), "config": to_dict(config),
+    source = provenance()
+    write_json_atomic(layout.out / "tables.json", {**source, "config": to_dict(config),
                                                    "stage_minutes": stage_minutes, **tables})
-    for path in [*paper_tables.write_plots(tables, layout.out), *_copy_headline_grids(layout, tables)]:
+    for path in [*paper_tables.write_plots(tables, layout.out, source), *_copy_headline_grids(layout, tables)]:
         print(f"picture: {path}")
     for readme in args.readme:
         _update_readme(readme, tables)
