@@ -2,6 +2,7 @@
 from ground truth, the plan lists every stage with the command that makes it, cached
 stages are skipped, and the tables, plots and README sections come from the results."""
 import json
+import os
 
 import numpy as np
 import PIL.Image
@@ -141,6 +142,22 @@ def test_stages_that_are_done_are_skipped_and_a_failure_says_how_to_resume(tmp_p
     assert [(t["stage"], t["state"]) for t in ran] == [("cached", "cached"), ("list robots", "ran")]
     with pytest.raises(StageFailed, match="stage broken failed.*re-run to carry on"):
         run_stages([Stage("broken", ("no-such-command",), lambda: False)], log=lambda line: None)
+
+
+def test_committed_results_are_redone_once_their_model_is_made_again(tmp_path):
+    layout = BenchLayout(tmp_path / "work", tmp_path / "out")
+    evaluate = {stage.name: stage for stage in stages(SMALL, layout, speed=False)}[
+        "evaluate ce_n20_k3_s0 on test_objects_test_tables"]
+    checkpoint = layout.checkpoint("ce_n20_k3_s0")
+    result = layout.evaluation("ce_n20_k3_s0")
+    for path in (checkpoint, result):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    os.utime(checkpoint, (1000, 1000))
+    os.utime(result, (2000, 2000))
+    assert evaluate.done(), "the result was made from this model"
+    os.utime(checkpoint, (3000, 3000))
+    assert not evaluate.done(), "the model was trained again after the result"
 
 
 def write_results(layout: BenchLayout):

@@ -9,7 +9,7 @@ from typing import Iterator
 
 import yaml
 
-from seg_by_interaction.benchmarks.stages import Stage
+from seg_by_interaction.benchmarks.stages import Stage, up_to_date
 from seg_by_interaction.core.online_training import offline_model_name as model_name
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
@@ -161,22 +161,22 @@ def stages(config: PaperBenchConfig, layout: BenchLayout, speed: bool = True) ->
     for model in _all_models(config):
         yield _train_stage(config, layout, model)
     for method in BASELINES:
-        yield _evaluate_stage(layout, method, ("--method", method))
+        yield _evaluate_stage(layout, method)
     for model in _all_models(config):
-        yield _evaluate_stage(layout, model.name, ("--checkpoint", str(layout.checkpoint(model.name))))
+        yield _evaluate_stage(layout, model.name, layout.checkpoint(model.name))
     for objects, tables in CELLS[1:]:
-        yield _evaluate_stage(layout, "bottom_up", ("--method", "bottom_up"), objects, tables)
+        yield _evaluate_stage(layout, "bottom_up", None, objects, tables)
         name = generalisation_model(config).name
-        yield _evaluate_stage(layout, name, ("--checkpoint", str(layout.checkpoint(name))),
-                              objects, tables)
+        yield _evaluate_stage(layout, name, layout.checkpoint(name), objects, tables)
     for path in online_checkpoints(layout):
-        yield _evaluate_stage(layout, f"online_{path.stem}", ("--checkpoint", str(path)))
+        yield _evaluate_stage(layout, f"online_{path.stem}", path)
+    records = layout.run / "records"
     yield Stage("label quality", ("report", "--run", str(layout.run), "--json", str(layout.label_quality)),
-                layout.label_quality.is_file)
+                up_to_date(layout.label_quality, records))
     if speed:
         model = layout.checkpoint(speed_model(config).name)
         yield Stage("speed", ("bench", "--checkpoint", str(model), "--run", str(layout.run),
-                              "--json", str(layout.speed)), layout.speed.is_file)
+                              "--json", str(layout.speed)), up_to_date(layout.speed, model, records))
 
 
 def _all_models(config: PaperBenchConfig) -> list[PlannedModel]:
@@ -218,10 +218,14 @@ def _train_stage(config: PaperBenchConfig, layout: BenchLayout, model: PlannedMo
                  layout.checkpoint(model.name).is_file)
 
 
-def _evaluate_stage(layout: BenchLayout, method: str, source: tuple[str, ...],
+def _evaluate_stage(layout: BenchLayout, method: str, checkpoint: pathlib.Path | None = None,
                     objects: str = "test", tables: str = "test") -> Stage:
+    """A baseline `method`, or the model of `checkpoint` named `method` in the results."""
     json_path = layout.evaluation(method, objects, tables)
-    return Stage(f"evaluate {method} on {dataset_name(objects, tables)}",
-                 ("evaluate", *source, "--dataset", str(layout.dataset(objects, tables)),
-                  "--json", str(json_path), "--grid", str(layout.grid(method, objects, tables))),
-                 json_path.is_file)
+    dataset = layout.dataset(objects, tables)
+    source = ("--checkpoint", str(checkpoint)) if checkpoint else ("--method", method)
+    inputs = (dataset / "annotations.json", *([checkpoint] if checkpoint else []))
+    return Stage(f"evaluate {method} on {dataset.name}",
+                 ("evaluate", *source, "--dataset", str(dataset), "--json", str(json_path),
+                  "--grid", str(layout.grid(method, objects, tables))),
+                 up_to_date(json_path, *inputs))

@@ -19,6 +19,18 @@ class Stage:
     done: Callable[[], bool]              # the stage's output is complete
 
 
+def up_to_date(output: pathlib.Path, *inputs: pathlib.Path) -> Callable[[], bool]:
+    """A stage's `done`, decided as make does: `output` exists and is no older than any
+    of `inputs`. Results committed with the repository therefore do not count as done
+    once the run or the models they were made from are made again."""
+    def done() -> bool:
+        if not output.is_file():
+            return False
+        made = [path.stat().st_mtime for path in inputs if path.exists()]
+        return output.stat().st_mtime >= max(made, default=0.0)
+    return done
+
+
 class StageFailed(RuntimeError):
     pass
 
