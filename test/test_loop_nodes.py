@@ -1,6 +1,7 @@
 """The loop's nodes as real processes over DDS, on their failure paths: the executor's
 timeouts, cancellation, bad goals and its stop after consecutive failures; the hypothesis
-server refusing malformed frames and bad checkpoints while it keeps answering."""
+server refusing malformed frames and bad checkpoints while it keeps answering; idle nodes
+stopping on Ctrl-C, and nodes that cannot start saying why."""
 import numpy as np
 from rclpy.action import ActionClient
 from std_msgs.msg import Header
@@ -96,3 +97,22 @@ def test_hypothesis_server_refuses_bad_frames_and_checkpoints_and_keeps_answerin
     assert answer.success and answer.hypotheses.model_version == 0
     assert all(h.source == "bottom_up" for h in answer.hypotheses.hypotheses)
 
+
+
+def test_idle_nodes_stop_on_ctrl_c_and_bad_starts_exit_with_a_clear_error(start_process, tmp_path):
+    run_dir = tmp_path / "run"
+    idle = [start_process(node_command(name, *arguments)) for name, arguments in [
+        ("mask_labeler", ["-p", f"run_dir:={run_dir}"]),
+        ("online_trainer", ["-p", f"run_dir:={run_dir}"]),
+        ("hypothesis_server", [])]]
+    wait_until(lambda: all("ready" in p.output() or "labeling with" in p.output() for p in idle), 90,
+               interval=0.5, what="the nodes to start")
+    assert [p.stop(timeout=10) for p in idle] == [0, 0, 0]      # by SIGINT, none left for SIGKILL
+
+    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    (run_dir / "checkpoints" / "model_v000001.pt").write_bytes(b"torn")
+    trainer = start_process(node_command("online_trainer", "-p", f"run_dir:={run_dir}"))
+    server = start_process(node_command("hypothesis_server", "-p", "run_dir:=/x"))
+    assert trainer.wait(timeout=60) == 2 and "model_v000001.pt" in trainer.output()
+    assert server.wait(timeout=60) == 2 and "unknown parameter(s) ['run_dir']" in server.output()
+    assert "Traceback" not in trainer.output() + server.output()

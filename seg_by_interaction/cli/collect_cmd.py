@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import threading
 import time
 
 LOOP_NODES = ("world_node", "hypothesis_server", "interaction_executor", "mask_labeler",
@@ -80,7 +79,7 @@ def collect(args: argparse.Namespace) -> int:
     from seg_by_interaction.cli.provenance import provenance
     from seg_by_interaction.core.run_store import RunStore
     from seg_by_interaction.nodes import node_class
-    from seg_by_interaction.ros.node_main import STARTUP_ERRORS, composed, interrupt
+    from seg_by_interaction.ros.node_main import STARTUP_ERRORS, composed
 
     domain = use_private_domain()
     RunStore(args.out).write_run_info({**provenance(), "robot": args.robot, "seed": args.seed,
@@ -88,17 +87,10 @@ def collect(args: argparse.Namespace) -> int:
                                        "ros_domain_id": domain})
     try:
         with composed([node_class(n) for n in LOOP_NODES], loop_arguments(args),
-                      EXECUTOR_THREADS) as (executor, nodes):
-            spinner = threading.Thread(target=executor.spin, daemon=True)
-            spinner.start()
+                      EXECUTOR_THREADS) as nodes:
             nodes_by_name = dict(zip(LOOP_NODES, nodes))
-            try:
-                _follow(nodes_by_name["collector"])
-                _drain(nodes_by_name)
-            finally:
-                interrupt(nodes)
-                executor.shutdown()
-                spinner.join()
+            _follow(nodes_by_name["collector"])
+            _drain(nodes_by_name)
     except STARTUP_ERRORS as error:
         print(f"error: {error}")
         return 2

@@ -37,13 +37,14 @@ from seg_by_interaction.srv import Segment
 
 class HypothesisServer(Node):
     def __init__(self, **kwargs):
+        # before anything can fail: the context destroys a node whose construction failed
+        self._loaders: list[threading.Thread] = []
         super().__init__("hypothesis_server", automatically_declare_parameters_from_overrides=True,
                          **kwargs)
         self.params = declare_parameters(self, HypothesisServerParams)
         self.robot = load_robot_config(self.params.robot)
         self.camera = self.robot.camera(self.params.camera)
         self.proposer = Proposer(self.params)
-        self._loaders: list[threading.Thread] = []
         self._load_initial_checkpoint()
         self.frames = FrameBuffer(self, self.camera, callback_group=ReentrantCallbackGroup())
         self.hypotheses_pub = self.create_publisher(ObjectHypothesisArray, "hypotheses", qos.RELIABLE)

@@ -30,6 +30,9 @@ STATUS_PERIOD_S = 2.0
 
 class OnlineTrainer(Node):
     def __init__(self, **kwargs):
+        # before anything can fail: the context destroys a node whose construction failed
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._train_loop, name="trainer", daemon=True)
         super().__init__("online_trainer", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, OnlineTrainerParams)
         self.learner = OnlineLearner(self.params, provenance())
@@ -37,14 +40,12 @@ class OnlineTrainer(Node):
         self.state = TrainerStatus.STATE_WAITING
         self.message = f"{adopted} stored labels adopted" if adopted else "waiting for examples"
         self._lock = threading.Lock()           # the learner is used by two threads
-        self._stop = threading.Event()
         self._data = threading.Event()
         self.update_pub = self.create_publisher(ModelUpdate, "model_updates", qos.LATCHED)
         self.status_pub = self.create_publisher(TrainerStatus, "trainer_status", qos.LATCHED)
         self.create_subscription(LabeledExample, "labeled_examples", self._on_example, qos.RELIABLE,
                                  callback_group=MutuallyExclusiveCallbackGroup())
         self.create_timer(STATUS_PERIOD_S, self._publish_status)
-        self._thread = threading.Thread(target=self._train_loop, name="trainer", daemon=True)
         self._thread.start()
         self.get_logger().info(f"online trainer ready: {len(self.learner.bank)} examples in the bank, "
                                f"model v{self.learner.version}, mask loss "
@@ -129,7 +130,8 @@ class OnlineTrainer(Node):
 
     def destroy_node(self):
         self._stop.set()
-        self._thread.join()       # a thread left in torch at exit aborts the process
+        if self._thread.is_alive():   # a thread left in torch at exit aborts the process
+            self._thread.join()
         return super().destroy_node()
 
 

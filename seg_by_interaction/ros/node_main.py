@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from typing import Callable, Iterator, Sequence
 
@@ -18,6 +19,7 @@ from rclpy.node import Node
 
 NodeFactory = Callable[[], Node]
 INTERRUPT_GRACE_S = 15.0
+SHUTDOWN_POLL_S = 0.5
 # What a node raises when its parameters, files or checkpoint are unusable at startup
 # (ConfigError, ImageError and CheckpointError are ValueErrors).
 STARTUP_ERRORS = (ValueError, OSError)
@@ -44,28 +46,36 @@ class RosLogHandler(logging.Handler):
 
 @contextlib.contextmanager
 def composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
-             threads: int | None = None) -> Iterator[tuple[MultiThreadedExecutor, list[Node]]]:
-    """The nodes created in one context and added to a multi-threaded executor, which the
-    caller spins; everything is shut down on exit. Nodes with an `interrupt()` method are
-    asked first to abandon what they wait for, so that shutdown does not wait on it."""
+             threads: int | None = None) -> Iterator[list[Node]]:
+    """The nodes created in one context, spun by a multi-threaded executor in a background
+    thread while the caller's block runs; on leaving it (normally, by an exception, or by
+    Ctrl-C / SIGTERM, which raise KeyboardInterrupt in the main thread) nodes with an
+    `interrupt()` method are asked to abandon what they wait for while the executor still
+    spins, then everything is shut down."""
     configure_middleware()
-    # rclpy's own handlers shut the context down at once, under callbacks still running;
-    # a KeyboardInterrupt in the spinning thread lets the executor finish them first.
+    # rclpy's own handlers shut the context down at once, under callbacks still running.
+    # The executor spins in another thread, so the main thread, waiting in Python, takes
+    # the signal even when no callback would ever wake the executor.
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM):    # SIGINT too where it came in ignored
+        signal.signal(signum, _interrupt)
     handler = RosLogHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     nodes: list[Node] = []
     executor = MultiThreadedExecutor(num_threads=threads)
+    spinner = threading.Thread(target=executor.spin, name="executor", daemon=True)
     try:
         for factory in factories:
             nodes.append(factory())
             executor.add_node(nodes[-1])
-        yield executor, nodes
+        spinner.start()
+        yield nodes
     finally:
         interrupt(nodes)
         executor.shutdown()
+        if spinner.is_alive():
+            spinner.join()
         for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
@@ -90,8 +100,9 @@ def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = Non
     Returns a process exit code: 0 on a clean shutdown, 2 on a configuration error.
     """
     try:
-        with composed(factories, args, threads) as (executor, _nodes):
-            executor.spin()
+        with composed(factories, args, threads):
+            while rclpy.ok():
+                time.sleep(SHUTDOWN_POLL_S)
     except STARTUP_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
