@@ -28,7 +28,7 @@ from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, Primitive
 from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, qos
-from seg_by_interaction.ros.futures import wait_for
+from seg_by_interaction.ros.futures import Abandoned, wait_for
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.srv import ResetScene, Segment
@@ -105,6 +105,8 @@ class Collector(Node):
                 self.schedule.mark(due)
             verdict = "stopped" if self._stop.is_set() else "finished"
             self.get_logger().info(f"collection {verdict}: {self.schedule.done} interactions")
+        except Abandoned as error:
+            self.get_logger().info(f"collection stopped: {self.schedule.done} interactions ({error})")
         except (TimeoutError, RuntimeError) as error:
             self.get_logger().error(f"collection stopped: {error}")
             self.last_result = str(error)
@@ -156,7 +158,7 @@ class Collector(Node):
         self._goal_handle = handle
         try:
             result = wait_for(handle.get_result_async(), self.params.interaction_timeout_s + 30,
-                              "the interaction").result
+                              "the interaction", abandon=self._stop).result
         finally:
             self._goal_handle = None
         self.last_result = result.reason

@@ -10,6 +10,7 @@ import pathlib
 import signal
 import subprocess
 import sys
+import time
 from typing import Callable, Iterator
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)   # Ctrl-C first
@@ -58,15 +59,31 @@ class NodeProcess:
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGINT the whole group, then SIGTERM, then SIGKILL, each given `timeout`."""
-        for sig in STOP_SIGNALS:
-            if not self.running():
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=timeout)
-        self._log.close()
+        stop_all([self], timeout)
         return self.process.returncode
+
+    def signal_group(self, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
+
+    def close_log(self) -> None:
+        self._log.close()
+
+
+def stop_all(processes: list[NodeProcess], timeout: float = 10.0) -> None:
+    """Stop the processes together, as `ros2 launch` does on Ctrl-C: SIGINT to every group,
+    then SIGTERM to those still running after `timeout`, then SIGKILL. Together, because a
+    node may wait on another one's answer while it shuts down."""
+    for sig in STOP_SIGNALS:
+        running = [process for process in processes if process.running()]
+        for process in running:
+            process.signal_group(sig)
+        deadline = time.monotonic() + timeout
+        for process in running:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        process.close_log()
 
 
 @contextlib.contextmanager
@@ -84,5 +101,4 @@ def node_processes(env: dict[str, str] | None, log_dir: pathlib.Path
     try:
         yield start
     finally:
-        for process in processes:
-            process.stop()
+        stop_all(processes)

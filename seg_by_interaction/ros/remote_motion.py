@@ -14,7 +14,7 @@ from seg_by_interaction.action import Motion
 from seg_by_interaction.core.motion import MotionBackend, MotionError, Outcome, ToolPose
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.ros import poses
-from seg_by_interaction.ros.futures import wait_for
+from seg_by_interaction.ros.futures import Abandoned, wait_for
 
 SERVER_WAIT_S = 10.0
 RESULT_GRACE_S = 5.0
@@ -93,13 +93,14 @@ class RemoteMotionBackend(MotionBackend):
         goal.timeout = remaining if remaining is not None else 0.0
         if not self.client.wait_for_server(timeout_sec=SERVER_WAIT_S):
             raise MotionError(Outcome.FAILED, f"no motion server on '{self.action_name}'")
-        handle = _wait(self.client.send_goal_async(goal), SERVER_WAIT_S, "the motion goal's acceptance")
+        handle = _wait(self.client.send_goal_async(goal), SERVER_WAIT_S, "the motion goal's acceptance",
+                       self._cancelled)
         if not handle.accepted:
             raise MotionError(Outcome.FAILED, "the motion server rejected the goal")
         self._goal_handle = handle
         try:
             wait_s = (remaining + RESULT_GRACE_S) if remaining is not None else None
-            result = _wait(handle.get_result_async(), wait_s, "the motion's result").result
+            result = _wait(handle.get_result_async(), wait_s, "the motion's result", self._cancelled).result
         finally:
             self._goal_handle = None
         self._last_tool = poses.from_pose_stamped(result.tool_pose, self.robot.base_frame)
@@ -117,8 +118,10 @@ class RemoteMotionBackend(MotionBackend):
         return remaining
 
 
-def _wait(future, timeout_s: float | None, what: str):
+def _wait(future, timeout_s: float | None, what: str, cancelled: threading.Event | None = None):
     try:
-        return wait_for(future, timeout_s, what)
+        return wait_for(future, timeout_s, what, abandon=cancelled)
+    except Abandoned as error:
+        raise MotionError(Outcome.CANCELLED, str(error)) from error
     except TimeoutError as error:
         raise MotionError(Outcome.TIMEOUT, str(error)) from error
