@@ -3,6 +3,7 @@ always stopped, and an rclpy node in the test process that joins the same graph.
 from __future__ import annotations
 
 import itertools
+import pathlib
 import threading
 
 import pytest
@@ -20,12 +21,30 @@ def ros_env(tmp_path, monkeypatch) -> dict[str, str]:
     return env
 
 
+LOG_TAIL_CHARS = 4000
+
+
 @pytest.fixture
-def start_process(ros_env, tmp_path):
-    """start_process(command) -> NodeProcess, stopped at teardown whatever happens."""
+def start_process(ros_env, tmp_path, request):
+    """start_process(command) -> NodeProcess, stopped at teardown whatever happens; a
+    failing test's report ends with the tail of each process's log."""
     numbers = itertools.count()
+    request.node.node_processes = started = []
     with node_processes(ros_env, tmp_path) as start:
-        yield lambda command: start(f"process_{next(numbers)}", command)
+        def start_numbered(command):
+            started.append(start(f"process_{next(numbers)}", command))
+            return started[-1]
+        yield start_numbered
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.when == "call" and report.failed:
+        for process in getattr(item, "node_processes", []):
+            name = pathlib.Path(process.command[0]).name
+            report.sections.append((f"log of {name} ({process.log_path.name})",
+                                    process.output()[-LOG_TAIL_CHARS:]))
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from seg_by_interaction.msg import InteractionRecord, LabeledExample, ModelUpdat
 from seg_by_interaction.ros import qos
 from seg_by_interaction.srv import Segment
 
-INTERACTIONS = 6
+INTERACTIONS = 6      # records the test checks
+BUDGET = 30           # the collector's: enough that some bootstrap pick succeeds (one in four does)
 
 
 def loop_processes(run_dir):
@@ -20,13 +21,15 @@ def loop_processes(run_dir):
         "world_node": scene,
         "hypothesis_server": ["-p", f"checkpoint_dir:={run_dir}/checkpoints",
                               "-p", "segmenter.scales:=[1.0]"],
-        "interaction_executor": ["-p", f"run_dir:={run_dir}", "-p", "record_ground_truth:=true"],
+        "interaction_executor": ["-p", f"run_dir:={run_dir}", "-p", "record_ground_truth:=true",
+                                 "-p", "max_consecutive_failures:=1000"],
         "mask_labeler": ["-p", f"run_dir:={run_dir}"],
         "online_trainer": ["-p", f"run_dir:={run_dir}", "-p", "first_model_after:=2",
                            "-p", "training.min_positives:=1", "-p", "training.batch_size:=4",
                            "-p", "steps_per_example:=2.0", "-p", "checkpoint_every_steps:=1000"],
-        "collector": ["-p", f"interactions:={INTERACTIONS}", "-p", f"run_dir:={run_dir}",
-                      "-p", "reset_every:=0", "-p", "random_share:=0.0"],
+        "collector": ["-p", f"interactions:={BUDGET}", "-p", f"run_dir:={run_dir}", "-p", "reset_every:=0",
+                      "-p", "new_scene_every:=10", "-p", "reset_scene_service:=/world_node/reset_scene",
+                      "-p", "random_share:=0.0"],
     }
 
 
@@ -42,6 +45,8 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
 
     wait_until(lambda: len(records) >= INTERACTIONS, 200, interval=0.5, what=f"{INTERACTIONS} records")
     wait_for_message(examples, timeout=60, what="a labelled example")
+    # the first model needs a positive label: a bootstrap pick that lifted an object
+    wait_until(lambda: any(e.positive for e in examples), 300, interval=0.5, what="a positive label")
     update = wait_for_message(updates, timeout=120, what="a model update")
     assert update.version >= 1 and len(update.sha256) == 64 and update.architecture == "resnet18_deepmask"
 
