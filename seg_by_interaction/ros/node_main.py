@@ -2,6 +2,7 @@
 process with a multi-threaded executor (`sbi run`, this machine's stand-in for launch)."""
 from __future__ import annotations
 
+import _thread
 import contextlib
 import logging
 import os
@@ -64,7 +65,7 @@ def composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     nodes: list[Node] = []
     executor = MultiThreadedExecutor(num_threads=threads)
-    spinner = threading.Thread(target=executor.spin, name="executor", daemon=True)
+    spinner = Spinner(executor)
     try:
         for factory in factories:
             nodes.append(factory())
@@ -79,6 +80,28 @@ def composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
         for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
+        if spinner.error is not None:    # instead of the KeyboardInterrupt it caused
+            raise RuntimeError(f"the executor stopped: {spinner.error!r}") from spinner.error
+
+
+class Spinner(threading.Thread):
+    """The executor spinning in a thread. An exception that ends the spin (a callback's) is
+    kept and the main thread interrupted, so that the process does not live on with no one
+    spinning its nodes."""
+
+    def __init__(self, executor: MultiThreadedExecutor):
+        super().__init__(name="executor", daemon=True)
+        self.executor = executor
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.executor.spin()
+        except ExternalShutdownException:
+            pass
+        except Exception as error:                  # noqa: BLE001 - reported by composed()
+            self.error = error
+            _thread.interrupt_main()
 
 
 def interrupt(nodes: Sequence[Node], grace_s: float = INTERRUPT_GRACE_S) -> None:
