@@ -21,6 +21,7 @@ from rclpy.node import Node
 NodeFactory = Callable[[], Node]
 INTERRUPT_GRACE_S = 15.0
 SHUTDOWN_POLL_S = 0.5
+SPIN_TIMEOUT_S = 0.1
 # What a node raises when its parameters, files or checkpoint are unusable at startup
 # (ConfigError, ImageError and CheckpointError are ValueErrors).
 STARTUP_ERRORS = (ValueError, OSError)
@@ -74,9 +75,9 @@ def composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
         yield nodes
     finally:
         interrupt(nodes)
+        spinner.stop()
+        _finish_dispatched_callbacks(executor)
         executor.shutdown()
-        if spinner.is_alive():
-            spinner.join()
         for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
@@ -85,23 +86,41 @@ def composed(factories: Sequence[NodeFactory], args: list[str] | None = None,
 
 
 class Spinner(threading.Thread):
-    """The executor spinning in a thread. An exception that ends the spin (a callback's) is
-    kept and the main thread interrupted, so that the process does not live on with no one
-    spinning its nodes."""
+    """The executor spinning in a thread until `stop()`. An exception that ends the spin (a
+    callback's) is kept and the main thread interrupted, so that the process does not live
+    on with no one spinning its nodes."""
 
     def __init__(self, executor: MultiThreadedExecutor):
         super().__init__(name="executor", daemon=True)
         self.executor = executor
         self.error: BaseException | None = None
+        self._stopping = threading.Event()
 
     def run(self) -> None:
         try:
-            self.executor.spin()
+            while not self._stopping.is_set() and self.executor.context.ok():
+                self.executor.spin_once(timeout_sec=SPIN_TIMEOUT_S)
         except ExternalShutdownException:
             pass
         except Exception as error:                  # noqa: BLE001 - reported by composed()
             self.error = error
             _thread.interrupt_main()
+
+    def stop(self) -> None:
+        """Dispatch no more callbacks; returns once the spin loop has ended."""
+        self._stopping.set()
+        if self.is_alive():
+            self.join()
+
+
+def _finish_dispatched_callbacks(executor: MultiThreadedExecutor) -> None:
+    """Let the callbacks already handed to the executor's thread pool finish. rclpy's
+    Executor.shutdown (Kilted) skips its own wait and destroys the guard condition those
+    callbacks signal when they end ("cannot use Destroyable because destruction was
+    requested"); the pool's shutdown waits for them."""
+    pool = getattr(executor, "_executor", None)
+    if pool is not None:
+        pool.shutdown(wait=True)
 
 
 def interrupt(nodes: Sequence[Node], grace_s: float = INTERRUPT_GRACE_S) -> None:
