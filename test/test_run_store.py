@@ -47,6 +47,8 @@ def test_a_killed_writer_leaves_no_record_and_ids_continue(tmp_path):
     store.write_record("r000002", {"primitive": "reset_sweep"}, {"after": view()})
     assert RunStore(tmp_path).next_record_id() == "r000003"
     assert store.count_interactions() == 1                     # sweeps do not count
+    store.write_record("r000003", {"primitive": "pick_place", "outcome": "CANCELLED"}, {"before": view()})
+    assert store.count_interactions() == 1      # stopped before it ended: a resume makes it up
     with pytest.raises(FileExistsError):
         store.write_record("r000001", {"primitive": "push"}, {"before": view()})
 

@@ -21,7 +21,7 @@ from seg_by_interaction.core.model.checkpoint import (CheckpointMetadata, checkp
                                                       latest_checkpoint, load_checkpoint,
                                                       save_checkpoint)
 from seg_by_interaction.core.model.spec import ModelSpec
-from seg_by_interaction.core.run_store import RunStore, StoredRecord
+from seg_by_interaction.core.run_store import RunStore, StoredRecord, counts_as_interaction
 from seg_by_interaction.core.training import Trainer, TrainerParams
 from seg_by_interaction.core.validated import setting, to_dict
 
@@ -56,10 +56,11 @@ class OnlineTrainerParams:
 def labelled_interactions(store: RunStore, max_interactions: int | None = None
                           ) -> Iterator[tuple[str, list[dict]]]:
     """(record_id, stored labels) of the first `max_interactions` interactions (all by
-    default) that the labeler has labelled; reset sweeps are not interactions."""
+    default) that the labeler has labelled; reset sweeps and cancelled interactions are not
+    interactions."""
     interactions = 0
     for record_id in store.record_ids():
-        if store.read_meta(record_id)["primitive"] == "reset_sweep":
+        if not counts_as_interaction(store.read_meta(record_id)):
             continue
         interactions += 1
         if max_interactions is not None and interactions > max_interactions:

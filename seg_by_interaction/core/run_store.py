@@ -35,6 +35,7 @@ import numpy as np
 from seg_by_interaction.core.files import write_json_atomic, write_png_atomic
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import depth_to_metres, metres_to_millimetres
+from seg_by_interaction.core.motion import Outcome
 from seg_by_interaction.core.validated import from_dict, to_dict
 
 FRAMES = ("before", "mid", "after")
@@ -91,8 +92,9 @@ class RunStore:
                       if p.name.startswith(RECORD_PREFIX) and (p / "record.json").is_file())
 
     def count_interactions(self) -> int:
-        """Complete records of interactions with objects (reset sweeps not counted)."""
-        return sum(self.read_meta(r)["primitive"] != "reset_sweep" for r in self.record_ids())
+        """Complete records of interactions with objects: reset sweeps do not count, nor
+        interactions cancelled before they ended (a stop; a resumed run makes up for them)."""
+        return sum(counts_as_interaction(self.read_meta(r)) for r in self.record_ids())
 
     def read_meta(self, record_id: str) -> dict:
         return json.loads((self.record_dir(record_id) / "record.json").read_text())
@@ -195,3 +197,8 @@ def _read_png(path: pathlib.Path) -> np.ndarray:
     if image is None:
         raise ValueError(f"cannot read image {path}")
     return image
+
+
+def counts_as_interaction(meta: dict) -> bool:
+    """Whether a record (its record.json) spends one of the collection's interactions."""
+    return meta["primitive"] != "reset_sweep" and meta.get("outcome") != Outcome.CANCELLED.name

@@ -24,6 +24,7 @@ from seg_by_interaction.action import Interact
 from seg_by_interaction.core.collection import CollectorParams, HypothesisChooser, Schedule, request_for
 from seg_by_interaction.core.hypotheses import SOURCE_RANDOM
 from seg_by_interaction.core.interaction import InteractionRequest
+from seg_by_interaction.core.motion import Outcome
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, Primitive
@@ -142,15 +143,17 @@ class Collector(Node):
                                                     array.model_version, array.header)
         if at_random:
             primitive.hypothesis.source = SOURCE_RANDOM
-        if self._interact(primitive):
+        outcome = self._interact(primitive)
+        if outcome == Outcome.OK:
             self.chooser.scene_changed()
         else:
             self.chooser.remember_failure(hypothesis.shape.centroid_px)
-        self.schedule.mark("interact")
+        if outcome != Outcome.CANCELLED:           # a stop: the budget is not spent
+            self.schedule.mark("interact")
         return True
 
-    def _interact(self, primitive: Primitive) -> bool:
-        """Run one interaction and publish its record; whether it succeeded."""
+    def _interact(self, primitive: Primitive) -> Outcome:
+        """Run one interaction and publish its record; its outcome."""
         goal = Interact.Goal(primitive=primitive, timeout=self.params.interaction_timeout_s)
         handle = wait_for(self.interact.send_goal_async(goal), SERVICE_WAIT_S, "the interact goal")
         if not handle.accepted:
@@ -167,7 +170,7 @@ class Collector(Node):
         if record.before_rgb.data or record.after_rgb.data:
             self.records_pub.publish(record)
             self.published += 1
-        return result.success
+        return Outcome(record.outcome)
 
     def _reset(self, new_scene: bool = True) -> None:
         """A new scene where the world offers one (simulation), else the reset sweep."""
