@@ -93,14 +93,14 @@ class RemoteMotionBackend(MotionBackend):
         goal.timeout = remaining if remaining is not None else 0.0
         if not self.client.wait_for_server(timeout_sec=SERVER_WAIT_S):
             raise MotionError(Outcome.FAILED, f"no motion server on '{self.action_name}'")
-        handle = _wait(self.client.send_goal_async(goal), SERVER_WAIT_S, "the motion goal's acceptance",
-                       self._cancelled)
+        handle = self._wait(self.client.send_goal_async(goal), SERVER_WAIT_S,
+                            "the motion goal's acceptance")
         if not handle.accepted:
             raise MotionError(Outcome.FAILED, "the motion server rejected the goal")
         self._goal_handle = handle
         try:
             wait_s = (remaining + RESULT_GRACE_S) if remaining is not None else None
-            result = _wait(handle.get_result_async(), wait_s, "the motion's result", self._cancelled).result
+            result = self._wait(handle.get_result_async(), wait_s, "the motion's result").result
         finally:
             self._goal_handle = None
         self._last_tool = poses.from_pose_stamped(result.tool_pose, self.robot.base_frame)
@@ -109,6 +109,15 @@ class RemoteMotionBackend(MotionBackend):
         if result.outcome != Outcome.OK:
             raise MotionError(Outcome(result.outcome), result.reason)
 
+    def _wait(self, future, timeout_s: float | None, what: str):
+        """The answer; a wait given up after a cancellation is CANCELLED, a late answer TIMEOUT."""
+        try:
+            return wait_for(future, timeout_s, what, abandon=self._cancelled)
+        except Abandoned as error:
+            raise MotionError(Outcome.CANCELLED, str(error)) from error
+        except TimeoutError as error:
+            raise MotionError(Outcome.TIMEOUT, str(error)) from error
+
     def _remaining(self) -> float | None:
         if self.deadline is None:
             return None
@@ -116,12 +125,3 @@ class RemoteMotionBackend(MotionBackend):
         if remaining <= 0:
             raise MotionError(Outcome.TIMEOUT, "the interaction's time limit ran out")
         return remaining
-
-
-def _wait(future, timeout_s: float | None, what: str, cancelled: threading.Event | None = None):
-    try:
-        return wait_for(future, timeout_s, what, abandon=cancelled)
-    except Abandoned as error:
-        raise MotionError(Outcome.CANCELLED, str(error)) from error
-    except TimeoutError as error:
-        raise MotionError(Outcome.TIMEOUT, str(error)) from error
