@@ -10,8 +10,8 @@ from typing import Iterator
 import yaml
 
 from seg_by_interaction.benchmarks.stages import Stage, up_to_date
-from seg_by_interaction.core.online_training import offline_model_name as model_name
 from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.core.training.online import offline_model_name as model_name
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 # (objects, tables) of the generalisation matrix; the first is the test set of Table 1

@@ -101,12 +101,11 @@ def _network(checkpoint: pathlib.Path | None):
 def render_frames(robot_name: str, width: int, height: int, seed: int) -> list[np.ndarray]:
     """RGB of a few test-split scenes of the simulated world at the given resolution (the
     segmenter's time depends on how many objects it finds)."""
-    import argparse
+    from seg_by_interaction.core.robot_config import load_robot_config
+    from seg_by_interaction.core.world.arena import Arena
+    from seg_by_interaction.core.world.params import ArenaConfig
 
-    from seg_by_interaction.cli.world_options import make_arena
-
-    arena = make_arena(argparse.Namespace(robot=robot_name, objects="", textures="", width=width,
-                                          height=height, no_shadows=False))
+    arena = Arena(load_robot_config(robot_name).with_image_size(width, height), ArenaConfig())
     try:
         return [_scene_rgb(arena, seed + scene) for scene in range(SCENES_PER_RESOLUTION)]
     finally:
@@ -123,9 +122,9 @@ def _scene_rgb(arena, seed: int) -> np.ndarray:
 def labeler_figures(store: RunStore, samples: int, progress: Progress) -> dict[str, float]:
     """The frame-difference labeler on the first `samples` recorded interactions that
     succeeded (the others are labelled negative without looking at the images)."""
+    from seg_by_interaction.core.interaction.motion import Outcome
     from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
-    from seg_by_interaction.core.labeling import interaction_from_record
-    from seg_by_interaction.core.motion import Outcome
+    from seg_by_interaction.core.labelers.labeling import interaction_from_record
 
     labeler, timings = FrameDifferenceLabeler(), []
     succeeded = [r for r in store.record_ids() if store.read_meta(r)["outcome"] == "OK"]
@@ -146,9 +145,9 @@ def trainer_figures(store: RunStore, samples: int, progress: Progress) -> dict[s
     """Windows per second of training steps on the run's labels, at the default batch."""
     import torch
 
-    from seg_by_interaction.core.memory_bank import MemoryBank
-    from seg_by_interaction.core.online_training import examples_from_run
-    from seg_by_interaction.core.training import Trainer, TrainerParams
+    from seg_by_interaction.core.training.memory_bank import MemoryBank
+    from seg_by_interaction.core.training.online import examples_from_run
+    from seg_by_interaction.core.training.trainer import Trainer, TrainerParams
 
     bank = MemoryBank.in_memory(examples_from_run(store, max_interactions=100))
     params = dataclasses.replace(TrainerParams(), min_positives=1)   # speed, not learning
@@ -163,8 +162,8 @@ def trainer_figures(store: RunStore, samples: int, progress: Progress) -> dict[s
 # --- camera images between processes -------------------------------------------------------
 
 def camera_figures(robot_name: str, frames: int, work: pathlib.Path) -> dict[str, float]:
-    from seg_by_interaction.cli.check_cmd import receive_from_camera_process
     from seg_by_interaction.core.robot_config import load_robot_config
+    from seg_by_interaction.ros.camera_probe import receive_from_camera_process
 
     latencies, _, _, _ = receive_from_camera_process(load_robot_config(robot_name), frames, 30.0, work)
     if len(latencies) < frames // 2:
@@ -186,20 +185,18 @@ def loop_overrides(options: SpeedOptions) -> list[str]:
 
 def loop_arguments(options: SpeedOptions, run_dir: pathlib.Path) -> list[str]:
     """The ROS arguments `sbi collect` gives its composed nodes, for separate processes."""
-    import argparse
+    from seg_by_interaction.ros.loop import LoopRun
+    from seg_by_interaction.ros.loop import loop_arguments as run_arguments
 
-    from seg_by_interaction.cli.collect_cmd import loop_arguments as collect_arguments
-
-    args = argparse.Namespace(out=run_dir, robot=options.robot, seed=options.seed, loss="rsl",
-                              first_model_after=None, params_file=[], interactions=options.interactions,
-                              param=loop_overrides(options))
-    return collect_arguments(args)[2:]
+    run = LoopRun(run_dir=run_dir, interactions=options.interactions, robot=options.robot,
+                  seed=options.seed, overrides=tuple(loop_overrides(options)))
+    return run_arguments(run)[2:]
 
 
 def private_ros_environment(ros_home: pathlib.Path) -> dict[str, str]:
     """A ROS graph of the benchmark's own: a domain no `sbi collect` of this machine
     picks by default, logs under `ros_home`, discovery on this host only."""
-    from seg_by_interaction.cli.collect_cmd import PRIVATE_DOMAINS
+    from seg_by_interaction.ros.loop import PRIVATE_DOMAINS
     from seg_by_interaction.ros.node_processes import isolated_ros_environment
 
     return isolated_ros_environment(ros_home, PRIVATE_DOMAINS[(os.getpid() + 1) % len(PRIVATE_DOMAINS)])
@@ -297,7 +294,7 @@ def training_seconds(store: RunStore) -> float:
     """Wall seconds the trainer spent in steps: its steps times their median duration
     (the training log keeps every few steps' duration). Composed, threads share one
     process, so this is the trainer's busy time, not its CPU time."""
-    from seg_by_interaction.core.run_report import read_trainer_log
+    from seg_by_interaction.core.evaluation.run_report import read_trainer_log
 
     entries = read_trainer_log(store)
     if not entries:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from seg_by_interaction.core.memory_bank import Example
-from seg_by_interaction.core.online_training import labelled_interactions, record_examples
-from seg_by_interaction.core.oracle import GroundTruthOracle
+from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
+from seg_by_interaction.core.training.memory_bank import Example
+from seg_by_interaction.core.training.online import labelled_interactions, record_examples
 
 
 def ground_truth_examples(store: RunStore, max_interactions: int | None = None) -> Iterator[Example]:

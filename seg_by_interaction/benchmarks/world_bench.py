@@ -10,13 +10,13 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from seg_by_interaction.core.grasp import top_down_grasp
-from seg_by_interaction.core.primitives import Primitives
+from seg_by_interaction.core.hypotheses.grasp import top_down_grasp
+from seg_by_interaction.core.interaction.primitives import Primitives
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.core.world import objects
 from seg_by_interaction.core.world.arena import Arena
-from seg_by_interaction.core.world.params import ArenaConfig
 from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
+from seg_by_interaction.core.world.params import ArenaConfig
 
 LIFT_SUCCESS_M = 0.05
 PUSH_SUCCESS_M = 0.05

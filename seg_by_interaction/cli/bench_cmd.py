@@ -6,7 +6,7 @@ import json
 import pathlib
 
 from seg_by_interaction.cli import bench_papers
-from seg_by_interaction.cli.provenance import provenance
+from seg_by_interaction.core.provenance import provenance
 
 
 def add_parser(subparsers) -> None:

@@ -33,8 +33,8 @@ def papers_command(args: argparse.Namespace) -> int:
     from seg_by_interaction.benchmarks import paper_tables
     from seg_by_interaction.benchmarks.paper_plan import BenchLayout, load_bench_config, stages
     from seg_by_interaction.benchmarks.stages import StageFailed, run_stages
-    from seg_by_interaction.cli.provenance import provenance
     from seg_by_interaction.core.files import write_json_atomic
+    from seg_by_interaction.core.provenance import provenance
     from seg_by_interaction.core.validated import ConfigError, to_dict
 
     try:

@@ -33,7 +33,7 @@ def show_robot(args: argparse.Namespace) -> int:
 
 
 def check_files(args: argparse.Namespace) -> int:
-    from seg_by_interaction.core.node_params import check_config_file
+    from seg_by_interaction.cli.config_files import check_config_file
     from seg_by_interaction.core.validated import ConfigError
 
     failures = 0

@@ -26,7 +26,7 @@ def add_parser(subparsers) -> None:
 def make_dataset(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from seg_by_interaction.core.coco import CocoWriter
+    from seg_by_interaction.core.evaluation.coco import CocoWriter
     from seg_by_interaction.core.validated import to_dict
 
     arena = make_arena(args)

@@ -36,8 +36,8 @@ def run_demo(args: argparse.Namespace) -> int:
         _run_command("dataset", "make", "--robot", args.robot, "--split", "test", "--scenes", args.test_scenes,
                      "--seed", 10_000 + args.seed, "--out", test_set)
     evaluations, stages = evaluate_stages(args.out, test_set)
-    from seg_by_interaction.core.coco_dataset import CocoDataset
-    from seg_by_interaction.core.run_report import hypotheses_over_time, write_report
+    from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
+    from seg_by_interaction.core.evaluation.run_report import hypotheses_over_time, write_report
     from seg_by_interaction.core.run_store import RunStore
 
     first_image = next(iter(CocoDataset(test_set).views())).rgb
@@ -64,9 +64,9 @@ def evaluate_stages(run_dir: pathlib.Path, test_set: pathlib.Path) -> tuple[list
     import torch
 
     from seg_by_interaction.cli.evaluate_cmd import evaluate_and_write
-    from seg_by_interaction.core.baselines import make_method
-    from seg_by_interaction.core.coco_dataset import CocoDataset
-    from seg_by_interaction.core.evaluation import checkpoint_method
+    from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
+    from seg_by_interaction.core.evaluation.evaluate import checkpoint_method
+    from seg_by_interaction.core.hypotheses.baselines import make_method
 
     view = next(iter(CocoDataset(test_set).views()))
     stages = [("bottom_up", make_method("bottom_up"), 0)]

@@ -7,7 +7,7 @@ import json
 import pathlib
 import sys
 
-from seg_by_interaction.cli.provenance import provenance
+from seg_by_interaction.core.provenance import provenance
 
 CHECKPOINT_FIELDS = ("version", "step", "interactions_seen", "examples_seen", "seed", "loss")
 
@@ -44,8 +44,8 @@ def evaluate_and_write(method, name: str, dataset_dir: pathlib.Path, json_path: 
     and a prediction grid (PNG)."""
     from tqdm import tqdm
 
-    from seg_by_interaction.core.coco_dataset import CocoDataset
-    from seg_by_interaction.core.evaluation import evaluate_method
+    from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
+    from seg_by_interaction.core.evaluation.evaluate import evaluate_method
     from seg_by_interaction.core.files import write_bytes_atomic, write_png_atomic
     from seg_by_interaction.core.visualize import prediction_grid
 
@@ -67,15 +67,15 @@ def make_method_or_model(args: argparse.Namespace):
     """(callable view -> proposals, display name, what to record about it) for --method
     or --checkpoint."""
     if args.checkpoint:
+        from seg_by_interaction.core.evaluation.evaluate import checkpoint_method
         from seg_by_interaction.core.model.checkpoint import CheckpointError
-        from seg_by_interaction.core.evaluation import checkpoint_method
         try:
             method, metadata = checkpoint_method(args.checkpoint, single_scale=args.single_scale)
         except CheckpointError as error:
             raise SystemExit(f"error: {error}") from None
         about = {"checkpoint": {key: getattr(metadata, key) for key in CHECKPOINT_FIELDS}}
         return method, args.checkpoint.stem, about
-    from seg_by_interaction.core.baselines import make_method
+    from seg_by_interaction.core.hypotheses.baselines import make_method
     try:
         return make_method(args.method), args.method, {}
     except KeyError as error:

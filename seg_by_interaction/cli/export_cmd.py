@@ -16,7 +16,7 @@ def add_parser(subparsers) -> None:
 
 
 def export(args: argparse.Namespace) -> int:
-    from seg_by_interaction.core.label_export import export_labels
+    from seg_by_interaction.core.evaluation.label_export import export_labels
     from seg_by_interaction.core.run_store import RunStore
 
     if not (args.run / "records").is_dir():

@@ -19,8 +19,8 @@ def add_parser(subparsers) -> None:
 
 def report(args: argparse.Namespace) -> int:
     from seg_by_interaction.cli.demo_cmd import evaluate_stages
-    from seg_by_interaction.core.coco_dataset import CocoDataset
-    from seg_by_interaction.core.run_report import hypotheses_over_time, write_report
+    from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
+    from seg_by_interaction.core.evaluation.run_report import hypotheses_over_time, write_report
     from seg_by_interaction.core.run_store import RunStore
 
     if not (args.run / "records").is_dir():
@@ -34,8 +34,8 @@ def report(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        from seg_by_interaction.cli.provenance import provenance
         from seg_by_interaction.core.files import write_json_atomic
+        from seg_by_interaction.core.provenance import provenance
         summary = json.loads((args.run / "summary.json").read_text())
         write_json_atomic(args.json, {**provenance(), "run": str(args.run), **summary})
     return 0

@@ -18,21 +18,10 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def ros_arguments(params_files: list[str], overrides: list[str]) -> list[str]:
-    args = ["sbi", "--ros-args"]
-    for path in params_files:
-        args += ["--params-file", path]
-    for override in overrides:
-        node, sep, assignment = override.partition(":")
-        if not sep or ":=" not in assignment:
-            raise SystemExit(f"error: --param wants NODE:NAME:=VALUE, got '{override}'")
-        args += ["-p", f"{node}:{assignment}"]
-    return args
-
-
 def run(args: argparse.Namespace) -> int:
     from seg_by_interaction.nodes import node_class
     from seg_by_interaction.ros.node_main import spin_composed
+    from seg_by_interaction.ros.parameters import ros_arguments
 
     try:
         factories = [node_class(name) for name in args.nodes]

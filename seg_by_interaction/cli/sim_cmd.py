@@ -53,8 +53,8 @@ def run_demo(args: argparse.Namespace) -> int:
     import numpy as np
 
     from seg_by_interaction.core.files import write_bytes_atomic, write_png_atomic
-    from seg_by_interaction.core.grasp import top_down_grasp
-    from seg_by_interaction.core.primitives import Primitives
+    from seg_by_interaction.core.hypotheses.grasp import top_down_grasp
+    from seg_by_interaction.core.interaction.primitives import Primitives
     from seg_by_interaction.core.robot_config import load_robot_config
     from seg_by_interaction.core.visualize import side_by_side
     from seg_by_interaction.core.world.arena import Arena

@@ -31,11 +31,11 @@ def add_parser(subparsers) -> None:
 def train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from seg_by_interaction.cli.provenance import provenance
     from seg_by_interaction.core.model.spec import ModelSpec
-    from seg_by_interaction.core.online_training import offline_model_name, train_offline
+    from seg_by_interaction.core.provenance import provenance
     from seg_by_interaction.core.run_store import RunStore
-    from seg_by_interaction.core.training import TrainerParams
+    from seg_by_interaction.core.training.online import offline_model_name, train_offline
+    from seg_by_interaction.core.training.trainer import TrainerParams
 
     if not (args.run / "records").is_dir():
         raise SystemExit(f"error: {args.run} is not a run directory (no records/)")
@@ -55,7 +55,7 @@ def train(args: argparse.Namespace) -> int:
           f"{metadata.examples_seen} examples)")
     if args.evaluate:
         from seg_by_interaction.cli.evaluate_cmd import evaluate_and_write
-        from seg_by_interaction.core.evaluation import checkpoint_method
+        from seg_by_interaction.core.evaluation.evaluate import checkpoint_method
         evaluate_and_write(checkpoint_method(path)[0], f"{args.loss} seed {args.seed}", args.evaluate,
                            out / "evaluation.json", out / "evaluation.png")
     return 0
@@ -65,5 +65,5 @@ def _examples(store, labels: str, interactions: int | None):
     if labels == "ground_truth":
         from seg_by_interaction.benchmarks.supervised_bound import ground_truth_examples
         return ground_truth_examples(store, interactions)
-    from seg_by_interaction.core.online_training import examples_from_run
+    from seg_by_interaction.core.training.online import examples_from_run
     return examples_from_run(store, interactions)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 
 def add_world_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,12 +20,6 @@ def make_arena(args: argparse.Namespace):
     from seg_by_interaction.core.world.arena import Arena
     from seg_by_interaction.core.world.params import ArenaConfig
 
-    robot = load_robot_config(args.robot)
-    if args.width or args.height:
-        camera = robot.camera()
-        size = (args.width or camera.intrinsics.width, args.height or camera.intrinsics.height)
-        resized = dataclasses.replace(camera, intrinsics=camera.intrinsics.resized(*size))
-        robot = dataclasses.replace(robot, cameras=[resized, *robot.cameras[1:]])
-    config = ArenaConfig(objects_dir=args.objects, textures_dir=args.textures,
-                         shadows=not args.no_shadows)
-    return Arena(robot, config)
+    robot = load_robot_config(args.robot).with_image_size(args.width, args.height)
+    return Arena(robot, ArenaConfig(objects_dir=args.objects, textures_dir=args.textures,
+                                    shadows=not args.no_shadows))

@@ -164,6 +164,16 @@ class RobotConfig:
         raise ConfigError(f"robot '{self.name}' has no camera '{name}'; "
                           f"it has {[c.name for c in self.cameras]}")
 
+    def with_image_size(self, width: int | None, height: int | None) -> RobotConfig:
+        """This robot with its first camera's images resized (intrinsics scaled to match);
+        a size left None keeps the camera's own."""
+        if not (width or height):
+            return self
+        camera = self.cameras[0]
+        size = (width or camera.intrinsics.width, height or camera.intrinsics.height)
+        resized = dataclasses.replace(camera, intrinsics=camera.intrinsics.resized(*size))
+        return dataclasses.replace(self, cameras=[resized, *self.cameras[1:]])
+
 
 def config_dir() -> pathlib.Path:
     """The source tree's config/ (also behind symlink installs), else the installed

@@ -35,7 +35,7 @@ import numpy as np
 from seg_by_interaction.core.files import write_json_atomic, write_png_atomic
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import depth_to_metres, metres_to_millimetres
-from seg_by_interaction.core.motion import Outcome
+from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.validated import from_dict, to_dict
 
 FRAMES = ("before", "mid", "after")

@@ -21,10 +21,11 @@ from rclpy.node import Node
 from std_msgs.msg import Header
 
 from seg_by_interaction.action import Interact
-from seg_by_interaction.core.collection import CollectorParams, HypothesisChooser, Schedule, request_for
-from seg_by_interaction.core.hypotheses import SOURCE_RANDOM
-from seg_by_interaction.core.interaction import InteractionRequest
-from seg_by_interaction.core.motion import Outcome
+from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_RANDOM
+from seg_by_interaction.core.interaction.collection import (CollectorParams, HypothesisChooser,
+                                                            Schedule, request_for)
+from seg_by_interaction.core.interaction.executor import InteractionRequest
+from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, Primitive

@@ -26,15 +26,15 @@ from std_msgs.msg import Header
 from std_srvs.srv import Trigger
 
 from seg_by_interaction.action import Interact
-from seg_by_interaction.msg import InteractionRecord
-from seg_by_interaction.core.hypotheses import project_point
+from seg_by_interaction.core.hypotheses.hypothesis import project_point
 from seg_by_interaction.core.images import ImageError
-from seg_by_interaction.core.interaction import (ExecutorParams, FailureCounter,
-                                                 InteractionRequest, run_interaction)
-from seg_by_interaction.core.motion import MotionError, Outcome, ToolPose
-from seg_by_interaction.core.primitives import Primitives
+from seg_by_interaction.core.interaction.executor import (ExecutorParams, FailureCounter,
+                                                          InteractionRequest, run_interaction)
+from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
+from seg_by_interaction.core.interaction.primitives import Primitives
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.msg import InteractionRecord
 from seg_by_interaction.ros import hypothesis_msgs, images, interaction_msgs, poses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
 from seg_by_interaction.ros.node_main import run_node

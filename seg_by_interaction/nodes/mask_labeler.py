@@ -14,12 +14,13 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from std_msgs.msg import Header
 
-from seg_by_interaction.core.hypotheses import project_point
+from seg_by_interaction.core.hypotheses.hypothesis import project_point
 from seg_by_interaction.core.images import ImageError
-from seg_by_interaction.core.interaction import KINDS
+from seg_by_interaction.core.interaction.executor import KINDS
+from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
-from seg_by_interaction.core.labeling import LabelerNodeParams, interaction_from_record, label_records
-from seg_by_interaction.core.motion import Outcome
+from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
+                                                       label_records)
 from seg_by_interaction.core.registry import resolve
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric

@@ -15,10 +15,10 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from std_msgs.msg import Header
 
-from seg_by_interaction.cli.provenance import provenance
 from seg_by_interaction.core.images import ImageError
-from seg_by_interaction.core.memory_bank import Example
-from seg_by_interaction.core.online_training import OnlineLearner, OnlineTrainerParams
+from seg_by_interaction.core.provenance import provenance
+from seg_by_interaction.core.training.memory_bank import Example
+from seg_by_interaction.core.training.online import OnlineLearner, OnlineTrainerParams
 from seg_by_interaction.msg import LabeledExample, Metric, ModelUpdate, TrainerStatus
 from seg_by_interaction.ros import images, qos
 from seg_by_interaction.ros.node_main import run_node

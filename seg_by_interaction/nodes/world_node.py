@@ -25,7 +25,7 @@ from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Header
 
 from seg_by_interaction.action import Motion
-from seg_by_interaction.core.motion import MotionError, Outcome
+from seg_by_interaction.core.interaction.motion import MotionError, Outcome
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world.arena import Arena
 from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend

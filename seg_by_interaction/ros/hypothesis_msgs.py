@@ -7,9 +7,9 @@ from geometry_msgs.msg import Point
 from sensor_msgs.msg import RegionOfInterest
 from std_msgs.msg import Header
 
-from seg_by_interaction.core.grasp import Grasp, MaskShape, mask_shape
-from seg_by_interaction.core.hypotheses import Hypothesis
-from seg_by_interaction.core.motion import ToolPose
+from seg_by_interaction.core.hypotheses.grasp import Grasp, MaskShape, mask_shape
+from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
+from seg_by_interaction.core.interaction.motion import ToolPose
 from seg_by_interaction.msg import ObjectHypothesis
 from seg_by_interaction.ros import images, poses
 

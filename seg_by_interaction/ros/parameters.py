@@ -18,7 +18,6 @@ from seg_by_interaction.core.node_params import BUILTIN_PARAMETERS
 from seg_by_interaction.core.validated import ConfigError, check_value, from_dict
 
 
-
 def declare_parameters(node: Node, cls: type) -> typing.Any:
     """Declare `cls`'s fields as parameters of `node` and return the validated values.
 
@@ -105,3 +104,15 @@ def _descriptor(field: dataclasses.Field, value) -> ParameterDescriptor:
             descriptor.floating_point_range = [FloatingPointRange(from_value=float(low),
                                                                   to_value=float(high))]
     return descriptor
+
+
+def ros_arguments(params_files: list[str], overrides: list[str]) -> list[str]:
+    args = ["sbi", "--ros-args"]
+    for path in params_files:
+        args += ["--params-file", path]
+    for override in overrides:
+        node, sep, assignment = override.partition(":")
+        if not sep or ":=" not in assignment:
+            raise SystemExit(f"error: --param wants NODE:NAME:=VALUE, got '{override}'")
+        args += ["-p", f"{node}:{assignment}"]
+    return args

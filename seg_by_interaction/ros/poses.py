@@ -5,7 +5,7 @@ import numpy as np
 from geometry_msgs.msg import Point, Pose, PoseStamped, Quaternion
 from std_msgs.msg import Header
 
-from seg_by_interaction.core.motion import MotionError, Outcome, ToolPose
+from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
 
 
 def to_pose_stamped(pose: ToolPose, header: Header) -> PoseStamped:

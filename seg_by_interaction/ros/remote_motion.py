@@ -11,7 +11,7 @@ from rclpy.node import Node
 from std_msgs.msg import Header
 
 from seg_by_interaction.action import Motion
-from seg_by_interaction.core.motion import MotionBackend, MotionError, Outcome, ToolPose
+from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.ros import poses
 from seg_by_interaction.ros.futures import Abandoned, wait_for

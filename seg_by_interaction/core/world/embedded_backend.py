@@ -17,7 +17,7 @@ from ompl import base as ob
 from ompl import geometric as og
 from ompl import util as ou
 
-from seg_by_interaction.core.motion import MotionBackend, MotionError, Outcome, ToolPose
+from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
 from seg_by_interaction.core.world.arena import Arena
 from seg_by_interaction.core.world.params import EmbeddedMotionParams
 

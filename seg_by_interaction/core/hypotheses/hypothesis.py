@@ -1,0 +1,53 @@
+"""Object hypotheses: scored masks with what acting on them needs, i.e. the mask's shape
+and the top-down grasp lifted from it (Pathak et al. 2018, A.2)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from seg_by_interaction.core.evaluation.coco_eval import Proposal
+from seg_by_interaction.core.geometry import PinholeIntrinsics, quaternion_to_matrix
+from seg_by_interaction.core.hypotheses.grasp import Grasp, MaskShape, mask_shape, top_down_grasp
+
+# ObjectHypothesis.SOURCE_*: a learned model, a baseline by its name (the bootstrap), or
+# a hypothesis the collector picked at random for exploration.
+SOURCE_MODEL = "model"
+SOURCE_RANDOM = "random"
+
+
+@dataclasses.dataclass(frozen=True)
+class Hypothesis:
+    id: str
+    source: str
+    score: float
+    mask: np.ndarray            # HxW bool over the whole image
+    shape: MaskShape
+    grasp: Grasp | None         # None when no depth lay under the mask
+
+
+def hypotheses_from_proposals(proposals: list[Proposal], source: str, depth: np.ndarray,
+                              intrinsics: PinholeIntrinsics, camera_position,
+                              camera_orientation_xyzw, limit: int) -> list[Hypothesis]:
+    """The best `limit` non-empty proposals as hypotheses, best first, ids h0, h1, ..."""
+    hypotheses = []
+    for proposal in sorted(proposals, key=lambda p: -p.score):
+        if len(hypotheses) == limit:
+            break
+        if not proposal.mask.any():
+            continue
+        grasp = top_down_grasp(proposal.mask, depth, intrinsics, camera_position,
+                               camera_orientation_xyzw)
+        hypotheses.append(Hypothesis(f"h{len(hypotheses)}", source, float(proposal.score),
+                                     proposal.mask, mask_shape(proposal.mask), grasp))
+    return hypotheses
+
+
+def project_point(point, intrinsics: PinholeIntrinsics, camera_position,
+                  camera_orientation_xyzw) -> tuple[float, float] | None:
+    """Pixel (u, v) of a planning-frame point, or None when it is behind the camera."""
+    rotation = quaternion_to_matrix(camera_orientation_xyzw)
+    x, y, z = rotation.T @ (np.asarray(point, float) - np.asarray(camera_position, float))
+    if z <= 0:
+        return None
+    return (intrinsics.fx * x / z + intrinsics.cx, intrinsics.fy * y / z + intrinsics.cy)

@@ -1,0 +1,66 @@
+"""Where hypotheses come from: the newest learned model, or, until the trainer announces
+its first one, the bottom-up baseline (Pathak et al. 2018, §4.3: passive bootstrap).
+Ground truth is never a source."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+
+from seg_by_interaction.core.evaluation.coco_eval import Proposal
+from seg_by_interaction.core.hypotheses.baselines import make_method
+from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_MODEL
+from seg_by_interaction.core.model.checkpoint import CheckpointMetadata, load_checkpoint
+from seg_by_interaction.core.model.segmenter import Segmenter, SegmenterParams
+from seg_by_interaction.core.model.spec import ModelSpec
+from seg_by_interaction.core.validated import setting
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HypothesisServerParams:
+    robot: str = setting("sawyer", "robot config name (config/<name>.yaml) or path")
+    camera: str = setting("", "camera to segment ('' = the first)")
+    checkpoint: str = setting("", "checkpoint to start from ('' = the newest in checkpoint_dir, "
+                                  "else the bootstrap method until a model update arrives)")
+    checkpoint_dir: str = setting("", "directory of the trainer's checkpoints ('' = none)")
+    bootstrap_method: str = setting("bottom_up", "proposals before the first model",
+                                    choices=("bottom_up",))
+    max_hypotheses: int = setting(20, "hypotheses per answer when the request gives no limit",
+                                  min=1, max=500)
+    publish_overlay: bool = setting(True, "publish ~/overlay images of the hypotheses")
+    model: ModelSpec = setting(ModelSpec(), "the model a checkpoint must match")
+    segmenter: SegmenterParams = setting(SegmenterParams(), "dense multi-scale evaluation")
+
+
+class Proposer:
+    """Thread-safe: `propose` may run while `load` swaps in a new model; a request uses
+    the model that was current when it started, so none is dropped."""
+
+    def __init__(self, params: HypothesisServerParams):
+        self.params = params
+        self._bootstrap = make_method(params.bootstrap_method)
+        self._current: tuple[Segmenter | None, int] = (None, 0)
+        self._loading = threading.Lock()
+
+    @property
+    def version(self) -> int:
+        return self._current[1]
+
+    def load(self, path: str, sha256: str | None = None) -> CheckpointMetadata:
+        """Swap in the checkpoint's model; raises CheckpointError (the current model stays)
+        when it is unreadable, corrupt or made for another model spec."""
+        with self._loading:
+            network, metadata = load_checkpoint(path, expected_spec=self.params.model, sha256=sha256)
+            self._current = (Segmenter(network, self.params.segmenter), metadata.version)
+        log.info(f"model v{metadata.version} loaded from {path} ({metadata.interactions_seen} "
+                 f"interactions seen)")
+        return metadata
+
+    def propose(self, view) -> tuple[list[Proposal], str, int]:
+        """(proposals best first, source, model version) for a view with rgb and depth."""
+        segmenter, version = self._current
+        if segmenter is None:
+            return self._bootstrap(view), self.params.bootstrap_method, 0
+        return segmenter.segment(view.rgb), SOURCE_MODEL, version

@@ -1,0 +1,143 @@
+"""The autonomous data-collection loop's decisions (Pathak et al. 2018, Algorithm 1):
+which hypothesis to act on, which primitive with which parameters, and when to sweep
+the objects back together or start a new scene. The collector node carries them out."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
+from seg_by_interaction.core.interaction.executor import InteractionRequest
+from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
+from seg_by_interaction.core.robot_config import TableArea
+from seg_by_interaction.core.validated import setting
+
+PRIMITIVE_CHOICES = ("pick_place", "push", "poke", "mixed")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CollectorParams:
+    robot: str = setting("sawyer", "robot config name (config/<name>.yaml) or path")
+    interactions: int = setting(100, "interactions to collect (reset sweeps not counted); a "
+                                     "resumed run counts those already recorded", min=0)
+    primitive: str = setting("pick_place", "what to do with a hypothesis ('mixed' = each of "
+                                           "pick_place, push, poke in turn)", choices=PRIMITIVE_CHOICES)
+    random_share: float = setting(0.1, "share of interactions on a hypothesis chosen uniformly "
+                                       "at random instead of the best-scored (exploration)",
+                                  min=0.0, max=1.0)
+    reset_every: int = setting(25, "reset sweep after this many interactions (Pathak: 25; "
+                                   "0 = never)", min=0)
+    new_scene_every: int = setting(0, "simulation: a new random scene after this many "
+                                      "interactions (0 = never)", min=0)
+    split: str = setting("train", "simulation: object and texture split of new scenes",
+                         choices=("train", "val", "test"))
+    max_hypotheses: int = setting(20, "hypotheses asked for per frame", min=1, max=500)
+    segment_service: str = setting("/hypothesis_server/segment", "the Segment service")
+    interact_action: str = setting("interact", "the Interact action")
+    reset_scene_service: str = setting("", "simulation: the ResetScene service ('' = none, "
+                                           "e.g. on a real robot)")
+    run_dir: str = setting("", "run directory, to resume the count of interactions ('' = none)")
+    interaction_timeout_s: float = setting(180.0, "time limit per interaction", min=1.0, max=3600.0)
+    failure_radius_px: float = setting(20.0, "skip hypotheses this close to where an interaction "
+                                             "failed since the scene last changed", min=0.0)
+    poke_magnitude: str = setting("medium", "poke strength (Lohmann et al. 2020)",
+                                  choices=POKE_MAGNITUDES)
+    seed: int = setting(0, "seed of the random choices", min=0)
+
+
+class HypothesisChooser:
+    """Mostly the best-scored hypothesis, a configurable share chosen at random. Candidates
+    have a grasp over the table area and lie away from where interactions failed since the
+    scene last changed (the same hypothesis would fail again)."""
+
+    def __init__(self, table_area: TableArea, random_share: float, rng: np.random.Generator,
+                 failure_radius_px: float = 20.0):
+        self.table_area = table_area
+        self.random_share = random_share
+        self.rng = rng
+        self.failure_radius_px = failure_radius_px
+        self.failed_px: list[tuple[float, float]] = []
+
+    def remember_failure(self, pixel) -> None:
+        self.failed_px.append((float(pixel[0]), float(pixel[1])))
+
+    def scene_changed(self) -> None:
+        self.failed_px.clear()
+
+    def candidates(self, hypotheses: list[Hypothesis]) -> list[Hypothesis]:
+        low, high = np.array(self.table_area.min), np.array(self.table_area.max)
+        return [h for h in hypotheses if h.grasp is not None
+                and np.all(h.grasp.position[:2] >= low) and np.all(h.grasp.position[:2] <= high)
+                and not self._near_a_failure(h.shape.centroid_px)]
+
+    def _near_a_failure(self, pixel) -> bool:
+        return any(np.hypot(pixel[0] - u, pixel[1] - v) < self.failure_radius_px
+                   for u, v in self.failed_px)
+
+    def choose(self, hypotheses: list[Hypothesis]) -> tuple[Hypothesis, bool] | None:
+        """(hypothesis, chosen at random) or None when no hypothesis can be acted on."""
+        candidates = self.candidates(hypotheses)
+        if not candidates:
+            return None
+        if self.rng.random() < self.random_share:
+            return candidates[int(self.rng.integers(len(candidates)))], True
+        return max(candidates, key=lambda h: h.score), False
+
+
+def request_for(kind: str, hypothesis: Hypothesis, rng: np.random.Generator,
+                magnitude: str = "medium") -> InteractionRequest:
+    """The interaction on a hypothesis: pick-and-place at its grasp, or a push / poke
+    through its grasp point in a random horizontal direction."""
+    grasp = hypothesis.grasp
+    if kind == "pick_place":
+        return InteractionRequest(kind=kind, target=grasp.position, yaw=grasp.yaw, width=grasp.width_m)
+    angle = rng.uniform(-np.pi, np.pi)
+    direction = np.array([np.cos(angle), np.sin(angle), 0.0])
+    if kind == "push":
+        return InteractionRequest(kind=kind, target=grasp.position, direction=direction)
+    return InteractionRequest(kind="poke", target=grasp.position, direction=direction,
+                              magnitude=magnitude, half_extent=grasp.width_m / 2)
+
+
+class Schedule:
+    """What comes next: interactions up to the budget, a reset sweep every `reset_every`
+    and a new scene every `new_scene_every` of them."""
+
+    def __init__(self, params: CollectorParams, done: int = 0):
+        self.params = params
+        self.done = done
+        self._swept_at = done
+        # a resumed run starts on a new scene: the world restarted on its first one
+        self._scene_at = done if done == 0 else None
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.params.interactions
+
+    def due(self) -> str:
+        """'new_scene', 'sweep' or 'interact' (check `finished` first)."""
+        p = self.params
+        if p.new_scene_every and (self._scene_at is None or
+                                  self.done - self._scene_at >= p.new_scene_every):
+            return "new_scene"
+        if p.reset_every and self.done - self._swept_at >= p.reset_every:
+            return "sweep"
+        return "interact"
+
+    def mark(self, what: str) -> None:
+        if what == "new_scene":
+            self._scene_at = self._swept_at = self.done
+        elif what == "sweep":
+            self._swept_at = self.done
+        else:
+            self.done += 1
+
+    def scene_seed(self) -> int:
+        """Seed of the scene to start now: the run's seed plus the interactions done, so a
+        resumed run draws the scenes it would have drawn, never its first one again."""
+        return self.params.seed + self.done
+
+    def primitive(self) -> str:
+        kinds = PRIMITIVE_CHOICES[:3]
+        return kinds[self.done % 3] if self.params.primitive == "mixed" else self.params.primitive

@@ -1,0 +1,1 @@
+"""Learning from labels: memory bank, losses, training steps, the online trainer."""

@@ -1,0 +1,56 @@
+"""PCA grasps: centroid, closing line across the narrow side, lifted to the planning frame."""
+import numpy as np
+import pytest
+
+from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.hypotheses.grasp import lift_pixels, mask_shape, top_down_grasp
+
+K = PinholeIntrinsics(width=200, height=160, fx=200.0, fy=200.0, cx=100.0, cy=80.0)
+DOWN = (1.0, 0.0, 0.0, 0.0)  # optical z = world -z, u along world +x, v along world -y
+
+
+def rotated_bar(angle, length=60, width=14):
+    v, u = np.mgrid[0:160, 0:200]
+    du, dv = u - 100.0, v - 80.0
+    along = du * np.cos(angle) + dv * np.sin(angle)
+    across = -du * np.sin(angle) + dv * np.cos(angle)
+    return (np.abs(along) <= length / 2) & (np.abs(across) <= width / 2)
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.4, -1.0, np.pi / 2])
+def test_mask_shape_finds_centroid_and_major_axis(angle):
+    shape = mask_shape(rotated_bar(angle))
+    assert shape.centroid_px == pytest.approx((100.0, 80.0), abs=0.5)
+    difference = (shape.major_axis_angle - angle + np.pi / 2) % np.pi - np.pi / 2
+    assert abs(difference) < 0.03
+
+
+def test_empty_masks_are_rejected():
+    with pytest.raises(ValueError, match="empty mask"):
+        mask_shape(np.zeros((4, 4), bool))
+
+
+def test_lifting_inverts_the_projection():
+    points = lift_pixels([100.0, 150.0], [80.0, 30.0], [1.0, 2.0], K, [0.5, 0.0, 1.0], DOWN)
+    assert np.allclose(points[0], [0.5, 0.0, 0.0])
+    assert np.allclose(points[1], [0.5 + 2 * 50 / 200, 2 * 50 / 200, -1.0])
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.7, -1.2])
+def test_grasp_closes_across_the_bar_at_its_top_surface(angle):
+    mask = rotated_bar(angle)
+    depth = np.full(mask.shape, 1.0, np.float32)
+    depth[mask] = 0.95                                # a 5 cm tall bar on a table at z = 0
+    depth[mask & (np.arange(200)[None, :] % 7 == 0)] = np.nan   # some lost readings
+    grasp = top_down_grasp(mask, depth, K, [0.0, 0.0, 1.0], DOWN)
+    assert grasp.position == pytest.approx([0.0, 0.0, 0.05], abs=0.005)
+    # The image v axis is world -y, so the bar's world angle is -angle; closing is across it.
+    world_major = -angle
+    difference = (grasp.yaw - (world_major + np.pi / 2) + np.pi / 2) % np.pi - np.pi / 2
+    assert abs(difference) < 0.03
+    assert grasp.width_m == pytest.approx(14 * 0.95 / 200, rel=0.25)
+
+
+def test_no_grasp_without_depth():
+    mask = rotated_bar(0.0)
+    assert top_down_grasp(mask, np.full(mask.shape, np.nan, np.float32), K, [0, 0, 1], DOWN) is None

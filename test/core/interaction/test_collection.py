@@ -1,0 +1,118 @@
+"""The collector's decisions: which hypothesis, which primitive, when to sweep."""
+import numpy as np
+import pytest
+
+from seg_by_interaction.core.hypotheses.grasp import Grasp, mask_shape
+from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
+from seg_by_interaction.core.interaction.collection import (CollectorParams, HypothesisChooser,
+                                                            Schedule, request_for)
+from seg_by_interaction.core.interaction.executor import KINDS, FailureCounter, InteractionRequest
+from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.robot_config import TableArea
+
+AREA = TableArea(min=(0.4, -0.3), max=(0.9, 0.3))
+
+
+def hypothesis(name, score, xy=(0.6, 0.0), grasp=True):
+    mask = np.zeros((20, 20), bool)
+    mask[5:9, 5:12] = True
+    return Hypothesis(name, "model", score, mask, mask_shape(mask),
+                      Grasp(np.array([*xy, 0.8]), 0.3, 0.04) if grasp else None)
+
+
+def test_best_hypothesis_over_the_table_with_a_grasp():
+    chooser = HypothesisChooser(AREA, random_share=0.0, rng=np.random.default_rng(0))
+    hypotheses = [hypothesis("off_table", 0.99, xy=(1.5, 0.0)), hypothesis("no_depth", 0.95, grasp=False),
+                  hypothesis("good", 0.5), hypothesis("worse", 0.4)]
+    chosen, at_random = chooser.choose(hypotheses)
+    assert chosen.id == "good" and not at_random
+    assert chooser.choose([hypothesis("off", 0.9, xy=(0.0, 0.0))]) is None
+
+
+def test_random_share_explores():
+    chooser = HypothesisChooser(AREA, random_share=0.3, rng=np.random.default_rng(1))
+    hypotheses = [hypothesis(f"h{i}", 1.0 - i / 10) for i in range(5)]
+    picks = [chooser.choose(hypotheses) for _ in range(2000)]
+    random_share = np.mean([at_random for _, at_random in picks])
+    assert random_share == pytest.approx(0.3, abs=0.04)
+    assert {h.id for h, at_random in picks if at_random} == {h.id for h in hypotheses}
+
+
+def test_requests_follow_the_hypothesis_grasp():
+    rng = np.random.default_rng(0)
+    h = hypothesis("h", 0.9)
+    pick = request_for("pick_place", h, rng)
+    assert pick.kind == "pick_place" and pick.yaw == 0.3 and pick.width == 0.04
+    np.testing.assert_allclose(pick.target, h.grasp.position)
+    poke = request_for("poke", h, rng, "heavy")
+    assert poke.magnitude == "heavy" and np.linalg.norm(poke.direction) == pytest.approx(1.0)
+    assert poke.half_extent == pytest.approx(0.02)
+
+
+def test_schedule_sweeps_every_25_and_stops_at_the_budget():
+    schedule = Schedule(CollectorParams(interactions=60, reset_every=25, new_scene_every=0))
+    events = []
+    while not schedule.finished:
+        due = schedule.due()
+        events.append((schedule.done, due)) if due != "interact" else None
+        schedule.mark(due)
+    assert events == [(25, "sweep"), (50, "sweep")]
+    assert schedule.done == 60
+
+
+def test_schedule_resumes_on_a_new_scene_and_new_scenes_replace_sweeps():
+    params = CollectorParams(interactions=100, reset_every=25, new_scene_every=50, seed=7)
+    schedule = Schedule(params, done=40)
+    events = []
+    while not schedule.finished:
+        due = schedule.due()
+        events.append((schedule.done, due, schedule.scene_seed())) if due != "interact" else None
+        schedule.mark(due)
+    assert events == [(40, "new_scene", 47), (65, "sweep", 72), (90, "new_scene", 97)]
+    fresh = Schedule(params)
+    assert fresh.due() == "interact"
+
+
+def test_mixed_primitives_take_turns():
+    schedule = Schedule(CollectorParams(primitive="mixed"))
+    kinds = []
+    for _ in range(6):
+        kinds.append(schedule.primitive())
+        schedule.mark("interact")
+    assert kinds == ["pick_place", "push", "poke"] * 2
+
+
+def test_requests_are_checked():
+    with pytest.raises(ValueError, match="unknown primitive"):
+        InteractionRequest(kind="throw")
+    with pytest.raises(ValueError, match="needs a target"):
+        InteractionRequest(kind="push")
+    with pytest.raises(ValueError, match="needs a direction"):
+        InteractionRequest(kind="poke", target=np.zeros(3))
+    assert InteractionRequest(kind="reset_sweep").target is None
+
+
+def test_only_execution_failures_count_toward_stopping():
+    counter = FailureCounter(limit=3)
+    for outcome in (Outcome.COLLISION, Outcome.TIMEOUT, Outcome.NOTHING_GRASPED, Outcome.PLANNING_FAILED,
+                    Outcome.CANCELLED, Outcome.COLLISION):
+        counter.add(outcome)
+    assert counter.consecutive == 2 and not counter.tripped
+    counter.add(Outcome.FAILED)
+    assert counter.tripped
+
+
+def test_kinds_match_the_primitive_message():
+    from seg_by_interaction.msg import Primitive
+    assert [getattr(Primitive, k.upper()) for k in KINDS] == list(range(len(KINDS)))
+
+
+def test_places_that_failed_are_skipped_until_the_scene_changes():
+    chooser = HypothesisChooser(AREA, random_share=0.0, rng=np.random.default_rng(0), failure_radius_px=5)
+    best, other = hypothesis("best", 0.9), hypothesis("other", 0.5)
+    chooser.remember_failure(best.shape.centroid_px)
+    assert chooser.choose([best]) is None
+    object.__setattr__(other, "shape", other.shape.__class__(28, (30.0, 30.0), 0.0, (28, 28, 4, 7)))
+    assert chooser.choose([best, other])[0].id == "other"
+    chooser.scene_changed()
+    assert chooser.choose([best, other])[0].id == "best"

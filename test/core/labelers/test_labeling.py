@@ -1,0 +1,109 @@
+"""Records become labeler input; labels become stored decisions, memory-bank examples and
+a COCO dataset."""
+import json
+
+import numpy as np
+import pytest
+
+from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
+from seg_by_interaction.core.evaluation.label_export import export_labels
+from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
+from seg_by_interaction.core.labelers.labeling import interaction_from_record, label_records
+from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.training.online import examples_from_run
+
+INTRINSICS = PinholeIntrinsics(width=96, height=72, fx=90.0, fy=90.0, cx=48.0, cy=36.0)
+
+
+def textured(seed=0):
+    rng = np.random.default_rng(seed)
+    return np.clip(180 + rng.normal(0, 6, (72, 96, 3)), 0, 255).astype(np.uint8)
+
+
+def view(rgb, raised=None):
+    """Flat table at 1 m; the square, where it stands, 3 cm closer to the camera."""
+    depth = np.full(rgb.shape[:2], 1.0, np.float32)
+    if raised is not None:
+        depth[raised] = 0.97
+    return View(rgb=rgb, depth=depth, camera_position=np.zeros(3),
+                camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]), intrinsics=INTRINSICS)
+
+
+def pick_place_views():
+    """A red square at (20..36, 20..36) lifted away and put down at (50..66, 40..56)."""
+    background = textured()
+    before, after = background.copy(), background.copy()
+    before[20:36, 20:36] = (200, 30, 30)
+    after[40:56, 50:66] = (200, 30, 30)
+    return {"before": view(before, np.s_[20:36, 20:36]), "mid": view(background),
+            "after": view(after, np.s_[40:56, 50:66])}
+
+
+def test_records_of_sweeps_or_without_an_action_give_no_interaction():
+    views = pick_place_views()
+    assert interaction_from_record("reset_sweep", Outcome.OK, views, None, None, None) is None
+    assert interaction_from_record("pick_place", Outcome.OK, views, None, None, None) is None
+
+
+def test_planning_failures_are_not_attempts_and_off_image_place_pixels_are_dropped():
+    views = pick_place_views()
+    unreachable = interaction_from_record("pick_place", Outcome.UNREACHABLE, views, (28, 28), None, None)
+    assert not unreachable.attempted and not unreachable.succeeded
+    dropped = interaction_from_record("pick_place", Outcome.NOTHING_GRASPED, views, (28, 28), (500, 9), None)
+    assert dropped.attempted and not dropped.succeeded and dropped.place_px is None
+
+
+def test_a_pick_place_record_is_labelled_stored_exported_and_banked(tmp_path):
+    store = RunStore(tmp_path / "run")
+    views = pick_place_views()
+    store.write_record("r000001", {"primitive": "pick_place", "outcome": "OK"}, views)
+    interaction = interaction_from_record("pick_place", Outcome.OK, views, (28.0, 28.0), (58.0, 48.0), None)
+    labels = FrameDifferenceLabeler().label(interaction)
+    decisions, masks = label_records(labels)
+    store.write_labels("r000001", decisions, masks)
+    assert [(d["frame_pair"], d["labelled_frame"], d["positive"]) for d in decisions] == \
+        [("before_mid", "before", True), ("mid_after", "after", True)]
+
+    examples = list(examples_from_run(store))
+    assert [e.example_id for e in examples] == ["r000001_before_mid", "r000001_mid_after"]
+    square_before = np.zeros((72, 96), bool)
+    square_before[20:36, 20:36] = True
+    iou = (examples[0].mask & square_before).sum() / (examples[0].mask | square_before).sum()
+    assert iou > 0.8 and np.array_equal(examples[0].image, views["before"].rgb)
+    assert np.array_equal(examples[1].image, views["after"].rgb)
+
+    annotations = export_labels(store, tmp_path / "coco")
+    dataset = CocoDataset(annotations.parent)
+    assert len(dataset.image_ids()) == 2
+    assert [len(dataset.instance_masks(i)) for i in dataset.image_ids()] == [1, 1]
+    entry = json.loads(annotations.read_text())["images"][0]
+    assert entry["record_id"] == "r000001" and entry["frame_pair"] == "before_mid"
+
+
+def test_export_of_a_run_without_positives_writes_nothing(tmp_path):
+    store = RunStore(tmp_path / "run")
+    store.write_record("r000001", {"primitive": "push", "outcome": "OK"}, pick_place_views())
+    store.write_labels("r000001", [], {})
+    assert export_labels(store, tmp_path / "coco") is None
+
+
+def test_examples_stop_at_the_interaction_budget(tmp_path):
+    store = RunStore(tmp_path / "run")
+    views = pick_place_views()
+    mask = np.zeros((72, 96), bool)
+    mask[20:36, 20:36] = True
+    label = {"frame_pair": "before_mid", "labelled_frame": "before", "positive": True, "confidence": 0.9,
+             "action_px": [28.0, 28.0], "reason": "", "quality": {}}
+    for number, primitive in enumerate(["pick_place", "reset_sweep", "pick_place", "pick_place"], 1):
+        store.write_record(f"r{number:06d}", {"primitive": primitive, "outcome": "OK"}, views)
+        store.write_labels(f"r{number:06d}", [label], {"before_mid": mask})
+    assert [e.record_id for e in examples_from_run(store, max_interactions=2)] == ["r000001", "r000003"]
+    assert [e.record_id for e in examples_from_run(store, min_confidence=0.95)] == []
+
+
+@pytest.mark.parametrize("outcome", [Outcome.OK, Outcome.NOTHING_GRASPED])
+def test_kinds_of_outcome_are_attempts(outcome):
+    interaction = interaction_from_record("push", outcome, pick_place_views(), (28, 28), None, None)
+    assert interaction.attempted

@@ -1,0 +1,134 @@
+"""The trainer's side of the loop: stored labels into the memory bank, training paced by
+the data, checkpoints with provenance, resume after a kill; offline training on a run;
+the hypothesis server's proposer swapping models without dropping a request."""
+import dataclasses
+import types
+
+import numpy as np
+import pytest
+
+from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
+from seg_by_interaction.core.model.checkpoint import CheckpointError, load_checkpoint
+from seg_by_interaction.core.model.segmenter import SegmenterParams
+from seg_by_interaction.core.model.spec import ModelSpec
+from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.training.online import (OnlineLearner, OnlineTrainerParams,
+                                                     examples_from_run, train_offline)
+from seg_by_interaction.core.training.trainer import TrainerParams
+
+SMALL = TrainerParams(batch_size=4, min_positives=1)
+
+
+def make_run(root, interactions=4):
+    """Records with one positive label each: a coloured square on a textured table."""
+    store = RunStore(root)
+    rng = np.random.default_rng(0)
+    for number in range(1, interactions + 1):
+        rgb = np.clip(170 + rng.normal(0, 8, (96, 128, 3)), 0, 255).astype(np.uint8)
+        top, left = rng.integers(10, 60, 2)
+        rgb[top:top + 24, left:left + 24] = rng.integers(0, 255, 3)
+        mask = np.zeros((96, 128), bool)
+        mask[top:top + 24, left:left + 24] = True
+        record_id = f"r{number:06d}"
+        store.write_record(record_id, {"primitive": "pick_place", "outcome": "OK"}, {"before": View(
+            rgb=rgb, depth=np.ones((96, 128), np.float32), camera_position=np.zeros(3),
+            camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]))})
+        store.write_labels(record_id, [{"frame_pair": "before_mid", "labelled_frame": "before",
+                                        "positive": True, "confidence": 1.0,
+                                        "action_px": [float(left + 12), float(top + 12)],
+                                        "reason": "", "quality": {}}], {"before_mid": mask})
+    return store
+
+
+def params(run_dir, **overrides):
+    return OnlineTrainerParams(run_dir=str(run_dir), training=SMALL, first_model_after=3,
+                               checkpoint_every_steps=2, steps_per_example=1.0, log_every_steps=2,
+                               **overrides)
+
+
+def test_training_is_paced_by_data_and_checkpoints_resume(tmp_path):
+    store = make_run(tmp_path)
+    learner = OnlineLearner(params(tmp_path), {"command": "test"})
+    assert learner.adopt_stored_labels() == 4 and learner.adopt_stored_labels() == 0
+    steps = 0
+    while learner.can_train():
+        learner.train_step()
+        steps += 1
+    assert steps == 4                                  # one step per example received
+    assert learner.checkpoint_due()
+    path, sha256, metadata = learner.save_checkpoint()
+    assert metadata.version == 1 and metadata.interactions_seen == 4 and metadata.step == 4
+    assert metadata.provenance["command"] == "test" and metadata.loss == "rsl"
+    _, loaded = load_checkpoint(path, expected_spec=ModelSpec(), sha256=sha256)
+    assert loaded.version == 1
+
+    resumed = OnlineLearner(params(tmp_path), {})      # a killed trainer starts again
+    assert resumed.version == 1 and resumed.trainer.steps == 4 and len(resumed.bank) == 4
+    assert store.trainer_log.read_text().count("\n") == 2         # steps 2 and 4
+
+
+def test_a_resumed_trainer_paces_by_every_example_seen_not_the_ones_its_full_bank_kept(tmp_path):
+    make_run(tmp_path, interactions=6)
+    small_bank = params(tmp_path, bank_positives=2)
+    learner = OnlineLearner(small_bank, {})
+    assert learner.adopt_stored_labels() == 6 and len(learner.bank) == 2
+    while learner.can_train():
+        learner.train_step()
+    learner.save_checkpoint()
+    resumed = OnlineLearner(small_bank, {})
+    assert resumed.trainer.steps == 6 and resumed.examples_received == 6
+    make_run(tmp_path / "more", interactions=1)
+    new = examples_from_run(RunStore(tmp_path / "more"))
+    assert resumed.add(dataclasses.replace(next(new), example_id="late", created_seq=99))
+    assert resumed.can_train(), "one new example is worth one more step"
+
+
+def test_no_model_before_enough_interactions(tmp_path):
+    make_run(tmp_path, interactions=2)
+    learner = OnlineLearner(params(tmp_path), {})
+    learner.adopt_stored_labels()
+    learner.train_step()
+    assert not learner.checkpoint_due()
+
+
+def test_a_run_directory_is_required(tmp_path):
+    with pytest.raises(ValueError, match="run_dir"):
+        OnlineLearner(OnlineTrainerParams(), {})
+
+
+def test_offline_training_on_the_first_interactions(tmp_path):
+    make_run(tmp_path / "run", interactions=4)
+    examples = examples_from_run(RunStore(tmp_path / "run"), max_interactions=2)
+    path, metadata = train_offline(examples, tmp_path / "out", ModelSpec(),
+                                   dataclasses.replace(SMALL, mask_loss="ce"), seed=3, steps=2,
+                                   provenance={"trained_on": "run"})
+    assert metadata.interactions_seen == 2 and metadata.step == 2 and metadata.loss == "ce"
+    assert metadata.provenance["trained_on"] == "run" and metadata.provenance["training"]["mask_loss"] == "ce"
+    assert load_checkpoint(path)[1].seed == 3
+
+
+def test_proposer_bootstraps_then_swaps_in_verified_models(tmp_path):
+    make_run(tmp_path)
+    learner = OnlineLearner(params(tmp_path), {})
+    learner.adopt_stored_labels()
+    learner.train_step()
+    path, sha256, _ = learner.save_checkpoint()
+    rgb = RunStore(tmp_path).read_record("r000001").views["before"].rgb
+    view = types.SimpleNamespace(rgb=rgb, depth=np.ones(rgb.shape[:2], np.float32), intrinsics=None)
+
+    proposer = Proposer(HypothesisServerParams(segmenter=SegmenterParams(scales=(1.0,))))
+    proposals, source, version = proposer.propose(view)
+    assert source == "bottom_up" and version == 0 and proposals
+    proposer.load(path, sha256)
+    proposals, source, version = proposer.propose(view)
+    assert source == "model" and version == 1 and proposals[0].mask.shape == rgb.shape[:2]
+
+    (tmp_path / "corrupt.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError):
+        proposer.load(str(tmp_path / "corrupt.pt"))
+    with pytest.raises(CheckpointError, match="sha256"):
+        proposer.load(path, "0" * 64)
+    other = Proposer(HypothesisServerParams(model=ModelSpec(window_px=96)))
+    with pytest.raises(CheckpointError, match="window"):
+        other.load(path)
+    assert proposer.version == 1                        # the working model stays

@@ -1,0 +1,72 @@
+"""The self-supervised loop end to end: the world and every node of the loop as separate
+processes over DDS, a small budget of pick-and-place interactions, labels stored beside
+their records, a checkpoint announced by the trainer and reloaded by the hypothesis
+server, which then answers from the model."""
+import json
+
+from ros_harness import call_service, node_command, wait_for_message, wait_for_node, wait_until
+
+from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.msg import InteractionRecord, LabeledExample, ModelUpdate, Primitive
+from seg_by_interaction.ros import qos
+from seg_by_interaction.srv import Segment
+
+INTERACTIONS = 6      # records the test checks
+BUDGET = 30           # the collector's: enough that some bootstrap pick succeeds (one in four does)
+
+
+def loop_processes(run_dir):
+    """(name, ROS arguments) of every node, with a budget small enough for CI."""
+    scene = ["-p", "split:=train", "-p", "seed:=0", "-p", "arena.min_objects:=4", "-p", "arena.max_objects:=4"]
+    return {
+        "world_node": scene,
+        "hypothesis_server": ["-p", f"checkpoint_dir:={run_dir}/checkpoints",
+                              "-p", "segmenter.scales:=[1.0]"],
+        "interaction_executor": ["-p", f"run_dir:={run_dir}", "-p", "record_ground_truth:=true",
+                                 "-p", "max_consecutive_failures:=1000"],
+        "mask_labeler": ["-p", f"run_dir:={run_dir}"],
+        "online_trainer": ["-p", f"run_dir:={run_dir}", "-p", "first_model_after:=2",
+                           "-p", "training.min_positives:=1", "-p", "training.batch_size:=4",
+                           "-p", "steps_per_example:=2.0", "-p", "checkpoint_every_steps:=1000"],
+        "collector": ["-p", f"interactions:={BUDGET}", "-p", f"run_dir:={run_dir}", "-p", "reset_every:=0",
+                      "-p", "new_scene_every:=10", "-p", "reset_scene_service:=/world_node/reset_scene",
+                      "-p", "random_share:=0.0"],
+    }
+
+
+def test_interactions_become_labels_and_a_model_the_server_reloads(start_process, test_node, tmp_path):
+    run_dir = tmp_path / "run"
+    records, examples, updates = [], [], []
+    test_node.create_subscription(InteractionRecord, "interaction_records", records.append, qos.RELIABLE)
+    test_node.create_subscription(LabeledExample, "labeled_examples", examples.append, qos.RELIABLE)
+    test_node.create_subscription(ModelUpdate, "model_updates", updates.append, qos.LATCHED)
+    processes = {name: start_process(node_command(name, *arguments))
+                 for name, arguments in loop_processes(run_dir).items()}
+    wait_for_node(test_node, "collector", timeout=90)
+
+    wait_until(lambda: len(records) >= INTERACTIONS, 200, interval=0.5, what=f"{INTERACTIONS} records")
+    wait_for_message(examples, timeout=60, what="a labelled example")
+    # the first model needs a positive label: a bootstrap pick that lifted an object
+    wait_until(lambda: any(e.positive for e in examples), 300, interval=0.5, what="a positive label")
+    update = wait_for_message(updates, timeout=120, what="a model update")
+    assert update.version >= 1 and len(update.sha256) == 64 and update.architecture == "resnet18_deepmask"
+
+    segment = test_node.create_client(Segment, "/hypothesis_server/segment")
+    wait_until(lambda: call_service(test_node, segment, Segment.Request()).hypotheses.model_version >= 1,
+               60, interval=1.0, what="the hypothesis server answering from the new model")
+    answer = call_service(test_node, segment, Segment.Request(max_hypotheses=3))
+    assert answer.success and 0 < len(answer.hypotheses.hypotheses) <= 3
+    assert all(h.source == "model" for h in answer.hypotheses.hypotheses)
+
+    store = RunStore(run_dir)
+    record_ids = store.record_ids()
+    assert len(record_ids) >= INTERACTIONS
+    first = next(r for r in records if r.primitive.type == Primitive.PICK_PLACE)
+    assert first.record_id in record_ids and first.before_rgb.width == 320
+    assert first.primitive.hypothesis.source == "bottom_up"      # passive bootstrap, no ground truth
+    meta = json.loads((store.record_dir(first.record_id) / "record.json").read_text())
+    assert meta["primitive"] == "pick_place" and meta["action_px"] is not None
+    wait_until(lambda: all(store.read_labels(r) is not None for r in record_ids[:INTERACTIONS]), 30,
+               what="labels stored beside every record")
+    for name, process in processes.items():
+        assert process.process.poll() is None, f"{name} exited:\n{process.output()[-2000:]}"

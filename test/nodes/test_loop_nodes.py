@@ -1,0 +1,118 @@
+"""The loop's nodes as real processes over DDS, on their failure paths: the executor's
+timeouts, cancellation, bad goals and its stop after consecutive failures; the hypothesis
+server refusing malformed frames and bad checkpoints while it keeps answering; idle nodes
+stopping on Ctrl-C, and nodes that cannot start saying why."""
+import numpy as np
+from rclpy.action import ActionClient
+from ros_harness import call_service, node_command, wait_until
+from std_msgs.msg import Header
+from std_srvs.srv import Trigger
+
+from seg_by_interaction.action import Interact
+from seg_by_interaction.core.interaction.motion import Outcome, ToolPose
+from seg_by_interaction.msg import ModelUpdate, Primitive
+from seg_by_interaction.ros import images, poses, qos
+from seg_by_interaction.srv import Segment
+
+WORLD = ["-p", "seed:=2", "-p", "arena.min_objects:=2", "-p", "arena.max_objects:=2"]
+
+
+def pick_goal(x: float, timeout: float = 0.0) -> Interact.Goal:
+    target = poses.to_pose_stamped(ToolPose.top_down((x, 0.0, -0.03), 0.0), Header(frame_id="base"))
+    return Interact.Goal(primitive=Primitive(type=Primitive.PICK_PLACE, target=target), timeout=timeout)
+
+
+def send(client, goal, timeout=120.0, cancel_after_feedback=False):
+    """(accepted, result or None)."""
+    feedback = []
+    assert client.wait_for_server(timeout_sec=60.0)
+    future = client.send_goal_async(goal, feedback_callback=feedback.append)
+    wait_until(future.done, 30, what="goal response")
+    handle = future.result()
+    if not handle.accepted:
+        return False, None
+    if cancel_after_feedback:
+        wait_until(lambda: feedback, 60, what="feedback")
+        handle.cancel_goal_async()
+    result = handle.get_result_async()
+    wait_until(result.done, timeout, what="interaction result")
+    return True, result.result().result
+
+
+def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_process, test_node, tmp_path):
+    start_process(node_command("world_node", *WORLD))
+    executor = start_process(node_command("interaction_executor", "-p", f"run_dir:={tmp_path}",
+                                          "-p", "max_consecutive_failures:=2"))
+    client = ActionClient(test_node, Interact, "interact")
+
+    accepted, result = send(client, pick_goal(0.65, timeout=0.5))
+    assert accepted and result.record.outcome == Outcome.TIMEOUT and not result.success
+
+    accepted, result = send(client, pick_goal(0.65), cancel_after_feedback=True)
+    assert accepted and result.record.outcome == Outcome.CANCELLED      # not a failure
+
+    accepted, result = send(client, pick_goal(0.65, timeout=0.5))
+    assert accepted and result.record.outcome == Outcome.TIMEOUT
+    accepted, _ = send(client, pick_goal(0.65))            # two failures in a row: stopped
+    assert not accepted
+    resumed = call_service(test_node, test_node.create_client(Trigger, "/interaction_executor/resume"),
+                           Trigger.Request())
+    assert resumed.success
+
+    far = pick_goal(3.0)                                    # outside the workspace: refused, recorded
+    accepted, result = send(client, far)
+    assert accepted and result.record.outcome == Outcome.OUTSIDE_WORKSPACE
+    assert result.record.record_id and (tmp_path / "records" / result.record.record_id / "record.json").exists()
+
+    wrong_frame = pick_goal(0.65)
+    wrong_frame.primitive.target.header.frame_id = "camera"
+    accepted, result = send(client, wrong_frame)
+    assert accepted and result.record.outcome == Outcome.INVALID_REQUEST and "frame" in result.reason
+    assert executor.process.poll() is None
+
+
+def test_hypothesis_server_refuses_bad_frames_and_checkpoints_and_keeps_answering(
+        start_process, test_node, tmp_path):
+    start_process(node_command("world_node", *WORLD))
+    server = start_process(node_command("hypothesis_server", "-p", "segmenter.scales:=[1.0]"))
+    segment = test_node.create_client(Segment, "/hypothesis_server/segment")
+    wait_until(lambda: call_service(test_node, segment, Segment.Request()).success, 90, interval=1.0,
+               what="hypotheses on the world's frames")
+
+    header = Header(frame_id="table_camera_color_optical_frame")
+    wrong_size = Segment.Request(image=images.to_msg(np.zeros((10, 10, 3), np.uint8), "rgb8", header),
+                                 depth=images.to_msg(np.ones((12, 10), np.float32), "32FC1", header))
+    answer = call_service(test_node, segment, wrong_size)
+    assert not answer.success and "differ in size" in answer.message
+    malformed = wrong_size.image
+    malformed.data = malformed.data[:5]
+    answer = call_service(test_node, segment, Segment.Request(image=malformed, depth=wrong_size.depth))
+    assert not answer.success
+
+    (tmp_path / "model_v000001.pt").write_bytes(b"torn")
+    updates = test_node.create_publisher(ModelUpdate, "model_updates", qos.LATCHED)
+    updates.publish(ModelUpdate(checkpoint_path=str(tmp_path / "model_v000001.pt"), version=1))
+    wait_until(lambda: "refused, keeping v0" in server.output(), 30, what="the refusal in the log")
+    answer = call_service(test_node, segment, Segment.Request(max_hypotheses=2))
+    assert answer.success and answer.hypotheses.model_version == 0
+    assert all(h.source == "bottom_up" for h in answer.hypotheses.hypotheses)
+
+
+
+def test_idle_nodes_stop_on_ctrl_c_and_bad_starts_exit_with_a_clear_error(start_process, tmp_path):
+    run_dir = tmp_path / "run"
+    idle = [start_process(node_command(name, *arguments)) for name, arguments in [
+        ("mask_labeler", ["-p", f"run_dir:={run_dir}"]),
+        ("online_trainer", ["-p", f"run_dir:={run_dir}"]),
+        ("hypothesis_server", [])]]
+    wait_until(lambda: all("ready" in p.output() or "labeling with" in p.output() for p in idle), 90,
+               interval=0.5, what="the nodes to start")
+    assert [p.stop(timeout=10) for p in idle] == [0, 0, 0]      # by SIGINT, none left for SIGKILL
+
+    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    (run_dir / "checkpoints" / "model_v000001.pt").write_bytes(b"torn")
+    trainer = start_process(node_command("online_trainer", "-p", f"run_dir:={run_dir}"))
+    server = start_process(node_command("hypothesis_server", "-p", "run_dir:=/x"))
+    assert trainer.wait(timeout=60) == 2 and "model_v000001.pt" in trainer.output()
+    assert server.wait(timeout=60) == 2 and "unknown parameter(s) ['run_dir']" in server.output()
+    assert "Traceback" not in trainer.output() + server.output()
