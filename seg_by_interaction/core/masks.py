@@ -1,8 +1,19 @@
-"""Shape figures of binary masks."""
+"""Binary masks: scored proposals (what every segmentation method returns) and shape
+figures."""
 from __future__ import annotations
+
+import dataclasses
 
 import cv2
 import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Proposal:
+    """One predicted object: a boolean mask over the image and its score (higher = more
+    confident); AP ranks proposals by score."""
+    mask: np.ndarray
+    score: float
 
 
 def compactness(mask: np.ndarray) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import io
 
 import numpy as np
@@ -13,14 +12,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from seg_by_interaction.core.evaluation.coco import mask_annotation
-
-
-@dataclasses.dataclass(frozen=True)
-class Proposal:
-    """One predicted object: a boolean mask over the image and its score (higher = more
-    confident); AP ranks proposals by score."""
-    mask: np.ndarray
-    score: float
+from seg_by_interaction.core.masks import Proposal
 
 
 def prediction_records(image_id: int, proposals: list[Proposal]) -> list[dict]:

@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 
-from seg_by_interaction.core.evaluation.coco_eval import Proposal
 from seg_by_interaction.core.geometry import PinholeIntrinsics, quaternion_to_matrix
 from seg_by_interaction.core.hypotheses.grasp import Grasp, MaskShape, mask_shape, top_down_grasp
+from seg_by_interaction.core.masks import Proposal
 
 # ObjectHypothesis.SOURCE_*: a learned model, a baseline by its name (the bootstrap), or
 # a hypothesis the collector picked at random for exploration.

@@ -7,9 +7,9 @@ import dataclasses
 import logging
 import threading
 
-from seg_by_interaction.core.evaluation.coco_eval import Proposal
 from seg_by_interaction.core.hypotheses.baselines import make_method
 from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_MODEL
+from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.model.checkpoint import CheckpointMetadata, load_checkpoint
 from seg_by_interaction.core.model.segmenter import Segmenter, SegmenterParams
 from seg_by_interaction.core.model.spec import ModelSpec

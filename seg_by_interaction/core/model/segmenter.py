@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from seg_by_interaction.core.evaluation.coco_eval import Proposal
+from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.model.network import DeepMask
 from seg_by_interaction.core.model.spec import FEATURE_STRIDE
 from seg_by_interaction.core.validated import setting

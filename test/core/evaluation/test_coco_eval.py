@@ -8,8 +8,9 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from seg_by_interaction.core.evaluation.coco import CocoWriter
-from seg_by_interaction.core.evaluation.coco_eval import Proposal, evaluate, prediction_records
+from seg_by_interaction.core.evaluation.coco_eval import evaluate, prediction_records
 from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.masks import Proposal
 
 
 def square(x, y, size=20, shape=(64, 96)):

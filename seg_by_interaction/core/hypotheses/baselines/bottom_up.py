@@ -19,8 +19,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from seg_by_interaction.core.evaluation.coco_eval import Proposal
-from seg_by_interaction.core.masks import compactness
+from seg_by_interaction.core.masks import Proposal, compactness
 from seg_by_interaction.core.validated import setting
 
 CONTRAST_UNIT = 50.0

@@ -18,8 +18,7 @@ import cv2
 import numpy as np
 import open3d as o3d
 
-from seg_by_interaction.core.evaluation.coco_eval import Proposal
-from seg_by_interaction.core.masks import compactness
+from seg_by_interaction.core.masks import Proposal, compactness
 from seg_by_interaction.core.validated import setting
 
 
