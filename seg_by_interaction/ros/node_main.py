@@ -154,6 +154,13 @@ def spin_composed(factories: Sequence[NodeFactory], args: list[str] | None = Non
 
 
 def _interrupt(signum, frame):
+    # Under a terminal Ctrl-C every node gets SIGINT twice (from the tty and from launch).
+    # The second arrives during clean-up, where a KeyboardInterrupt makes rclpy abort the
+    # process ("terminate called without an active exception"), or while Python exits,
+    # where the default handler kills it. Ignored from here on: clean-up is bounded by
+    # INTERRUPT_GRACE_S, and launch escalates to SIGKILL if it ever hangs.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.SIG_IGN)
     raise KeyboardInterrupt(f"signal {signum}")
 
 

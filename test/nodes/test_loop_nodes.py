@@ -1,7 +1,10 @@
 """The loop's nodes as real processes over DDS, on their failure paths: the executor's
 timeouts, cancellation, bad goals and its stop after consecutive failures; the hypothesis
 server refusing malformed frames and bad checkpoints while it keeps answering; idle nodes
-stopping on Ctrl-C, and nodes that cannot start saying why."""
+stopping on Ctrl-C (given twice, as a terminal under launch does), and nodes that cannot start saying why."""
+import signal
+import time
+
 import numpy as np
 from rclpy.action import ActionClient
 from ros_harness import call_service, node_command, wait_until
@@ -107,7 +110,12 @@ def test_idle_nodes_stop_on_ctrl_c_and_bad_starts_exit_with_a_clear_error(start_
         ("hypothesis_server", [])]]
     wait_until(lambda: all("ready" in p.output() or "labeling with" in p.output() for p in idle), 90,
                interval=0.5, what="the nodes to start")
-    assert [p.stop(timeout=10) for p in idle] == [0, 0, 0]      # by SIGINT, none left for SIGKILL
+    for process in idle:                      # a terminal's Ctrl-C under launch: SIGINT twice
+        process.signal_group(signal.SIGINT)
+    time.sleep(0.3)
+    for process in idle:
+        process.signal_group(signal.SIGINT)
+    assert [p.wait(timeout=20) for p in idle] == [0, 0, 0]
 
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     (run_dir / "checkpoints" / "model_v000001.pt").write_bytes(b"torn")
