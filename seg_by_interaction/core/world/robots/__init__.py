@@ -1,0 +1,36 @@
+"""The simulated robots of the embedded world, one module per model, each a `SimRobot`
+subclass named by the robot config's `simulation.model`: `sawyer` (the Sawyer arm with
+the stack's own parallel gripper) and `pr2` (the PR2's right arm and gripper).
+
+A new model is a module here (its class, with its `model` name) and its robot config;
+`load_robot` finds it by that name.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from seg_by_interaction.core.robot_config import RobotConfig
+from seg_by_interaction.core.world.robots.base import SimRobot
+from seg_by_interaction.core.world.robots.urdf import RobotModelError
+
+
+def robot_classes() -> dict[str, type[SimRobot]]:
+    """Simulation model name -> the `SimRobot` subclass of that name, from every module
+    of this package."""
+    classes = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, SimRobot) and value.model:
+                classes[value.model] = value
+    return classes
+
+
+def load_robot(client: int, config: RobotConfig) -> SimRobot:
+    """Load the configured robot into PyBullet `client`, base frame at the origin."""
+    classes = robot_classes()
+    model = config.simulation.model
+    if model not in classes:
+        raise RobotModelError(f"unknown simulation model '{model}'; available: {sorted(classes)}")
+    return classes[model](client, config)
