@@ -12,20 +12,12 @@ from seg_by_interaction.core.robot_config import available_robots, load_robot_co
 from seg_by_interaction.core.world.robots import RobotModelError, load_robot, robot_classes
 
 ROBOTS = available_robots()
-STEP_S = 1.0 / 240.0
+STEP_S = 1.0 / 240.0   # PyBullet's default time step
 
 
 @pytest.fixture(params=ROBOTS)
-def world(request):
-    client = pybullet.connect(pybullet.DIRECT)
-    pybullet.setGravity(0, 0, -9.81, physicsClientId=client)
-    pybullet.setTimeStep(STEP_S, physicsClientId=client)
-    pybullet.setPhysicsEngineParameter(deterministicOverlappingPairs=1, physicsClientId=client)
-    config = load_robot_config(request.param)
-    robot = load_robot(client, config)
-    yield robot
-    robot.close()
-    pybullet.disconnect(physicsClientId=client)
+def world(request, sim_robot):
+    return sim_robot(request.param)
 
 
 def top_down(yaw):
@@ -134,6 +126,16 @@ def test_gripper_opening_follows_the_command_with_parallel_pads(world):
             pybullet.stepSimulation(physicsClientId=world.client)
         assert abs(world.gripper_opening() - opening) < 0.005, opening
         assert max(pad_tilts(world, open_pads)) < 0.01, opening
+
+
+def test_gripper_opening_is_the_distance_between_the_pads(world):
+    for opening in (0.02, 0.05, world.config.gripper.max_opening):
+        world.set_gripper(opening)
+        for _ in range(int(1.0 / STEP_S)):
+            pybullet.stepSimulation(physicsClientId=world.client)
+        points = pybullet.getClosestPoints(world.body, world.body, 0.5, *world._pad_links,
+                                           physicsClientId=world.client)
+        assert abs(world.gripper_opening() - min(p[8] for p in points)) < 0.001, opening
 
 
 def test_gripper_lifts_a_box_by_friction(world):
