@@ -8,6 +8,7 @@ A new model is a module here (its class, with its `model` name) and its robot co
 from __future__ import annotations
 
 import importlib
+import pathlib
 import pkgutil
 
 from seg_by_interaction.core.robot_config import RobotConfig
@@ -20,6 +21,8 @@ def robot_classes() -> dict[str, type[SimRobot]]:
     of this package."""
     classes = {}
     for module_info in pkgutil.iter_modules(__path__):
+        if not pathlib.Path(module_info.module_finder.path, f"{module_info.name}.py").is_file():
+            continue   # a link that a symlink install keeps to a deleted module
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, SimRobot) and value.model:

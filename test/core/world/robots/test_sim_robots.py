@@ -38,9 +38,10 @@ def test_unknown_simulation_model_lists_the_available_ones():
     config = load_robot_config("sawyer")
     config = dataclasses.replace(config, simulation=dataclasses.replace(config.simulation,
                                                                         model="ur5_gazebo"))
-    with pytest.raises(RobotModelError, match=r"unknown simulation model 'ur5_gazebo'; available: "
-                                              r"\['pr2_example_robot_data', 'sawyer_robosuite'\]"):
+    with pytest.raises(RobotModelError) as error:
         load_robot(-1, config)   # refused before it touches a client
+    assert str(error.value) == (f"unknown simulation model 'ur5_gazebo'; "
+                                f"available: {sorted(robot_classes())}")
 
 
 def test_robot_loads_with_base_frame_at_the_origin(world):
