@@ -1,9 +1,10 @@
 """URDF files of the simulated robots: finding a model's files, editing its tree, writing
 the result, and the kinematic copy inverse kinematics runs on.
 
-Meshes referenced as package://<pkg>/... or relatively are made absolute and the
-resulting URDF is written (atomically, named by the hash of its content) into
-$XDG_CACHE_HOME/seg_by_interaction/urdf (default ~/.cache/...), or a temp dir.
+Meshes referenced as package://<pkg>/... (<pkg> an ancestor folder of the URDF, or a
+folder beside it) or relatively are made absolute and the resulting URDF is written
+(atomically, named by the hash of its content) into $XDG_CACHE_HOME/seg_by_interaction/urdf
+(default ~/.cache/...), or a temp dir.
 """
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ def _resolve_mesh(filename: str, urdf: pathlib.Path) -> pathlib.Path:
     if filename.startswith("package://"):
         package, _, rest = filename[len("package://"):].partition("/")
         candidates = [ancestor / rest for ancestor in urdf.parents if ancestor.name == package]
+        candidates.append(urdf.parent / package / rest)   # pybullet_data's URDFs
     elif filename.startswith("file://"):
         candidates = [pathlib.Path(filename[len("file://"):])]
     else:
