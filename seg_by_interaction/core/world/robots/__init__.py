@@ -1,9 +1,7 @@
-"""The simulated robots of the embedded world, one module per model, each a `SimRobot`
-subclass named by the robot config's `simulation.model`: `sawyer` (the Sawyer arm with
-the stack's own parallel gripper) and `pr2` (the PR2's right arm and gripper).
+"""The simulated robots of the embedded world: one module per model, each holding a
+`SimRobot` subclass named by the robot config's `simulation.model`.
 
-A new model is a module here (its class, with its `model` name) and its robot config;
-`load_robot` finds it by that name.
+A new model is a module here and its robot config; `load_robot` finds it by that name.
 """
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ class SimRobot(abc.ABC):
 
     model = ""                 # the robot config's simulation.model naming this class
     arm_effort_scale = 1.0     # arm motor effort = URDF effort x this
-    finger_lever_m = 1.0       # pad travel per unit of finger joint motion
+    finger_lever_m = 1.0       # pad travel per unit of finger joint travel (m/m, m/rad)
 
     def __init__(self, client: int, config: RobotConfig):
         self.client = client
@@ -295,8 +295,7 @@ class SimRobot(abc.ABC):
         [0, max_opening]) with at most `force` newtons per finger (default max_force)."""
         opening = float(np.clip(opening, 0.0, self.config.gripper.max_opening))
         force = self.config.gripper.max_force if force is None else float(force)
-        master = self._master_from_opening(opening)
-        self._gripper_target = master
+        master = self._gripper_target = self._master_from_opening(opening)
         speed = self.config.simulation.gripper_speed / self.finger_lever_m
         for index, multiplier, lever in self._gripper_drive:
             target = multiplier * master
