@@ -15,7 +15,6 @@ from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 REQUIRED_NAMED_POSES = ("home", "out_of_view")
-SIMULATION_MODELS = ("sawyer_robosuite", "pr2_example_robot_data")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -99,8 +98,8 @@ class CameraConfig:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SimulationConfig:
     """What the embedded simulated world needs to stand in for this robot."""
-    model: str = setting(description="robot model the simulator loads",
-                         choices=SIMULATION_MODELS)
+    model: str = setting(description="robot model the simulator loads (the name of one "
+                                     "of the simulated robots in core/world/robots/)")
     fixed_joints: dict[str, float] = setting(
         {}, "joints outside the arm and the gripper held at these values (radians or "
             "metres), e.g. torso, head, other arm; also the reference configuration of "

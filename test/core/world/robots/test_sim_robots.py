@@ -1,4 +1,6 @@
-"""Simulated robots: loading, limits, inverse kinematics, grasping by friction, cameras."""
+"""Simulated robots, every model with a robot config: loading, limits, inverse kinematics,
+grasping by friction, cameras; the model table."""
+import dataclasses
 import math
 
 import numpy as np
@@ -6,24 +8,16 @@ import pybullet
 import pytest
 
 from seg_by_interaction.core.geometry import pose_matrix, quaternion_to_matrix
-from seg_by_interaction.core.robot_config import load_robot_config
-from seg_by_interaction.core.world.robots import load_robot
+from seg_by_interaction.core.robot_config import available_robots, load_robot_config
+from seg_by_interaction.core.world.robots import RobotModelError, load_robot, robot_classes
 
-ROBOTS = ["sawyer", "pr2"]
-STEP_S = 1.0 / 240.0
+ROBOTS = available_robots()
+STEP_S = 1.0 / 240.0   # PyBullet's default time step
 
 
 @pytest.fixture(params=ROBOTS)
-def world(request):
-    client = pybullet.connect(pybullet.DIRECT)
-    pybullet.setGravity(0, 0, -9.81, physicsClientId=client)
-    pybullet.setTimeStep(STEP_S, physicsClientId=client)
-    pybullet.setPhysicsEngineParameter(deterministicOverlappingPairs=1, physicsClientId=client)
-    config = load_robot_config(request.param)
-    robot = load_robot(client, config)
-    yield robot
-    robot.close()
-    pybullet.disconnect(physicsClientId=client)
+def world(request, sim_robot):
+    return sim_robot(request.param)
 
 
 def top_down(yaw):
@@ -32,6 +26,22 @@ def top_down(yaw):
 
 def table_centre(config):
     return np.array([*config.table_area.centre, config.table_height])
+
+
+def test_every_simulation_model_of_the_configs_has_its_robot_class():
+    models = {load_robot_config(name).simulation.model for name in ROBOTS}
+    assert sorted(robot_classes()) == sorted(models)
+    assert all(robot.model == model for model, robot in robot_classes().items())
+
+
+def test_unknown_simulation_model_lists_the_available_ones():
+    config = load_robot_config("sawyer")
+    config = dataclasses.replace(config, simulation=dataclasses.replace(config.simulation,
+                                                                        model="ur5_gazebo"))
+    with pytest.raises(RobotModelError) as error:
+        load_robot(-1, config)   # refused before it touches a client
+    assert str(error.value) == (f"unknown simulation model 'ur5_gazebo'; "
+                                f"available: {sorted(robot_classes())}")
 
 
 def test_robot_loads_with_base_frame_at_the_origin(world):
@@ -87,23 +97,46 @@ def assert_no_constraint_on(body, robot):
         assert body not in (info[0], info[2])
 
 
-def test_gripper_opening_follows_the_command(world):
+def pads_in_hand(robot):
+    """Each finger pad's frame in the end-effector link's frame."""
+    hand_from_world = np.linalg.inv(pose_matrix(*robot.ee_pose()))
+    return [hand_from_world @ pose_matrix(*pybullet.getLinkState(
+        robot.body, pad, computeForwardKinematics=True, physicsClientId=robot.client)[4:6])
+        for pad in robot._pad_links]
+
+
+def pad_tilts(robot, reference):
+    """How far (radians) each pad has turned in the hand since `reference`: the pads
+    stay parallel when they only translate."""
+    tilts = []
+    for before, now in zip(reference, pads_in_hand(robot)):
+        rotation = before[:3, :3].T @ now[:3, :3]
+        tilts.append(math.acos(np.clip((np.trace(rotation) - 1) / 2, -1.0, 1.0)))
+    return tilts
+
+
+def test_gripper_opening_follows_the_command_with_parallel_pads(world):
     config = world.config
     above = world.inverse_kinematics([*table_centre(config)[:2], config.table_height + 0.15],
                                      top_down(0.0))
     world.reset_arm(above)
+    open_pads = pads_in_hand(world)
     for opening in (0.05, 0.02, config.gripper.max_opening, 0.05):
         world.set_gripper(opening)
         for _ in range(int(1.0 / STEP_S)):
             pybullet.stepSimulation(physicsClientId=world.client)
         assert abs(world.gripper_opening() - opening) < 0.005, opening
-    if config.name == "pr2":   # the pads are parallel: the tips mirror the finger joints
-        for side in "lr":
-            finger = world._joint(f"r_gripper_{side}_finger_joint")
-            tip = world._joint(f"r_gripper_{side}_finger_tip_joint")
-            q = [pybullet.getJointState(world.body, j, physicsClientId=world.client)[0]
-                 for j in (finger, tip)]
-            assert abs(q[0] - q[1]) < 0.01, (side, q)
+        assert max(pad_tilts(world, open_pads)) < 0.01, opening
+
+
+def test_gripper_opening_is_the_distance_between_the_pads(world):
+    for opening in (0.02, 0.05, world.config.gripper.max_opening):
+        world.set_gripper(opening)
+        for _ in range(int(1.0 / STEP_S)):
+            pybullet.stepSimulation(physicsClientId=world.client)
+        points = pybullet.getClosestPoints(world.body, world.body, 0.5, *world._pad_links,
+                                           physicsClientId=world.client)
+        assert abs(world.gripper_opening() - min(p[8] for p in points)) < 0.001, opening
 
 
 def test_gripper_lifts_a_box_by_friction(world):
@@ -133,6 +166,7 @@ def test_gripper_lifts_a_box_by_friction(world):
 
     above = world.inverse_kinematics([*centre[:2], config.table_height + 0.12], top_down(0.0))
     world.reset_arm(above)
+    open_pads = pads_in_hand(world)
     world.set_gripper(config.gripper.max_opening)
     step(0.5)
     assert world.gripper_opening() > config.gripper.max_opening - 0.005
@@ -146,12 +180,7 @@ def test_gripper_lifts_a_box_by_friction(world):
     assert box_position[2] > box_start[2] + 0.09, f"box at {box_position}, started {box_start}"
     assert world.finger_contacts(box) > 0
     assert abs(world.gripper_opening() - 0.04) < 0.004
-    if config.name == "pr2":   # the tips stayed (nearly) parallel under load
-        for side in "lr":
-            q = [pybullet.getJointState(world.body, world._joint(f"r_gripper_{side}_{j}"),
-                                        physicsClientId=client)[0]
-                 for j in ("finger_joint", "finger_tip_joint")]
-            assert abs(q[0] - q[1]) < 0.06, (side, q)
+    assert max(pad_tilts(world, open_pads)) < 0.06   # (nearly) parallel under load
     assert_no_constraint_on(box, world)
 
 
@@ -159,11 +188,8 @@ def test_out_of_view_pose_clears_the_table(world):
     config = world.config
     world.reset_arm(config.named_poses["out_of_view"])
     low, high = np.array(config.table_area.min), np.array(config.table_area.max)
-    arm_links = range(min(world.arm_joint_indices), len(world.robot_link_ids()) - 1)
-    for link in arm_links:
+    for link in world.moving_link_ids():
         name = pybullet.getJointInfo(world.body, link, physicsClientId=world.client)[12].decode()
-        if not name.startswith(("right_", "r_")):
-            continue
         position = world.link_pose(name)[0]
         inside = np.all(position[:2] > low[:2] - 0.05) and np.all(position[:2] < high[:2] + 0.05)
         assert not (inside and position[2] > config.table_height - 0.05), \
