@@ -24,10 +24,9 @@ from typing import Callable, Iterable
 import numpy as np
 
 from seg_by_interaction.core.run_store import RunStore
-from seg_by_interaction.ros.node_processes import node_command, node_processes
+from seg_by_interaction.core.wiring import LoopRun, LoopWiring, loop_wiring
+from seg_by_interaction.ros.node_processes import node_processes
 
-LOOP_NODES = ("world_node", "hypothesis_server", "interaction_executor", "mask_labeler",
-              "online_trainer", "collector")
 RESOLUTIONS = ((320, 240), (640, 480))
 SCENES_PER_RESOLUTION = 3
 TARGETS = {
@@ -183,14 +182,11 @@ def loop_overrides(options: SpeedOptions) -> list[str]:
     return overrides
 
 
-def loop_arguments(options: SpeedOptions, run_dir: pathlib.Path) -> list[str]:
-    """The ROS arguments `sbi collect` gives its composed nodes, for separate processes."""
-    from seg_by_interaction.ros.loop import LoopRun
-    from seg_by_interaction.ros.loop import loop_arguments as run_arguments
-
-    run = LoopRun(run_dir=run_dir, interactions=options.interactions, robot=options.robot,
-                  seed=options.seed, overrides=tuple(loop_overrides(options)))
-    return run_arguments(run)[2:]
+def measured_loop(options: SpeedOptions, run_dir: pathlib.Path) -> LoopWiring:
+    """The loop as `sbi collect` wires it, with the measured loop's settings."""
+    return loop_wiring(LoopRun(run_dir=run_dir, interactions=options.interactions,
+                               robot=options.robot, seed=options.seed,
+                               overrides=tuple(loop_overrides(options))))
 
 
 def private_ros_environment(ros_home: pathlib.Path) -> dict[str, str]:
@@ -276,17 +272,19 @@ def composed_loop_figures(options: SpeedOptions, work: pathlib.Path, progress) -
 
 def separate_loop_figures(options: SpeedOptions, work: pathlib.Path, progress) -> dict[str, float]:
     """Every node in its own process, as `ros2 launch` starts them."""
+    from seg_by_interaction.ros.loop import loop_commands
+
     run_dir = work / "separate"
-    arguments = loop_arguments(options, run_dir)
+    wiring = measured_loop(options, run_dir)
     with node_processes(private_ros_environment(work / "separate_ros"), work / "separate_ros") as start:
-        processes = {node: start(node, node_command(node, *arguments)) for node in LOOP_NODES}
+        processes = {node: start(node, command) for node, command in loop_commands(wiring).items()}
         watches = {node: ProcessWatch(p.pid) for node, p in processes.items()}
         spent = watch_until(RunStore(run_dir), options.interactions, watches,
                             lambda: all(p.running() for p in processes.values()),
                             60.0 * options.interactions, progress)
     return {"interactions_per_min_separate_processes": interactions_per_min(RunStore(run_dir)),
             "trainer_cpu_share_separate_processes": spent["online_trainer"] / spent["wall_s"],
-            **{f"cpu_share_{node}": spent[node] / spent["wall_s"] for node in LOOP_NODES},
+            **{f"cpu_share_{node}": spent[node] / spent["wall_s"] for node in wiring.nodes},
             **{f"peak_memory_mb_{node}": watch.peak_mb for node, watch in watches.items()}}
 
 

@@ -32,9 +32,9 @@ def collect(args: argparse.Namespace) -> int:
 
     from seg_by_interaction.core.provenance import provenance
     from seg_by_interaction.core.run_store import RunStore
+    from seg_by_interaction.core.wiring import loop_wiring
     from seg_by_interaction.nodes import node_class
-    from seg_by_interaction.ros.loop import (EXECUTOR_THREADS, LOOP_NODES, loop_arguments,
-                                             use_private_domain)
+    from seg_by_interaction.ros.loop import EXECUTOR_THREADS, loop_arguments, use_private_domain
     from seg_by_interaction.ros.node_main import STARTUP_ERRORS, composed
 
     domain = use_private_domain()
@@ -42,9 +42,10 @@ def collect(args: argparse.Namespace) -> int:
                                        "loss": args.loss, "interactions": args.interactions,
                                        "ros_domain_id": domain})
     try:
-        with composed([node_class(n) for n in LOOP_NODES], loop_arguments(loop_run(args)),
+        wiring = loop_wiring(loop_run(args))
+        with composed([node_class(n) for n in wiring.nodes], loop_arguments(wiring),
                       EXECUTOR_THREADS) as nodes:
-            nodes_by_name = dict(zip(LOOP_NODES, nodes))
+            nodes_by_name = dict(zip(wiring.nodes, nodes))
             _follow(nodes_by_name["collector"])
             _drain(nodes_by_name)
     except STARTUP_ERRORS as error:
@@ -58,7 +59,7 @@ def collect(args: argparse.Namespace) -> int:
 
 
 def loop_run(args: argparse.Namespace):
-    from seg_by_interaction.ros.loop import LoopRun
+    from seg_by_interaction.core.wiring import LoopRun
 
     return LoopRun(run_dir=args.out, interactions=args.interactions, robot=args.robot,
                    seed=args.seed, loss=args.loss, first_model_after=args.first_model_after,

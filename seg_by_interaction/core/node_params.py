@@ -1,4 +1,5 @@
-"""Which parameter dataclass checks which node, and validation of node parameter files.
+"""Validation of node parameter files by the dataclasses the nodes declare their
+parameters from (core/wiring.py names which one checks which node).
 
 A node parameter file has the standard ROS 2 layout that launch files pass to nodes:
 
@@ -12,23 +13,15 @@ import pathlib
 
 from seg_by_interaction.core.registry import resolve
 from seg_by_interaction.core.validated import ConfigError, from_dict
+from seg_by_interaction.core.wiring import node_locations
 
-NODE_PARAMS = {
-    "camera_node": "seg_by_interaction.core.camera_sources:CameraNodeParams",
-    "world_node": "seg_by_interaction.core.world.params:WorldParams",
-    "hypothesis_server": "seg_by_interaction.core.hypotheses.proposer:HypothesisServerParams",
-    "interaction_executor": "seg_by_interaction.core.interaction.executor:ExecutorParams",
-    "mask_labeler": "seg_by_interaction.core.labelers.labeling:LabelerNodeParams",
-    "online_trainer": "seg_by_interaction.core.training.online:OnlineTrainerParams",
-    "collector": "seg_by_interaction.core.interaction.collection:CollectorParams",
-}
 # Parameters every rclpy node carries besides its own.
 BUILTIN_PARAMETERS = ("use_sim_time", "start_type_description_service")
 
 
 def params_class(node_name: str) -> type:
     try:
-        return resolve(NODE_PARAMS, node_name, "node")
+        return resolve(node_locations("params_class"), node_name, "node")
     except KeyError as error:
         raise ConfigError(error.args[0]) from None
 

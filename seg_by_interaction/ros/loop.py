@@ -1,17 +1,15 @@
-"""The self-supervised loop's wiring: which nodes it is made of and the parameters each
-gets for one run (robot, run directory, seed, budget, loss), for `sbi collect` and the
-speed benchmark."""
+"""Starting the self-supervised loop as core/wiring.py wires it: its nodes composed in
+one process (`sbi collect`) or each in its own (the speed benchmark, the end-to-end
+test), and the ROS graph a run uses."""
 from __future__ import annotations
 
-import dataclasses
+import json
 import os
-import pathlib
 
-from seg_by_interaction.core.robot_config import config_dir
+from seg_by_interaction.core.wiring import LoopWiring
+from seg_by_interaction.ros.node_processes import node_command
 from seg_by_interaction.ros.parameters import ros_arguments
 
-LOOP_NODES = ("world_node", "hypothesis_server", "interaction_executor", "mask_labeler",
-              "online_trainer", "collector")
 DRAIN_TIMEOUT_S = 120.0
 # Callbacks that wait on other nodes' answers (the executor on the world's motions) hold
 # an executor thread each; a few more than the nodes keep every node responsive.
@@ -20,39 +18,23 @@ EXECUTOR_THREADS = 12
 PRIVATE_DOMAINS = range(150, 230)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class LoopRun:
-    """What one run of the loop fixes on top of the config files."""
-    run_dir: pathlib.Path
-    interactions: int
-    robot: str = "sawyer"
-    seed: int = 0
-    loss: str = "rsl"
-    first_model_after: int | None = None     # None: config/collect.yaml's
-    params_files: tuple[str, ...] = ()       # applied after config/collect.yaml
-    overrides: tuple[str, ...] = ()          # NODE:NAME:=VALUE, applied last
+def loop_arguments(wiring: LoopWiring) -> list[str]:
+    """ROS arguments of every node of the loop, for one process that composes them."""
+    return ros_arguments(list(wiring.params_files), [
+        f"{node}:{name}:={_ros_text(value)}"
+        for node, values in wiring.parameters.items() for name, value in values.items()])
 
 
-def loop_arguments(run: LoopRun) -> list[str]:
-    """ROS arguments for the loop's nodes: the config files, then what the run fixes."""
-    run_dir = str(run.run_dir.resolve())
-    overrides = [
-        f"world_node:robot:={run.robot}", f"world_node:seed:={run.seed}",
-        f"hypothesis_server:robot:={run.robot}",
-        f"hypothesis_server:checkpoint_dir:={run_dir}/checkpoints",
-        f"interaction_executor:robot:={run.robot}", f"interaction_executor:run_dir:={run_dir}",
-        f"interaction_executor:seed:={run.seed}", "interaction_executor:record_ground_truth:=true",
-        f"mask_labeler:run_dir:={run_dir}",
-        f"online_trainer:run_dir:={run_dir}", f"online_trainer:seed:={run.seed}",
-        f"online_trainer:training.mask_loss:={run.loss}",
-        f"collector:robot:={run.robot}", f"collector:run_dir:={run_dir}", f"collector:seed:={run.seed}",
-        f"collector:interactions:={run.interactions}",
-        "collector:reset_scene_service:=/world_node/reset_scene",
-    ]
-    if run.first_model_after is not None:
-        overrides.append(f"online_trainer:first_model_after:={run.first_model_after}")
-    files = [str(config_dir() / "sim_world.yaml"), str(config_dir() / "collect.yaml"), *run.params_files]
-    return ros_arguments(files, overrides + list(run.overrides))
+def loop_commands(wiring: LoopWiring) -> dict[str, list[str]]:
+    """Command line of each node of the loop in its own process, as `ros2 launch` starts
+    them; each node reads its own parameters from the loop's arguments."""
+    arguments = loop_arguments(wiring)[2:]     # without `sbi --ros-args`
+    return {node: node_command(node, *arguments) for node in wiring.nodes}
+
+
+def _ros_text(value) -> str:
+    """Strings as they are (ROS reads the text), anything else in YAML's flow style."""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def use_private_domain() -> int:

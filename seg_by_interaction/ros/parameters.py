@@ -16,6 +16,7 @@ from rclpy.node import Node
 
 from seg_by_interaction.core.node_params import BUILTIN_PARAMETERS
 from seg_by_interaction.core.validated import ConfigError, check_value, from_dict
+from seg_by_interaction.core.wiring import parse_override
 
 
 def declare_parameters(node: Node, cls: type) -> typing.Any:
@@ -111,8 +112,9 @@ def ros_arguments(params_files: list[str], overrides: list[str]) -> list[str]:
     for path in params_files:
         args += ["--params-file", path]
     for override in overrides:
-        node, sep, assignment = override.partition(":")
-        if not sep or ":=" not in assignment:
-            raise SystemExit(f"error: --param wants NODE:NAME:=VALUE, got '{override}'")
-        args += ["-p", f"{node}:{assignment}"]
+        try:
+            node, name, value = parse_override(override)
+        except ConfigError as error:
+            raise SystemExit(f"error: {error}") from None
+        args += ["-p", f"{node}:{name}:={value}"]
     return args

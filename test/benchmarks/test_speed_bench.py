@@ -56,8 +56,9 @@ def test_the_measured_loop_is_sbi_collect_with_the_bench_pacing(tmp_path):
     options = speed_bench.SpeedOptions(checkpoint=tmp_path / "model.pt", interactions=5)
     assert speed_bench.loop_overrides(options) == [
         "online_trainer:steps_per_example:=1.0", f"hypothesis_server:checkpoint:={tmp_path / 'model.pt'}"]
-    arguments = speed_bench.loop_arguments(options, tmp_path / "run")
-    assert "collector:interactions:=5" in arguments and arguments[0] == "--params-file"
+    wiring = speed_bench.measured_loop(options, tmp_path / "run")
+    assert wiring.parameters["collector"]["interactions"] == 5
+    assert wiring.parameters["online_trainer"]["steps_per_example"] == "1.0"
     env = speed_bench.private_ros_environment(tmp_path / "ros")
     assert 150 <= int(env["ROS_DOMAIN_ID"]) < 230 and env["ROS_HOME"] == str(tmp_path / "ros")
 

@@ -2,13 +2,7 @@
 import pytest
 
 from seg_by_interaction.cli.config_files import check_config_file
-from seg_by_interaction.core.node_params import NODE_PARAMS
 from seg_by_interaction.core.validated import ConfigError
-from seg_by_interaction.nodes import NODES
-
-
-def test_every_node_has_a_parameter_schema():
-    assert set(NODE_PARAMS) == set(NODES)
 
 
 def test_valid_parameter_file(tmp_path):

@@ -4,34 +4,30 @@ their records, a checkpoint announced by the trainer and reloaded by the hypothe
 server, which then answers from the model."""
 import json
 
-from ros_harness import call_service, node_command, wait_for_message, wait_for_node, wait_until
+from ros_harness import call_service, wait_for_message, wait_for_node, wait_until
 
 from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.core.wiring import LoopRun, loop_wiring
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, ModelUpdate, Primitive
 from seg_by_interaction.ros import qos
+from seg_by_interaction.ros.loop import loop_commands
 from seg_by_interaction.srv import Segment
 
 INTERACTIONS = 6      # records the test checks
 BUDGET = 30           # the collector's: enough that some bootstrap pick succeeds (one in four does)
 
 
-def loop_processes(run_dir):
-    """(name, ROS arguments) of every node, with a budget small enough for CI."""
-    scene = ["-p", "split:=train", "-p", "seed:=0", "-p", "arena.min_objects:=4", "-p", "arena.max_objects:=4"]
-    return {
-        "world_node": scene,
-        "hypothesis_server": ["-p", f"checkpoint_dir:={run_dir}/checkpoints",
-                              "-p", "segmenter.scales:=[1.0]"],
-        "interaction_executor": ["-p", f"run_dir:={run_dir}", "-p", "record_ground_truth:=true",
-                                 "-p", "max_consecutive_failures:=1000"],
-        "mask_labeler": ["-p", f"run_dir:={run_dir}"],
-        "online_trainer": ["-p", f"run_dir:={run_dir}", "-p", "first_model_after:=2",
-                           "-p", "training.min_positives:=1", "-p", "training.batch_size:=4",
-                           "-p", "steps_per_example:=2.0", "-p", "checkpoint_every_steps:=1000"],
-        "collector": ["-p", f"interactions:={BUDGET}", "-p", f"run_dir:={run_dir}", "-p", "reset_every:=0",
-                      "-p", "new_scene_every:=10", "-p", "reset_scene_service:=/world_node/reset_scene",
-                      "-p", "random_share:=0.0"],
-    }
+def ci_loop(run_dir):
+    """The loop as `sbi collect` wires it, with a budget and a pace small enough for CI."""
+    overrides = (
+        "world_node:arena.min_objects:=4", "world_node:arena.max_objects:=4",
+        "hypothesis_server:segmenter.scales:=[1.0]",
+        "interaction_executor:max_consecutive_failures:=1000",
+        "online_trainer:training.min_positives:=1", "online_trainer:training.batch_size:=4",
+        "online_trainer:steps_per_example:=2.0", "online_trainer:checkpoint_every_steps:=1000",
+        "collector:reset_every:=0", "collector:new_scene_every:=10", "collector:random_share:=0.0")
+    return loop_wiring(LoopRun(run_dir=run_dir, interactions=BUDGET, first_model_after=2,
+                               overrides=overrides))
 
 
 def test_interactions_become_labels_and_a_model_the_server_reloads(start_process, test_node, tmp_path):
@@ -40,8 +36,7 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
     test_node.create_subscription(InteractionRecord, "interaction_records", records.append, qos.RELIABLE)
     test_node.create_subscription(LabeledExample, "labeled_examples", examples.append, qos.RELIABLE)
     test_node.create_subscription(ModelUpdate, "model_updates", updates.append, qos.LATCHED)
-    processes = {name: start_process(node_command(name, *arguments))
-                 for name, arguments in loop_processes(run_dir).items()}
+    processes = {name: start_process(command) for name, command in loop_commands(ci_loop(run_dir)).items()}
     wait_for_node(test_node, "collector", timeout=90)
 
     wait_until(lambda: len(records) >= INTERACTIONS, 200, interval=0.5, what=f"{INTERACTIONS} records")

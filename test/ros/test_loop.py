@@ -1,0 +1,31 @@
+"""The loop's wiring as ROS arguments: one list for the nodes composed in one process,
+the same for each node's own process."""
+from seg_by_interaction.core.wiring import LoopRun, loop_wiring
+from seg_by_interaction.ros.loop import loop_arguments, loop_commands
+from seg_by_interaction.ros.node_processes import node_command
+
+
+def wiring(run_dir):
+    return loop_wiring(LoopRun(run_dir=run_dir, interactions=5, robot="pr2",
+                               overrides=("hypothesis_server:segmenter.scales:=[1.0]",)))
+
+
+def test_composed_nodes_read_the_files_then_each_node_s_values(tmp_path):
+    loop = wiring(tmp_path)
+    arguments = loop_arguments(loop)
+    files = [arguments[i + 1] for i, arg in enumerate(arguments) if arg == "--params-file"]
+    assert arguments[:2] == ["sbi", "--ros-args"] and files == list(loop.params_files)
+    assignments = [arguments[i + 1] for i, arg in enumerate(arguments) if arg == "-p"]
+    assert {"world_node:robot:=pr2", "collector:interactions:=5",
+            "interaction_executor:record_ground_truth:=true",
+            "hypothesis_server:segmenter.scales:=[1.0]"} <= set(assignments)
+    assert arguments.index("--params-file") < arguments.index("-p")
+
+
+def test_each_node_in_its_own_process_gets_the_same_arguments(tmp_path):
+    loop = wiring(tmp_path)
+    commands = loop_commands(loop)
+    assert tuple(commands) == loop.nodes
+    shared = loop_arguments(loop)[2:]
+    assert all(command == node_command(node, *shared) for node, command in commands.items())
+
