@@ -52,6 +52,7 @@ def test_dataset_make_writes_coco_that_pycocotools_reads(tmp_path):
     assert len(coco.getImgIds()) == 2 and len(coco.getAnnIds()) >= 8
     image = coco.loadImgs([1])[0]
     assert (image["width"], image["height"]) == (160, 120) and image["scene_id"] == "val-5"
+    assert image["layout"] == "separated"
     assert (out / image["depth_file"]).is_file() and (out / "camera_info.yaml").is_file()
 
 
