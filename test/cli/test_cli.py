@@ -70,6 +70,18 @@ def test_evaluate_writes_figures_named_for_what_they_are_and_a_picture(tmp_path)
     assert "AP@0.3" in result.stdout
 
 
+def test_evaluate_reports_the_layout_of_a_dataset_made_for_it(tmp_path):
+    data = tmp_path / "data"
+    assert sbi("dataset", "make", "--split", "test", "--layout", "stacked", "--scenes", "2",
+               "--width", "160", "--height", "120", "--out", str(data)).returncode == 0
+    result = sbi("evaluate", "--method", "depth_clusters", "--dataset", str(data),
+                 "--json", str(tmp_path / "eval.json"))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads((tmp_path / "eval.json").read_text())
+    assert list(figures["layouts"]) == ["stacked"] and figures["layouts"]["stacked"]["images"] == 2
+    assert "  stacked" in result.stdout
+
+
 def test_evaluate_names_the_methods_it_knows():
     result = sbi("evaluate", "--method", "gop", "--dataset", ".")
     assert result.returncode != 0 and "unknown method 'gop'; available: ['bottom_up', 'depth_clusters']" in result.stderr
