@@ -269,13 +269,13 @@ class Arena:
 
     def _place_groups(self, groups: list[clutter.Group], rng: np.random.Generator
                       ) -> tuple[list[SceneObject], list[ObjectGroup]]:
-        """Groups at non-overlapping random positions and yaws inside the table area; a
-        group of several objects keeps them all inside it."""
+        """Groups at non-overlapping random positions and yaws, each object inside the
+        table area."""
         area = self.robot_config.table_area
         placed, together, discs = [], [], []
         for group in groups:
             radius = clutter.group_radius(group)
-            inset = PLACEMENT_MARGIN_M if group.kind == "single" else radius
+            inset = PLACEMENT_MARGIN_M + clutter.centre_reach(group)
             low, high = np.array(area.min) + inset, np.array(area.max) - inset
             if np.any(low > high):
                 continue  # larger than the table area

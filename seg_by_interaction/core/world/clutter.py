@@ -127,6 +127,14 @@ def group_radius(group: Group) -> float:
     return footprint_radius(group.specs[0])
 
 
+def centre_reach(group: Group) -> float:
+    """How far from the group's centre its objects' footprint centres lie at most."""
+    if group.kind == "row":
+        along = [_across_and_along(spec)[1] for spec in group.specs]
+        return (sum(along) - min(along)) / 2
+    return 0.0
+
+
 def place_row(client: int, specs: Sequence[ObjectSpec], centre, height: float,
               direction: float) -> list[int]:
     """Spawn `specs` side by side, their narrow sides along `direction` (rad), the row
