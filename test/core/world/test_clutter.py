@@ -82,6 +82,10 @@ def test_stacks_rest_level_on_their_base(arena):
             assert math.degrees(math.acos(min(up, 1.0))) < 2
             assert np.linalg.norm(_footprint_centre(arena, base) - _footprint_centre(arena, top)) \
                 < 0.005
+        settled = [arena.object_pose(obj)[0] for obj in scene.objects]
+        arena.step(240)                                   # a second more: nothing topples
+        assert np.allclose(settled, [arena.object_pose(obj)[0] for obj in scene.objects],
+                           atol=0.002)
 
 
 def test_mixed_scenes_hold_the_configured_mix(arena):
@@ -104,6 +108,17 @@ def test_same_colour_rows_share_one_colour_and_others_keep_theirs(arena):
     assert {row[-1] for row in rows} == {True, False}
     for *colours, same_colour in rows:
         assert (len(set(colours)) == 1) == same_colour
+
+
+@pytest.mark.parametrize("separated_flat", [False, True])
+def test_flat_objects_enter_separated_scenes_only_if_configured(separated_flat):
+    config = ArenaConfig(min_objects=12, max_objects=12, separated_flat=separated_flat)
+    arena = Arena(load_robot_config("sawyer"), config, with_robot=False)
+    try:
+        families = {obj.family for obj in arena.reset_scene("val", 0).objects}
+    finally:
+        arena.close()
+    assert ("flat" in families) == separated_flat
 
 
 def test_same_seed_same_layout_same_scene(arena):
