@@ -83,9 +83,11 @@ def _stacks(available: list[ObjectSpec], count: int) -> list[Group]:
     for base in [spec for spec in available if spec.kind in FLAT_TOPPED]:
         if len(stacks) == count:
             break
+        if base not in available:
+            continue  # already on top of another
         top = next((spec for spec in available if spec is not base
                     and spec.kind in FLAT_BOTTOMED and stack_yaw(spec, base) is not None), None)
-        if base in available and top is not None:
+        if top is not None:
             available.remove(base)
             available.remove(top)
             stacks.append(Group("stack", (base, top)))
