@@ -36,7 +36,7 @@ def make_dataset(args: argparse.Namespace) -> int:
         scene = arena.reset_scene(args.split, args.seed + index, texture_split=args.texture_split or "")
         view = arena.observe()
         writer.add(view.rgb, view.depth, view.instance_mask, scene_id=scene.scene_id,
-                   robot=arena.robot_config.name, texture=scene.texture,
+                   robot=arena.robot_config.name, texture=scene.texture, layout=scene.layout,
                    objects=[o.name for o in scene.objects],
                    camera_pose={"position": view.camera_position.tolist(),
                                 "orientation_xyzw": view.camera_orientation_xyzw.tolist(),

@@ -84,7 +84,9 @@ def make_method_or_model(args: argparse.Namespace):
 
 def print_figures(name: str, figures: dict) -> None:
     print(f"{'method':<18}{'AP':>7}{'AP50':>7}{'AP75':>7}{'AP@0.3':>8}   images")
-    print(f"{name:<18}{figures['ap']:7.3f}{figures['ap50']:7.3f}{figures['ap75']:7.3f}"
-          f"{figures['ap30']:8.3f}   {figures['images']}")
+    for label, row in [(name, figures)] + [(f"  {layout}", per_layout) for layout, per_layout
+                                           in figures.get("layouts", {}).items()]:
+        print(f"{label:<18}{row['ap']:7.3f}{row['ap50']:7.3f}{row['ap75']:7.3f}"
+              f"{row['ap30']:8.3f}   {row['images']}")
     print("hypothesis recall (IoU 0.3 / 0.5) of the top " + ", ".join(
         f"{k}: {figures[f'recall30_top{k}']:.2f} / {figures[f'recall50_top{k}']:.2f}" for k in (1, 10, 50)))

@@ -32,8 +32,8 @@ def snapshot_scene(args: argparse.Namespace) -> int:
     picture = side_by_side([view.rgb, colourise_depth(view.depth), colourise_instances(view.instance_mask)],
                            ["RGB", "depth (noisy)", f"ground truth: {len(scene.objects)} objects"])
     write_png_atomic(args.out, picture)
-    print(f"{args.out}: {arena.robot_config.name}, scene {scene.scene_id}, table '{scene.texture}', "
-          f"objects {[o.name for o in scene.objects]}")
+    print(f"{args.out}: {arena.robot_config.name}, scene {scene.scene_id} ({scene.layout}), "
+          f"table '{scene.texture}', objects {[o.name for o in scene.objects]}")
     arena.close()
     return 0
 

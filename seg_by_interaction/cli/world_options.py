@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from seg_by_interaction.core.world.params import LAYOUTS
+
 
 def add_world_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--robot", default="sawyer", help="robot config name or path")
@@ -13,6 +15,9 @@ def add_world_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--width", type=int, help="image width (intrinsics scaled to match)")
     parser.add_argument("--height", type=int, help="image height (intrinsics scaled to match)")
     parser.add_argument("--no-shadows", action="store_true", help="render without shadows")
+    parser.add_argument("--layout", default="separated", choices=LAYOUTS,
+                        help="objects apart, in touching rows, in stacks, or a mix with flat "
+                             "and same-colour objects")
 
 
 def make_arena(args: argparse.Namespace):
@@ -22,4 +27,4 @@ def make_arena(args: argparse.Namespace):
 
     robot = load_robot_config(args.robot).with_image_size(args.width, args.height)
     return Arena(robot, ArenaConfig(objects_dir=args.objects, textures_dir=args.textures,
-                                    shadows=not args.no_shadows))
+                                    shadows=not args.no_shadows, layout=args.layout))

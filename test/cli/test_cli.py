@@ -52,6 +52,7 @@ def test_dataset_make_writes_coco_that_pycocotools_reads(tmp_path):
     assert len(coco.getImgIds()) == 2 and len(coco.getAnnIds()) >= 8
     image = coco.loadImgs([1])[0]
     assert (image["width"], image["height"]) == (160, 120) and image["scene_id"] == "val-5"
+    assert image["layout"] == "separated"
     assert (out / image["depth_file"]).is_file() and (out / "camera_info.yaml").is_file()
 
 
@@ -67,6 +68,18 @@ def test_evaluate_writes_figures_named_for_what_they_are_and_a_picture(tmp_path)
     assert 0.5 < figures["ap50"] <= figures["ap30"] <= 1.0
     assert (tmp_path / "eval.png").is_file()
     assert "AP@0.3" in result.stdout
+
+
+def test_evaluate_reports_the_layout_of_a_dataset_made_for_it(tmp_path):
+    data = tmp_path / "data"
+    assert sbi("dataset", "make", "--split", "test", "--layout", "stacked", "--scenes", "2",
+               "--width", "160", "--height", "120", "--out", str(data)).returncode == 0
+    result = sbi("evaluate", "--method", "depth_clusters", "--dataset", str(data),
+                 "--json", str(tmp_path / "eval.json"))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads((tmp_path / "eval.json").read_text())
+    assert list(figures["layouts"]) == ["stacked"] and figures["layouts"]["stacked"]["images"] == 2
+    assert "  stacked" in result.stdout
 
 
 def test_evaluate_names_the_methods_it_knows():

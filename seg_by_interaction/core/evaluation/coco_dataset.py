@@ -39,6 +39,14 @@ class CocoDataset:
     def image_ids(self) -> list[int]:
         return sorted(self.coco.getImgIds())
 
+    def image_ids_by_layout(self) -> dict[str, list[int]]:
+        """The images of each scene layout, where images record theirs (`sbi dataset make`)."""
+        by_layout: dict[str, list[int]] = {}
+        for image in self.coco.loadImgs(self.image_ids()):
+            if "layout" in image:
+                by_layout.setdefault(image["layout"], []).append(image["id"])
+        return by_layout
+
     def views(self, image_ids: list[int] | None = None) -> Iterator[DatasetView]:
         for image_id in image_ids or self.image_ids():
             yield self.view(image_id)

@@ -18,8 +18,9 @@ Progress = Callable[[Iterable], Iterable]
 def evaluate_method(method, dataset: CocoDataset, example_count: int = 6,
                     progress: Progress = lambda views: views) -> tuple[dict, list]:
     """(figures, examples): `method(view)` -> proposals best first; figures hold ap, ap50,
-    ap75, ap30, recall figures, images, inference_s_per_image and evaluation_s; examples
-    are (rgb, predicted masks, ground-truth masks) of the first images."""
+    ap75, ap30, recall figures, images, inference_s_per_image and evaluation_s, and, if
+    the images record their scene layout, `layouts`: the AP figures and images of each;
+    examples are (rgb, predicted masks, ground-truth masks) of the first images."""
     records, examples, inference_s, recall = [], [], 0.0, RecallCounter()
     for view in progress(dataset.views()):
         start = time.perf_counter()
@@ -32,6 +33,10 @@ def evaluate_method(method, dataset: CocoDataset, example_count: int = 6,
             examples.append((view.rgb, masks, truth))
     start = time.perf_counter()
     figures = evaluate(dataset.coco, records)
+    layouts = {layout: {**evaluate(dataset.coco, records, ids), "images": len(ids)}
+               for layout, ids in dataset.image_ids_by_layout().items()}
+    if layouts:
+        figures["layouts"] = layouts
     figures["evaluation_s"] = time.perf_counter() - start
     figures.update(recall.figures())
     images = len(dataset.image_ids())

@@ -1,6 +1,7 @@
-"""The arena: a textured table in front of the robot, 4-8 objects at random poses, a
-varying light, cameras. Deterministic for a seed: the same seed gives the same scene,
-images and poses, byte for byte (single-threaded physics, fixed call order).
+"""The arena: a textured table in front of the robot, 4-8 objects at random poses (apart,
+or in the clutter of a layout: see clutter), a varying light, cameras. Deterministic for
+a seed: the same seed gives the same scene, images and poses, byte for byte
+(single-threaded physics, fixed call order).
 
 The PyBullet world frame is the robot's planning frame, so the robot config's workspace
 box, table height and camera poses are world coordinates.
@@ -19,10 +20,10 @@ import pybullet
 
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.robot_config import CameraConfig, RobotConfig
+from seg_by_interaction.core.world import clutter, textures
 from seg_by_interaction.core.world import objects as object_catalogue
-from seg_by_interaction.core.world import textures
 from seg_by_interaction.core.world.camera import Light, Rendering, render
-from seg_by_interaction.core.world.params import ArenaConfig
+from seg_by_interaction.core.world.params import LAYOUTS, ArenaConfig
 from seg_by_interaction.core.world.robots import SimRobot, load_robot
 
 SPLITS = ("train", "val", "test")
@@ -45,6 +46,15 @@ class SceneObject:
 
 
 @dataclasses.dataclass(frozen=True)
+class ObjectGroup:
+    """Objects placed together: a `row` in contact, in order along it, or a `stack`, base
+    first; `same_colour` if the row was recoloured to its first object's colour."""
+    kind: str
+    instance_ids: tuple[int, ...]
+    same_colour: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class SceneInfo:
     scene_id: str
     split: str
@@ -52,6 +62,8 @@ class SceneInfo:
     texture: str
     light: Light
     objects: tuple[SceneObject, ...]
+    layout: str = "separated"
+    groups: tuple[ObjectGroup, ...] = ()
 
 
 @dataclasses.dataclass
@@ -89,13 +101,17 @@ class Arena:
     # --- scenes ---------------------------------------------------------------------
 
     def reset_scene(self, split: str, seed: int, num_objects: int = 0,
-                    object_names: Sequence[str] = (), texture_split: str = "") -> SceneInfo:
+                    object_names: Sequence[str] = (), texture_split: str = "",
+                    layout: str = "") -> SceneInfo:
         """Replace the scene with a random one drawn from `split` (or made of the named
-        objects, placed at random) on a table texture of `texture_split` (default: the
-        same split), and let it settle."""
+        objects) in `layout` (default: the configured one) on a table texture of
+        `texture_split` (default: the same split), and let it settle."""
         for name in (split, texture_split or split):
             if name not in SPLITS:
                 raise ValueError(f"unknown split '{name}'; use one of {list(SPLITS)}")
+        layout = layout or self.config.layout
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout '{layout}'; use one of {list(LAYOUTS)}")
         rng = np.random.default_rng([seed, zlib.crc32(split.encode())])
         self._noise_rng = np.random.default_rng([seed, 1])
         self._remove_objects()
@@ -106,12 +122,14 @@ class Arena:
             pool = [object_catalogue.object_spec(name) for name in object_names]
             count = len(pool)
         else:
-            pool = self._object_pool(split)
+            pool = self._object_pool(split, layout)
             count = num_objects or int(rng.integers(self.config.min_objects,
                                                     self.config.max_objects + 1))
-        placed = self._place_objects(pool, count, rng)
+        placed, groups = self._place_groups(clutter.plan(layout, pool, count, self.config.clutter,
+                                                         rng), rng)
         self.scene = SceneInfo(scene_id=f"{split}-{seed}", split=split, seed=seed, texture=texture,
-                               light=self._random_light(rng), objects=tuple(placed))
+                               light=self._random_light(rng), objects=tuple(placed),
+                               layout=layout, groups=tuple(groups))
         self.settle()
         return self.scene
 
@@ -241,32 +259,52 @@ class Arena:
                                    rgbaColor=[1, 1, 1, 1], physicsClientId=self.client)
         return name
 
-    def _object_pool(self, split: str) -> list:
+    def _object_pool(self, split: str, layout: str) -> list:
         if self.config.objects_dir:
             return object_catalogue.objects_from_folder(self.config.objects_dir)
-        return object_catalogue.catalogue(split)
+        pool = object_catalogue.catalogue(split)
+        if layout == "separated" and not self.config.separated_flat:
+            return [spec for spec in pool if spec.family != "flat"]
+        return pool
 
-    def _place_objects(self, pool: list, count: int, rng: np.random.Generator) -> list[SceneObject]:
-        """Non-overlapping random positions and yaws inside the table area."""
+    def _place_groups(self, groups: list[clutter.Group], rng: np.random.Generator
+                      ) -> tuple[list[SceneObject], list[ObjectGroup]]:
+        """Groups at non-overlapping random positions and yaws, each object inside the
+        table area."""
         area = self.robot_config.table_area
-        low = np.array(area.min) + PLACEMENT_MARGIN_M
-        high = np.array(area.max) - PLACEMENT_MARGIN_M
-        chosen = rng.choice(len(pool), size=min(count, len(pool)), replace=False)
-        placed, discs = [], []
-        for spec in (pool[i] for i in chosen):
-            radius = object_catalogue.footprint_radius(spec)
+        placed, together, discs = [], [], []
+        for group in groups:
+            radius = clutter.group_radius(group)
+            inset = PLACEMENT_MARGIN_M + clutter.centre_reach(group)
+            low, high = np.array(area.min) + inset, np.array(area.max) - inset
+            if np.any(low > high):
+                continue  # larger than the table area
             for _ in range(100):
                 xy = rng.uniform(low, high)
                 if all(np.linalg.norm(xy - c) > radius + r + 0.01 for c, r in discs):
                     break
             else:
-                continue  # no room left for this one
+                continue  # no room left for this group
             discs.append((xy, radius))
-            body = object_catalogue.spawn(self.client, spec,
-                                          (xy[0], xy[1], self.robot_config.table_height),
-                                          float(rng.uniform(-np.pi, np.pi)))
-            placed.append(SceneObject(spec.name, spec.family, body, len(placed) + 1))
-        return placed
+            bodies = self._spawn_group(group, xy, float(rng.uniform(-np.pi, np.pi)))
+            ids = tuple(range(len(placed) + 1, len(placed) + 1 + len(bodies)))
+            placed += [SceneObject(spec.name, spec.family, body, instance_id)
+                       for spec, body, instance_id in zip(group.specs, bodies, ids)]
+            if group.kind != "single":
+                together.append(ObjectGroup(group.kind, ids, group.same_colour))
+        return placed, together
+
+    def _spawn_group(self, group: clutter.Group, xy: np.ndarray, yaw: float) -> list[int]:
+        height = self.robot_config.table_height
+        if group.kind == "stack":
+            return clutter.place_stack(self.client, *group.specs, xy, height, yaw)
+        if group.kind == "single":
+            return [object_catalogue.spawn(self.client, group.specs[0], (*xy, height), yaw)]
+        bodies = clutter.place_row(self.client, group.specs, xy, height, yaw)
+        if group.same_colour and group.specs[0].rgba is not None:
+            for body in bodies:
+                object_catalogue.paint(self.client, body, group.specs[0].rgba)
+        return bodies
 
     def _random_light(self, rng: np.random.Generator) -> Light:
         elevation = np.radians(rng.uniform(*self.config.light_elevation_deg))

@@ -13,6 +13,9 @@ Families:
   height 0.6 to 2 diameters.
 - `compound`: L and T shapes, two boxes fused into one rigid body (one link, so one
   segment), lying flat.
+- `flat`: cards (thin boxes) and discs (thin cylinders) 3 to 9 mm tall, which depth
+  hardly tells from the table; too thin for the gripper, so they are exempt from its
+  limits, and scenes hold them only where their layout asks for them (see arena).
 - `mesh`: the procedural random shapes `pybullet_data/random_urdfs/NNN/NNN.obj` (knobbly
   blobs and crosses of a few convex parts; "rocks" in the code), turned into
   their most stable resting pose and scaled so their narrow side is 3 to 6 cm (and
@@ -27,8 +30,8 @@ toys are one hull each (no VHACD), so a torus's hole is solid to the physics whi
 rendered open. The centre of mass is the centre of the mesh's AABB; its resting pose is
 computed from the convex hull of all its vertices.
 
-Every catalogue object fits the parallel gripper (8.5 cm opening): resting, its narrow
-horizontal side is 2.5 to 7 cm and it is at least 1.5 cm tall. Colours are random
+Every catalogue object but the flat ones fits the parallel gripper (8.5 cm opening):
+resting, its narrow horizontal side is 2.5 to 7 cm and it is at least 1.5 cm tall. Colours are random
 (deterministic from the name), with no care to differ from the table's textures.
 
 `objects_from_folder` adds user objects (URDF files and OBJ meshes, family and split
@@ -48,7 +51,8 @@ import numpy as np
 import pybullet
 import pybullet_data
 
-FAMILIES = ("box", "cylinder", "compound", "mesh", "toy")
+FAMILIES = ("box", "cylinder", "compound", "mesh", "toy", "flat")
+PROCEDURAL = ("box", "cylinder", "compound", "mesh", "flat")   # named <family>_<index>
 SPLITS = ("train", "val", "test")
 # Per procedural family: train, val and test take disjoint index ranges; the catalogue
 # lists the first few of each range, any index in a range is a valid object.
@@ -56,7 +60,8 @@ SPLIT_RANGES = {"train": range(0, 100), "val": range(100, 200), "test": range(20
 CATALOGUE_COUNTS = {"box": {"train": 8, "val": 2, "test": 3},
                     "cylinder": {"train": 8, "val": 2, "test": 3},
                     "compound": {"train": 6, "val": 2, "test": 3},
-                    "mesh": {"train": 11, "val": 2, "test": 4}}
+                    "mesh": {"train": 11, "val": 2, "test": 4},
+                    "flat": {"train": 6, "val": 2, "test": 3}}
 # The rocks of pybullet_data/random_urdfs (000 to 999) split by number.
 MESH_RANGES = {"train": range(0, 600), "val": range(600, 800), "test": range(800, 1000)}
 
@@ -84,6 +89,7 @@ TOYS = {
 # Gripper and table limits every catalogue object respects (metres).
 NARROW_SIDE = (0.025, 0.07)
 MIN_HEIGHT = 0.015
+FLAT_HEIGHT = (0.003, 0.009)
 USER_MAX_SIZE = 0.12       # an OBJ from a user folder is scaled down to this largest side
 USER_MASS = 0.1            # kg, for user OBJ meshes
 USER_FRICTION = (0.8, 0.001, 0.002)   # lateral, rolling, spinning
@@ -142,7 +148,7 @@ def object_names(split: str) -> list[str]:
     """The catalogue's objects of `split`, every family represented."""
     _check_split(split)
     names = []
-    for family in ("box", "cylinder", "compound"):
+    for family in ("box", "cylinder", "compound", "flat"):
         start = SPLIT_RANGES[split].start
         names += [f"{family}_{start + i}" for i in range(CATALOGUE_COUNTS[family][split])]
     rocks = (i for i in MESH_RANGES[split] if _rock_is_suitable(i))
@@ -161,8 +167,8 @@ def object_spec(name: str) -> ObjectSpec:
     if name in TOYS:
         return _toy(name)
     family, _, index = name.rpartition("_")
-    if family not in FAMILIES[:4] or not index.isdigit() or str(int(index)) != index:
-        raise ObjectError(f"'{name}' is not <family>_<index> with a family in {FAMILIES[:4]} "
+    if family not in PROCEDURAL or not index.isdigit() or str(int(index)) != index:
+        raise ObjectError(f"'{name}' is not <family>_<index> with a family in {PROCEDURAL} "
                           f"nor a toy in {sorted(TOYS)}")
     index = int(index)
     ranges = MESH_RANGES if family == "mesh" else SPLIT_RANGES
@@ -198,15 +204,22 @@ def _box(rng, index, common):
     long = rng.uniform(narrow, min(3 * narrow, 0.13))
     height = rng.uniform(0.025, min(0.10, 2.5 * narrow))
     x, y = (narrow, long) if rng.random() < 0.5 else (long, narrow)
-    return ObjectSpec(kind="box", dimensions=(float(x), float(y), float(height)),
-                      mass=_mass(rng, x * y * height),
-                      bounds=(-x / 2, -y / 2, -height / 2, x / 2, y / 2, height / 2), **common)
+    return _box_spec(rng, float(x), float(y), float(height), common)
 
 
 def _cylinder(rng, index, common):
-    radius = rng.uniform(0.014, 0.034)
+    radius = float(rng.uniform(0.014, 0.034))
     height = float(np.clip(2 * radius * rng.uniform(0.6, 2.0), 0.025, 0.12))
-    return ObjectSpec(kind="cylinder", dimensions=(float(radius), height),
+    return _cylinder_spec(rng, radius, height, common)
+
+
+def _box_spec(rng, x: float, y: float, height: float, common) -> ObjectSpec:
+    return ObjectSpec(kind="box", dimensions=(x, y, height), mass=_mass(rng, x * y * height),
+                      bounds=(-x / 2, -y / 2, -height / 2, x / 2, y / 2, height / 2), **common)
+
+
+def _cylinder_spec(rng, radius: float, height: float, common) -> ObjectSpec:
+    return ObjectSpec(kind="cylinder", dimensions=(radius, height),
                       mass=_mass(rng, math.pi * radius ** 2 * height),
                       bounds=(-radius, -radius, -height / 2, radius, radius, height / 2),
                       **common)
@@ -230,6 +243,15 @@ def _compound(rng, index, common):
     return ObjectSpec(kind="compound", dimensions=tuple(float(v) for v in parts.ravel()),
                       mass=_mass(rng, volumes.sum()),
                       bounds=tuple(float(v) for v in (*low, *high)), **common)
+
+
+def _flat(rng, index, common):
+    """A card (a thin box, 4-10 x 3-7 cm) or a disc (a thin cylinder, 4-9 cm across)."""
+    height = float(rng.uniform(*FLAT_HEIGHT))
+    if rng.random() < 0.5:
+        return _cylinder_spec(rng, float(rng.uniform(0.02, 0.045)), height, common)
+    return _box_spec(rng, float(rng.uniform(0.04, 0.10)), float(rng.uniform(0.03, 0.07)),
+                     height, common)
 
 
 def _rock(rng, index, common):
@@ -259,7 +281,8 @@ def _toy(name: str) -> ObjectSpec:
                       mesh_offset=offset)
 
 
-_BUILDERS = {"box": _box, "cylinder": _cylinder, "compound": _compound, "mesh": _rock}
+_BUILDERS = {"box": _box, "cylinder": _cylinder, "compound": _compound, "mesh": _rock,
+             "flat": _flat}
 
 
 def _rock_path(index: int) -> Path:
@@ -533,9 +556,15 @@ def spawn(client: int, spec: ObjectSpec, position, yaw: float = 0.0) -> int:
                                 spinningFriction=spec.spinning_friction, restitution=0.0,
                                 linearDamping=0.1, angularDamping=0.1,
                                 physicsClientId=client)
-        if spec.rgba is not None:
-            pybullet.changeVisualShape(body, link, rgbaColor=spec.rgba, physicsClientId=client)
+    if spec.rgba is not None:
+        paint(client, body, spec.rgba)
     return body
+
+
+def paint(client: int, body: int, rgba) -> None:
+    """Colour every link of a body (a textured mesh's texture is tinted by it)."""
+    for link in range(-1, pybullet.getNumJoints(body, physicsClientId=client)):
+        pybullet.changeVisualShape(body, link, rgbaColor=rgba, physicsClientId=client)
 
 
 def _create(client: int, spec: ObjectSpec, orientation) -> int:

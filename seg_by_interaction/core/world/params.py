@@ -8,6 +8,26 @@ from seg_by_interaction.core.validated import setting
 from seg_by_interaction.core.world.depth_noise import DepthNoise
 
 
+LAYOUTS = ("separated", "touching", "stacked", "mixed")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClutterParams:
+    """How objects are put together where a layout asks for clutter, and what a scene of
+    the `mixed` layout holds (its other objects stand apart)."""
+    row_length: tuple[int, int] = setting((2, 3), "objects per touching group: a pair or a row",
+                                          min=2, max=4)
+    same_colour_chance: float = setting(0.5, "chance that a touching group is recoloured to "
+                                             "one colour", min=0.0, max=1.0)
+    touching_groups: int = setting(1, "touching groups per mixed scene", min=0, max=3)
+    stacks: int = setting(1, "stacks of two objects per mixed scene", min=0, max=3)
+    flat_objects: int = setting(1, "flat objects (under 1 cm tall) per mixed scene", min=0, max=4)
+
+    def __post_init__(self):
+        if self.row_length[0] > self.row_length[1]:
+            raise ValueError(f"row_length {list(self.row_length)} is not a (fewest, most) range")
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ArenaConfig:
     min_objects: int = setting(4, "fewest objects per scene", min=1, max=20)
@@ -23,6 +43,11 @@ class ArenaConfig:
                                                        "elevation above the table", min=5.0, max=90.0)
     physics_hz: float = setting(240.0, "physics steps per simulated second", min=60.0, max=2000.0)
     depth_noise: DepthNoise = setting(DepthNoise(), "depth sensor noise model")
+    layout: str = setting("separated", "how a scene's objects lie: apart (separated), in "
+                                       "touching groups, in stacks, or mixed", choices=LAYOUTS)
+    clutter: ClutterParams = setting(ClutterParams(), "touching groups, stacks and flat objects")
+    separated_flat: bool = setting(False, "let flat objects into separated scenes too (off: "
+                                          "the same separated scenes as before they existed)")
 
     def __post_init__(self):
         if self.min_objects > self.max_objects:

@@ -41,6 +41,28 @@ def test_same_seed_same_scene_byte_for_byte(sawyer):
     assert other.rgb.tobytes() != first.rgb.tobytes()
 
 
+# Object positions of test scene 11 as the arena placed them before layouts and flat
+# objects existed: the separated layout, the default, must keep every scene as it was.
+SCENE_11_BEFORE_LAYOUTS = [("cylinder_200", (0.551123, -0.190761, -0.024029)),
+                           ("box_202", (0.729909, 0.107428, -0.013922)),
+                           ("cylinder_201", (0.502338, 0.119006, -0.022315)),
+                           ("box_200", (0.698364, -0.115438, -0.010464)),
+                           ("compound_201", (0.589169, 0.163187, -0.036587)),
+                           ("cylinder_202", (0.534759, -0.012069, -0.01245))]
+
+
+def test_separated_layout_keeps_the_scenes_of_before_layouts(sawyer):
+    arena = Arena(sawyer, with_robot=False)
+    try:
+        scene = arena.reset_scene("test", 11)
+        assert scene.layout == "separated" and scene.groups == ()
+        assert [o.name for o in scene.objects] == [name for name, _ in SCENE_11_BEFORE_LAYOUTS]
+        positions = [arena.object_pose(o)[0] for o in scene.objects]
+        assert np.allclose(positions, [p for _, p in SCENE_11_BEFORE_LAYOUTS], atol=2e-6)
+    finally:
+        arena.close()
+
+
 def test_closing_removes_the_rendered_textures(sawyer, tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)
