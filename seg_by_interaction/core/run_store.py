@@ -35,6 +35,7 @@ import numpy as np
 from seg_by_interaction.core.files import write_json_atomic, write_png_atomic
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import depth_to_metres, metres_to_millimetres
+from seg_by_interaction.core.interaction.kinds import COLLECTED
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.validated import from_dict, to_dict
 
@@ -201,4 +202,4 @@ def _read_png(path: pathlib.Path) -> np.ndarray:
 
 def counts_as_interaction(meta: dict) -> bool:
     """Whether a record (its record.json) spends one of the collection's interactions."""
-    return meta["primitive"] != "reset_sweep" and meta.get("outcome") != Outcome.CANCELLED.name
+    return meta["primitive"] in COLLECTED and meta.get("outcome") != Outcome.CANCELLED.name

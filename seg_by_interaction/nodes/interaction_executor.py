@@ -30,6 +30,7 @@ from seg_by_interaction.core.hypotheses.hypothesis import project_point
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.interaction.executor import (ExecutorParams, FailureCounter,
                                                           InteractionRequest, run_interaction)
+from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
 from seg_by_interaction.core.interaction.primitives import Primitives
 from seg_by_interaction.core.robot_config import load_robot_config
@@ -49,8 +50,6 @@ PHASES = {"open": FEEDBACK.PHASE_APPROACHING, "approach": FEEDBACK.PHASE_APPROAC
           "carry": FEEDBACK.PHASE_PLACING, "lower": FEEDBACK.PHASE_PLACING,
           "release": FEEDBACK.PHASE_PLACING, "retreat": FEEDBACK.PHASE_RETREATING,
           "lift_clear": FEEDBACK.PHASE_RETREATING, "out_of_view": FEEDBACK.PHASE_RETREATING}
-STROKE_PHASES = {"push": FEEDBACK.PHASE_PUSHING, "poke": FEEDBACK.PHASE_POKING,
-                 "reset_sweep": FEEDBACK.PHASE_SWEEPING, "pick_place": FEEDBACK.PHASE_APPROACHING}
 PHASE_NAMES = {value: name[len("PHASE_"):].lower() for name, value in vars(FEEDBACK).items()
                if name.startswith("PHASE_")}
 
@@ -155,7 +154,10 @@ class InteractionExecutor(Node):
             self.get_logger().error(f"after the timeout the arm could not retreat: {error.reason}")
 
     def _feedback(self, goal_handle, kind: str, phase: str) -> None:
-        code = STROKE_PHASES[kind] if phase == "stroke" else PHASES.get(phase, FEEDBACK.PHASE_PLANNING)
+        if phase == "stroke":
+            code = getattr(FEEDBACK, f"PHASE_{KINDS[kind].stroke_phase.upper()}")
+        else:
+            code = PHASES.get(phase, FEEDBACK.PHASE_PLANNING)
         goal_handle.publish_feedback(Interact.Feedback(phase=code, phase_name=PHASE_NAMES[code]))
 
     # --- frames and records -----------------------------------------------------------

@@ -16,7 +16,6 @@ from std_msgs.msg import Header
 
 from seg_by_interaction.core.hypotheses.hypothesis import project_point
 from seg_by_interaction.core.images import ImageError
-from seg_by_interaction.core.interaction.executor import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
@@ -80,7 +79,7 @@ class MaskLabeler(Node):
             after = views["after"]
             place_px = project_point(place.position, images.intrinsics_from_msg(msg.camera_info),
                                      after.camera_position, after.camera_orientation_xyzw)
-        return KINDS[primitive.type], Outcome(msg.outcome), views, action_px, place_px, hypothesis
+        return interaction_msgs.KIND_OF_TYPE[primitive.type], Outcome(msg.outcome), views, action_px, place_px, hypothesis
 
     def _label(self, record_id: str, record_dir: str, primitive: str, outcome: Outcome, views,
                action_px, place_px, hypothesis_mask, model_version: int) -> None:

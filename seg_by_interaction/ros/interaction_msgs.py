@@ -8,17 +8,21 @@ from geometry_msgs.msg import Point, Vector3
 from std_msgs.msg import Header
 
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
-from seg_by_interaction.core.interaction.executor import KINDS, InteractionRequest
+from seg_by_interaction.core.interaction.executor import InteractionRequest
+from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import ToolPose
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
 from seg_by_interaction.core.run_store import View
 from seg_by_interaction.msg import InteractionRecord, Metric, Primitive
 from seg_by_interaction.ros import hypothesis_msgs, images, poses
 
+# Primitive.msg's type constant of each kind is spelled like it.
+KIND_OF_TYPE = {getattr(Primitive, name.upper()): name for name in KINDS}
+
 
 def request_to_msg(request: InteractionRequest, base_frame: str, hypothesis: Hypothesis | None,
                    model_version: int, header: Header) -> Primitive:
-    msg = Primitive(type=KINDS.index(request.kind), model_version=model_version)
+    msg = Primitive(type=getattr(Primitive, request.kind.upper()), model_version=model_version)
     if hypothesis is not None:
         msg.hypothesis = hypothesis_msgs.to_msg(hypothesis, header)
         u, v = hypothesis.shape.centroid_px
@@ -39,12 +43,12 @@ def request_to_msg(request: InteractionRequest, base_frame: str, hypothesis: Hyp
 
 def request_from_msg(msg: Primitive, base_frame: str) -> InteractionRequest:
     """Raises ValueError (or MotionError for a pose in another frame) on a bad goal."""
-    if msg.type >= len(KINDS):
+    if msg.type not in KIND_OF_TYPE:
         raise ValueError(f"unknown primitive type {msg.type}")
-    kind = KINDS[msg.type]
+    kind = KIND_OF_TYPE[msg.type]
     if msg.poke_magnitude >= len(POKE_MAGNITUDES):
         raise ValueError(f"unknown poke magnitude {msg.poke_magnitude}")
-    if kind == "reset_sweep":
+    if "target" not in KINDS[kind].needs:
         return InteractionRequest(kind=kind)
     target = poses.from_pose_stamped(msg.target, base_frame)
     place = poses.from_pose_stamped(msg.place, base_frame) if msg.place.header.frame_id else None
@@ -52,7 +56,7 @@ def request_from_msg(msg: Primitive, base_frame: str) -> InteractionRequest:
     return InteractionRequest(
         kind=kind, target=target.position, yaw=target.closing_yaw, width=msg.grasp_width,
         place_xy=place.position[:2] if place is not None else None,
-        direction=direction if kind in ("push", "poke") else None, distance=msg.distance,
+        direction=direction if "direction" in KINDS[kind].needs else None, distance=msg.distance,
         magnitude=POKE_MAGNITUDES[msg.poke_magnitude], half_extent=msg.grasp_width / 2)
 
 
