@@ -15,10 +15,11 @@
     <run>/checkpoints/model_v<NNNNNN>.pt  and trainer_state.pt (optimiser, to resume)
     <run>/trainer_log.jsonl              training losses over steps
 
-record.json holds the primitive and its parameters, the outcome and its reason, the
-action and place pixels, the camera intrinsics and its pose at each image's time, the
-hypothesis acted on and the phase timings. Record IDs count up (`r000042`), so a killed
-run resumes after its last complete record.
+record.json holds a `RecordMeta` (the primitive and its parameters, the outcome and its
+reason, the action and place pixels, the hypothesis acted on, the phase timings), then the
+record ID, the camera intrinsics and the camera pose at each image's time. Record IDs
+count up (`r000042`), so a killed run resumes after its last complete record. Only
+`write_record` writes a record; `read_record` (and `read_meta`, without the images) read it.
 """
 from __future__ import annotations
 
@@ -55,13 +56,67 @@ class View:
     ground_truth: np.ndarray | None = None   # instance ids; simulated worlds only
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HypothesisRef:
+    """The hypothesis an interaction acted on (its mask is stored beside the record)."""
+    id: str
+    source: str
+    score: float
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordMeta:
+    """What one interaction was and how it went. Fields in record.json's order."""
+    primitive: str                                  # a kind of kinds.KINDS
+    outcome: Outcome
+    reason: str = ""
+    robot: str = ""
+    camera: str = ""
+    action_px: tuple[float, float] | None = None    # on the before frame
+    place_px: tuple[float, float] | None = None     # pick_place: where it went down, on after
+    target: tuple[float, ...] | None = None         # planning frame, metres
+    yaw: float = 0.0
+    width: float = 0.0
+    place_xy: tuple[float, float] | None = None
+    direction: tuple[float, ...] | None = None
+    magnitude: str | None = None                    # poke only
+    model_version: int = 0                          # of the model that proposed the hypothesis
+    hypothesis: HypothesisRef | None = None
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    wall_time: float = 0.0
+
+    @property
+    def is_interaction(self) -> bool:
+        """With the objects, of a kind the collector chooses (not a reset sweep)."""
+        return self.primitive in COLLECTED
+
+    @property
+    def counts_as_interaction(self) -> bool:
+        """Spends one of the collection's interactions: not a sweep, nor an interaction
+        cancelled before it ended (a stop; a resumed run makes up for it)."""
+        return self.is_interaction and self.outcome != Outcome.CANCELLED
+
+    def to_json(self) -> dict:
+        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        hypothesis = self.hypothesis
+        return {**fields, "outcome": self.outcome.name,
+                "hypothesis": dataclasses.asdict(hypothesis) if hypothesis is not None else None}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RecordMeta:
+        fields = {field.name: _tupled(data[field.name]) for field in dataclasses.fields(cls)
+                  if field.name in data}
+        hypothesis = data.get("hypothesis")
+        return cls(**{**fields, "outcome": Outcome[data["outcome"]],
+                      "hypothesis": HypothesisRef(**hypothesis) if hypothesis else None})
+
+
+@dataclasses.dataclass(frozen=True)
 class StoredRecord:
     record_id: str
-    directory: pathlib.Path
-    meta: dict
+    meta: RecordMeta
     views: dict[str, View]
-    hypothesis_mask: np.ndarray | None
+    hypothesis_mask: np.ndarray | None = None
 
     def ground_truth(self, frame: str) -> np.ndarray | None:
         return self.views[frame].ground_truth if frame in self.views else None
@@ -95,9 +150,13 @@ class RunStore:
     def count_interactions(self) -> int:
         """Complete records of interactions with objects: reset sweeps do not count, nor
         interactions cancelled before they ended (a stop; a resumed run makes up for them)."""
-        return sum(counts_as_interaction(self.read_meta(r)) for r in self.record_ids())
+        return sum(self.read_meta(r).counts_as_interaction for r in self.record_ids())
 
-    def read_meta(self, record_id: str) -> dict:
+    def read_meta(self, record_id: str) -> RecordMeta:
+        """A record's meta without its images."""
+        return RecordMeta.from_json(self._read_json(record_id))
+
+    def _read_json(self, record_id: str) -> dict:
         return json.loads((self.record_dir(record_id) / "record.json").read_text())
 
     def next_record_id(self) -> str:
@@ -108,7 +167,7 @@ class RunStore:
     def record_dir(self, record_id: str) -> pathlib.Path:
         return self.records_dir / record_id
 
-    def write_record(self, record_id: str, meta: dict, views: dict[str, View],
+    def write_record(self, record_id: str, meta: RecordMeta, views: dict[str, View],
                      hypothesis_mask: np.ndarray | None = None) -> pathlib.Path:
         """Write every file into a temporary directory, then rename it into place: a
         record is either complete or absent."""
@@ -124,7 +183,7 @@ class RunStore:
             write_png_atomic(staging / "hypothesis_mask.png", hypothesis_mask.astype(np.uint8) * 255)
         intrinsics = next((v.intrinsics for v in views.values() if v.intrinsics is not None), None)
         write_json_atomic(staging / "record.json", {
-            **meta, "record_id": record_id,
+            **meta.to_json(), "record_id": record_id,
             "intrinsics": to_dict(intrinsics) if intrinsics is not None else None,
             "frames": {name: _view_meta(view) for name, view in views.items()}})
         os.rename(staging, final)
@@ -132,13 +191,13 @@ class RunStore:
 
     def read_record(self, record_id: str) -> StoredRecord:
         directory = self.record_dir(record_id)
-        meta = self.read_meta(record_id)
-        intrinsics = from_dict(PinholeIntrinsics, meta["intrinsics"]) if meta.get("intrinsics") else None
+        data = self._read_json(record_id)
+        intrinsics = from_dict(PinholeIntrinsics, data["intrinsics"]) if data.get("intrinsics") else None
         views = {name: _read_view(directory, name, frame_meta, intrinsics)
-                 for name, frame_meta in meta["frames"].items()}
+                 for name, frame_meta in data["frames"].items()}
         mask_path = directory / "hypothesis_mask.png"
         mask = _read_png(mask_path) > 0 if mask_path.exists() else None
-        return StoredRecord(record_id, directory, meta, views, mask)
+        return StoredRecord(record_id, RecordMeta.from_json(data), views, mask)
 
     def write_labels(self, record_id: str, labels: list[dict], masks: dict[str, np.ndarray]) -> None:
         """The labeler's decisions for one record; labels.json is written last, so its
@@ -193,13 +252,12 @@ def _read_view(directory: pathlib.Path, name: str, meta: dict,
                 ground_truth=_read_png(truth_path) if truth_path.exists() else None)
 
 
+def _tupled(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _read_png(path: pathlib.Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ValueError(f"cannot read image {path}")
     return image
-
-
-def counts_as_interaction(meta: dict) -> bool:
-    """Whether a record (its record.json) spends one of the collection's interactions."""
-    return meta["primitive"] in COLLECTED and meta.get("outcome") != Outcome.CANCELLED.name

@@ -34,7 +34,7 @@ from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
 from seg_by_interaction.core.interaction.primitives import Primitives
 from seg_by_interaction.core.robot_config import load_robot_config
-from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore, View
 from seg_by_interaction.msg import InteractionRecord
 from seg_by_interaction.ros import hypothesis_msgs, images, interaction_msgs, poses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
@@ -181,37 +181,36 @@ class InteractionExecutor(Node):
         if outcome.place_xy is not None:
             place = ToolPose.top_down((*outcome.place_xy, request.target[2]), request.yaw)
             primitive.place = poses.to_pose_stamped(place, Header(frame_id=self.robot.base_frame))
-        record_id, record_dir = "", ""
+        record_id = ""
         if self.store is not None and outcome.frames:
             record_id = self.store.next_record_id()
-            record_dir = str(self.store.write_record(
-                record_id, self._record_meta(primitive, request, outcome), outcome.frames,
-                _hypothesis_mask(primitive, outcome.frames)))
+            self.store.write_record(record_id, self._record_meta(primitive, request, outcome),
+                                    outcome.frames, _hypothesis_mask(primitive, outcome.frames))
         info = self.frames.camera_info
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.robot.base_frame)
-        return interaction_msgs.record_msg(record_id, record_dir, primitive, outcome.outcome,
-                                           outcome.reason, self.camera.name, info, outcome.frames,
-                                           outcome.timings, self.robot.base_frame, header)
+        return interaction_msgs.record_msg(record_id, primitive, outcome.outcome, outcome.reason,
+                                           self.camera.name, info, outcome.frames, outcome.timings,
+                                           self.robot.base_frame, header)
 
-    def _record_meta(self, primitive, request: InteractionRequest, outcome) -> dict:
+    def _record_meta(self, primitive, request: InteractionRequest, outcome) -> RecordMeta:
         after = outcome.frames.get("after")
         place_px = None
         if outcome.place_xy is not None and after is not None:
             place_px = project_point((*outcome.place_xy, request.target[2]), after.intrinsics,
                                      after.camera_position, after.camera_orientation_xyzw)
         hypothesis = primitive.hypothesis
-        return {
-            "primitive": request.kind, "outcome": outcome.outcome.name, "reason": outcome.reason,
-            "robot": self.robot.name, "camera": self.camera.name,
-            "action_px": [primitive.target_px.x, primitive.target_px.y] if hypothesis.id else None,
-            "place_px": list(place_px) if place_px is not None else None,
-            "target": _listed(request.target), "yaw": request.yaw, "width": request.width,
-            "place_xy": _listed(outcome.place_xy), "direction": _listed(request.direction),
-            "magnitude": request.magnitude if request.kind == "poke" else None,
-            "model_version": primitive.model_version,
-            "hypothesis": {"id": hypothesis.id, "source": hypothesis.source,
-                           "score": hypothesis.score} if hypothesis.id else None,
-            "timings": outcome.timings, "wall_time": time.time()}
+        return RecordMeta(
+            primitive=request.kind, outcome=outcome.outcome, reason=outcome.reason,
+            robot=self.robot.name, camera=self.camera.name,
+            action_px=(primitive.target_px.x, primitive.target_px.y) if hypothesis.id else None,
+            place_px=tuple(place_px) if place_px is not None else None,
+            target=_floats(request.target), yaw=request.yaw, width=request.width,
+            place_xy=_floats(outcome.place_xy), direction=_floats(request.direction),
+            magnitude=request.magnitude if request.kind == "poke" else None,
+            model_version=primitive.model_version,
+            hypothesis=HypothesisRef(id=hypothesis.id, source=hypothesis.source,
+                                     score=hypothesis.score) if hypothesis.id else None,
+            timings=outcome.timings, wall_time=time.time())
 
     def _intrinsics(self):
         info = self.frames.camera_info
@@ -225,8 +224,8 @@ def _hypothesis_mask(primitive, frames: dict[str, View]) -> np.ndarray | None:
     return hypothesis_msgs.from_msg(primitive.hypothesis, height, width).mask
 
 
-def _listed(values) -> list[float] | None:
-    return None if values is None else [float(v) for v in values]
+def _floats(values) -> tuple[float, ...] | None:
+    return None if values is None else tuple(float(v) for v in values)
 
 
 def main(args=None) -> int:

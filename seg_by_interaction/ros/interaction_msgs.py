@@ -60,12 +60,11 @@ def request_from_msg(msg: Primitive, base_frame: str) -> InteractionRequest:
         magnitude=POKE_MAGNITUDES[msg.poke_magnitude], half_extent=msg.grasp_width / 2)
 
 
-def record_msg(record_id: str, record_dir: str, primitive: Primitive, outcome: int, reason: str,
-               camera_name: str, camera_info, views: dict[str, View], timings: dict[str, float],
-               base_frame: str, header: Header) -> InteractionRecord:
-    msg = InteractionRecord(header=header, record_id=record_id, record_dir=record_dir,
-                            primitive=primitive, outcome=int(outcome), reason=reason,
-                            camera_name=camera_name,
+def record_msg(record_id: str, primitive: Primitive, outcome: int, reason: str, camera_name: str,
+               camera_info, views: dict[str, View], timings: dict[str, float], base_frame: str,
+               header: Header) -> InteractionRecord:
+    msg = InteractionRecord(header=header, record_id=record_id, primitive=primitive,
+                            outcome=int(outcome), reason=reason, camera_name=camera_name,
                             timings=[Metric(name=k, value=float(v)) for k, v in timings.items()])
     if camera_info is not None:
         msg.camera_info = camera_info
@@ -78,24 +77,6 @@ def record_msg(record_id: str, record_dir: str, primitive: Primitive, outcome: i
         setattr(msg, f"camera_pose_{name}", poses.to_pose_stamped(
             camera_pose, Header(stamp=image_header.stamp, frame_id=base_frame)))
     return msg
-
-
-def views_from_record(msg: InteractionRecord) -> dict[str, View]:
-    """The frames a record carries (mid only for pick-and-place); raises ImageError on
-    malformed images."""
-    views = {}
-    for name in ("before", "mid", "after"):
-        rgb_msg = getattr(msg, f"{name}_rgb")
-        if not rgb_msg.data:
-            continue
-        pose = getattr(msg, f"camera_pose_{name}").pose
-        views[name] = View(
-            rgb=images.rgb_from_msg(rgb_msg), depth=images.depth_from_msg(getattr(msg, f"{name}_depth")),
-            camera_position=np.array([pose.position.x, pose.position.y, pose.position.z]),
-            camera_orientation_xyzw=np.array([pose.orientation.x, pose.orientation.y,
-                                              pose.orientation.z, pose.orientation.w]),
-            stamp=rgb_msg.header.stamp.sec + rgb_msg.header.stamp.nanosec * 1e-9)
-    return views
 
 
 def _stamp(seconds: float):

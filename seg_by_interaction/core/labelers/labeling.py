@@ -12,7 +12,7 @@ from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Frame, Interaction, Label
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceParams
-from seg_by_interaction.core.run_store import View
+from seg_by_interaction.core.run_store import StoredRecord
 from seg_by_interaction.core.validated import setting
 
 
@@ -25,18 +25,19 @@ class LabelerNodeParams:
                                                       "Pathak et al. 2018 frame-difference labeler")
 
 
-def interaction_from_record(primitive: str, outcome: Outcome, views: dict[str, View],
-                            action_px, place_px, hypothesis_mask: np.ndarray | None) -> Interaction | None:
+def interaction_from_record(record: StoredRecord) -> Interaction | None:
     """The labeler's view of a recorded interaction; None for kinds never labelled (reset
     sweeps) and records without a before frame or action pixel (nothing to label)."""
-    if not KINDS[primitive].frame_pairs or "before" not in views or action_px is None:
+    meta = record.meta
+    if not KINDS[meta.primitive].frame_pairs or "before" not in record.views or meta.action_px is None:
         return None
-    frames = {name: Frame(view.rgb, view.depth.astype(np.float32)) for name, view in views.items()}
-    return Interaction(primitive=primitive, attempted=outcome not in NOT_ATTEMPTED,
-                       succeeded=outcome == Outcome.OK, before=frames["before"],
+    frames = {name: Frame(view.rgb, view.depth.astype(np.float32)) for name, view in record.views.items()}
+    return Interaction(primitive=meta.primitive, attempted=meta.outcome not in NOT_ATTEMPTED,
+                       succeeded=meta.outcome == Outcome.OK, before=frames["before"],
                        mid=frames.get("mid"), after=frames.get("after"),
-                       action_px=tuple(action_px), place_px=_inside(place_px, frames["before"]),
-                       hypothesis_mask=hypothesis_mask)
+                       action_px=tuple(meta.action_px),
+                       place_px=_inside(meta.place_px, frames["before"]),
+                       hypothesis_mask=record.hypothesis_mask)
 
 
 def _inside(pixel, frame: Frame):

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
+from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.model.checkpoint import CheckpointError, load_checkpoint
 from seg_by_interaction.core.model.segmenter import SegmenterParams
 from seg_by_interaction.core.model.spec import ModelSpec
-from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.run_store import RecordMeta, RunStore, View
 from seg_by_interaction.core.training.online import (OnlineLearner, OnlineTrainerParams,
                                                      examples_from_run, train_offline)
 from seg_by_interaction.core.training.trainer import TrainerParams
@@ -30,7 +31,7 @@ def make_run(root, interactions=4):
         mask = np.zeros((96, 128), bool)
         mask[top:top + 24, left:left + 24] = True
         record_id = f"r{number:06d}"
-        store.write_record(record_id, {"primitive": "pick_place", "outcome": "OK"}, {"before": View(
+        store.write_record(record_id, RecordMeta(primitive="pick_place", outcome=Outcome.OK), {"before": View(
             rgb=rgb, depth=np.ones((96, 128), np.float32), camera_position=np.zeros(3),
             camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]))})
         store.write_labels(record_id, [{"frame_pair": "before_mid", "labelled_frame": "before",
