@@ -34,26 +34,15 @@ import cv2
 import numpy as np
 
 from seg_by_interaction.core.files import write_json_atomic, write_png_atomic
-from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.images import depth_to_metres, metres_to_millimetres
 from seg_by_interaction.core.interaction.kinds import COLLECTED
 from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import from_dict, to_dict
 
 FRAMES = ("before", "mid", "after")
 RECORD_PREFIX = "r"
-
-
-@dataclasses.dataclass
-class View:
-    """One camera frame as the primitives capture it."""
-    rgb: np.ndarray
-    depth: np.ndarray
-    camera_position: np.ndarray
-    camera_orientation_xyzw: np.ndarray
-    intrinsics: PinholeIntrinsics | None = None
-    stamp: float = 0.0
-    ground_truth: np.ndarray | None = None   # instance ids; simulated worlds only
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -115,7 +104,7 @@ class RecordMeta:
 class StoredRecord:
     record_id: str
     meta: RecordMeta
-    views: dict[str, View]
+    views: dict[str, RGBDView]
     hypothesis_mask: np.ndarray | None = None
 
     def ground_truth(self, frame: str) -> np.ndarray | None:
@@ -167,7 +156,7 @@ class RunStore:
     def record_dir(self, record_id: str) -> pathlib.Path:
         return self.records_dir / record_id
 
-    def write_record(self, record_id: str, meta: RecordMeta, views: dict[str, View],
+    def write_record(self, record_id: str, meta: RecordMeta, views: dict[str, RGBDView],
                      hypothesis_mask: np.ndarray | None = None) -> pathlib.Path:
         """Write every file into a temporary directory, then rename it into place: a
         record is either complete or absent."""
@@ -228,28 +217,28 @@ class RunStore:
         write_json_atomic(path, info)
 
 
-def _write_view(directory: pathlib.Path, name: str, view: View) -> None:
+def _write_view(directory: pathlib.Path, name: str, view: RGBDView) -> None:
     write_png_atomic(directory / f"{name}_rgb.png", view.rgb)
     write_png_atomic(directory / f"{name}_depth.png", metres_to_millimetres(view.depth))
     if view.ground_truth is not None:
         write_png_atomic(directory / f"ground_truth_{name}.png", view.ground_truth.astype(np.uint16))
 
 
-def _view_meta(view: View) -> dict:
+def _view_meta(view: RGBDView) -> dict:
     return {"stamp": view.stamp,
-            "camera_position": [float(v) for v in view.camera_position],
-            "camera_orientation_xyzw": [float(v) for v in view.camera_orientation_xyzw]}
+            "camera_position": list(view.camera_pose.position),
+            "camera_orientation_xyzw": list(view.camera_pose.orientation_xyzw)}
 
 
 def _read_view(directory: pathlib.Path, name: str, meta: dict,
-               intrinsics: PinholeIntrinsics | None) -> View:
+               intrinsics: PinholeIntrinsics | None) -> RGBDView:
     truth_path = directory / f"ground_truth_{name}.png"
-    return View(rgb=_read_png(directory / f"{name}_rgb.png")[:, :, ::-1].copy(),
-                depth=depth_to_metres(_read_png(directory / f"{name}_depth.png"), "16UC1"),
-                camera_position=np.array(meta["camera_position"]),
-                camera_orientation_xyzw=np.array(meta["camera_orientation_xyzw"]),
-                intrinsics=intrinsics, stamp=meta["stamp"],
-                ground_truth=_read_png(truth_path) if truth_path.exists() else None)
+    return RGBDView(rgb=_read_png(directory / f"{name}_rgb.png")[:, :, ::-1].copy(),
+                    depth=depth_to_metres(_read_png(directory / f"{name}_depth.png"), "16UC1"),
+                    camera_pose=Pose(position=meta["camera_position"],
+                                     orientation_xyzw=meta["camera_orientation_xyzw"]),
+                    intrinsics=intrinsics, stamp=meta["stamp"],
+                    ground_truth=_read_png(truth_path) if truth_path.exists() else None)
 
 
 def _tupled(value):

@@ -33,8 +33,9 @@ from seg_by_interaction.core.interaction.executor import (ExecutorParams, Failur
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
 from seg_by_interaction.core.interaction.primitives import Primitives
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import load_robot_config
-from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore, View
+from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
 from seg_by_interaction.msg import InteractionRecord
 from seg_by_interaction.ros import hypothesis_msgs, images, interaction_msgs, poses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
@@ -162,18 +163,16 @@ class InteractionExecutor(Node):
 
     # --- frames and records -----------------------------------------------------------
 
-    def _capture(self, _label: str) -> View:
+    def _capture(self, _label: str) -> RGBDView:
         stamp = Time.from_msg(self.backend.stamp).nanoseconds if self.backend.stamp else 0
         try:
             frame = self.frames.wait_after(stamp, self.params.capture_timeout_s)
             rgb, depth = frame.rgb(), frame.depth()
         except ImageError as error:
             raise MotionError(Outcome.FAILED, f"camera: {error}") from error
-        pose = self.camera.pose
-        return View(rgb=rgb, depth=depth, camera_position=np.array(pose.position),
-                    camera_orientation_xyzw=np.array(pose.orientation_xyzw),
-                    intrinsics=self._intrinsics(), stamp=frame.stamp_ns / 1e9,
-                    ground_truth=frame.truth())
+        return RGBDView(rgb=rgb, depth=depth, camera_pose=self.camera.pose,
+                        intrinsics=self._intrinsics(), stamp=frame.stamp_ns / 1e9,
+                        ground_truth=frame.truth())
 
     def _record(self, primitive, request: InteractionRequest, outcome):
         """The record of what happened, stored before it is returned; `primitive` is
@@ -197,7 +196,7 @@ class InteractionExecutor(Node):
         place_px = None
         if outcome.place_xy is not None and after is not None:
             place_px = project_point((*outcome.place_xy, request.target[2]), after.intrinsics,
-                                     after.camera_position, after.camera_orientation_xyzw)
+                                     after.camera_pose)
         hypothesis = primitive.hypothesis
         return RecordMeta(
             primitive=request.kind, outcome=outcome.outcome, reason=outcome.reason,
@@ -217,7 +216,7 @@ class InteractionExecutor(Node):
         return images.intrinsics_from_msg(info) if info is not None else self.camera.intrinsics
 
 
-def _hypothesis_mask(primitive, frames: dict[str, View]) -> np.ndarray | None:
+def _hypothesis_mask(primitive, frames: dict[str, RGBDView]) -> np.ndarray | None:
     if not primitive.hypothesis.id or "before" not in frames:
         return None
     height, width = frames["before"].rgb.shape[:2]

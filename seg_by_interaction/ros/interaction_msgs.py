@@ -12,7 +12,7 @@ from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import ToolPose
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
-from seg_by_interaction.core.run_store import View
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.msg import InteractionRecord, Metric, Primitive
 from seg_by_interaction.ros import hypothesis_msgs, images, poses
 
@@ -61,7 +61,7 @@ def request_from_msg(msg: Primitive, base_frame: str) -> InteractionRequest:
 
 
 def record_msg(record_id: str, primitive: Primitive, outcome: int, reason: str, camera_name: str,
-               camera_info, views: dict[str, View], timings: dict[str, float], base_frame: str,
+               camera_info, views: dict[str, RGBDView], timings: dict[str, float], base_frame: str,
                header: Header) -> InteractionRecord:
     msg = InteractionRecord(header=header, record_id=record_id, primitive=primitive,
                             outcome=int(outcome), reason=reason, camera_name=camera_name,
@@ -73,7 +73,7 @@ def record_msg(record_id: str, primitive: Primitive, outcome: int, reason: str, 
                               if camera_info is not None else "")
         setattr(msg, f"{name}_rgb", images.to_msg(view.rgb, "rgb8", image_header))
         setattr(msg, f"{name}_depth", images.to_msg(view.depth.astype(np.float32), "32FC1", image_header))
-        camera_pose = ToolPose(view.camera_position, view.camera_orientation_xyzw)
+        camera_pose = ToolPose(view.camera_pose.position, view.camera_pose.orientation_xyzw)
         setattr(msg, f"camera_pose_{name}", poses.to_pose_stamped(
             camera_pose, Header(stamp=image_header.stamp, frame_id=base_frame)))
     return msg

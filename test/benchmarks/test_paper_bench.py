@@ -15,9 +15,11 @@ from seg_by_interaction.benchmarks.stages import Stage, StageFailed, run_stages
 from seg_by_interaction.benchmarks.supervised_bound import ground_truth_examples
 from seg_by_interaction.cli.config_files import check_config_file
 from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
+from seg_by_interaction.core.geometry import Pose
 from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import config_dir
-from seg_by_interaction.core.run_store import RecordMeta, RunStore, View
+from seg_by_interaction.core.run_store import RecordMeta, RunStore
 from seg_by_interaction.core.validated import ConfigError
 
 SMALL = PaperBenchConfig(interactions=20, seeds=[0, 1], curve_interactions=[5, 10], steps=3,
@@ -32,9 +34,8 @@ def instances(*boxes):
 
 
 def view(truth):
-    return View(rgb=np.full((48, 64, 3), 128, np.uint8), depth=np.ones((48, 64), np.float32),
-                camera_position=np.zeros(3), camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]),
-                ground_truth=truth)
+    return RGBDView(rgb=np.full((48, 64, 3), 128, np.uint8), depth=np.ones((48, 64), np.float32),
+                    camera_pose=Pose(position=(0.0, 0.0, 0.0)), ground_truth=truth)
 
 
 def label(action_px, mask):

@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore, View
+from seg_by_interaction.core.rgbd import RGBDView
+from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
 
 
 def view(seed=0, with_truth=False):
@@ -16,9 +17,8 @@ def view(seed=0, with_truth=False):
     depth = rng.uniform(0.5, 1.5, (24, 32)).astype(np.float32)
     depth[0, 0] = np.nan
     truth = rng.integers(0, 4, (24, 32)).astype(np.uint16) if with_truth else None
-    return View(rgb=rgb, depth=depth,
-                camera_position=np.array([1.0, 0.0, 1.2]),
-                camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]), stamp=12.5, ground_truth=truth)
+    return RGBDView(rgb=rgb, depth=depth, camera_pose=Pose(position=(1.0, 0.0, 1.2)), stamp=12.5,
+                    ground_truth=truth)
 
 
 def meta(primitive, outcome=Outcome.OK):

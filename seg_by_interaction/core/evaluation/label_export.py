@@ -27,6 +27,6 @@ def export_labels(store: RunStore, out_dir: str | pathlib.Path,
                 writer = CocoWriter(out_dir, view.intrinsics)
             writer.add(view.rgb, view.depth, label["mask"].astype(np.uint16), record_id=record_id,
                        frame_pair=label["frame_pair"], confidence=label["confidence"],
-                       camera_position=view.camera_position.tolist(),
-                       camera_orientation_xyzw=view.camera_orientation_xyzw.tolist())
+                       camera_position=list(view.camera_pose.position),
+                       camera_orientation_xyzw=list(view.camera_pose.orientation_xyzw))
     return writer.close() if writer is not None else None

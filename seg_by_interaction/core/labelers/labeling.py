@@ -10,8 +10,9 @@ from seg_by_interaction.core.interaction.executor import NOT_ATTEMPTED
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
-from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Frame, Interaction, Label
+from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Interaction, Label
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceParams
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.run_store import StoredRecord
 from seg_by_interaction.core.validated import setting
 
@@ -31,16 +32,16 @@ def interaction_from_record(record: StoredRecord) -> Interaction | None:
     meta = record.meta
     if not KINDS[meta.primitive].frame_pairs or "before" not in record.views or meta.action_px is None:
         return None
-    frames = {name: Frame(view.rgb, view.depth.astype(np.float32)) for name, view in record.views.items()}
+    views = record.views
     return Interaction(primitive=meta.primitive, attempted=meta.outcome not in NOT_ATTEMPTED,
-                       succeeded=meta.outcome == Outcome.OK, before=frames["before"],
-                       mid=frames.get("mid"), after=frames.get("after"),
+                       succeeded=meta.outcome == Outcome.OK, before=views["before"],
+                       mid=views.get("mid"), after=views.get("after"),
                        action_px=tuple(meta.action_px),
-                       place_px=_inside(meta.place_px, frames["before"]),
+                       place_px=_inside(meta.place_px, views["before"]),
                        hypothesis_mask=record.hypothesis_mask)
 
 
-def _inside(pixel, frame: Frame):
+def _inside(pixel, frame: RGBDView):
     """A place pixel outside the image (object put down out of view) is no place pixel."""
     if pixel is None:
         return None

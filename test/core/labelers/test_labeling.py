@@ -7,11 +7,12 @@ import pytest
 
 from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
 from seg_by_interaction.core.evaluation.label_export import export_labels
-from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
 from seg_by_interaction.core.labelers.labeling import interaction_from_record, label_records
-from seg_by_interaction.core.run_store import RecordMeta, RunStore, StoredRecord, View
+from seg_by_interaction.core.rgbd import RGBDView
+from seg_by_interaction.core.run_store import RecordMeta, RunStore, StoredRecord
 from seg_by_interaction.core.training.online import examples_from_run
 
 INTRINSICS = PinholeIntrinsics(width=96, height=72, fx=90.0, fy=90.0, cx=48.0, cy=36.0)
@@ -27,8 +28,8 @@ def view(rgb, raised=None):
     depth = np.full(rgb.shape[:2], 1.0, np.float32)
     if raised is not None:
         depth[raised] = 0.97
-    return View(rgb=rgb, depth=depth, camera_position=np.zeros(3),
-                camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]), intrinsics=INTRINSICS)
+    return RGBDView(rgb=rgb, depth=depth, intrinsics=INTRINSICS,
+                    camera_pose=Pose(position=(0.0, 0.0, 0.0)))
 
 
 def pick_place_views():
