@@ -28,7 +28,7 @@ from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.visualize import hypotheses_overlay
 from seg_by_interaction.msg import ModelUpdate, ObjectHypothesisArray
 from seg_by_interaction.ros import hypothesis_msgs, images, qos
-from seg_by_interaction.ros.frame_buffer import FrameBuffer
+from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.srv import Segment
@@ -109,20 +109,19 @@ class HypothesisServer(Node):
     def _view(self, request: Segment.Request):
         """The frame to segment: the request's own, or the latest received."""
         if request.image.data:
-            rgb, depth = images.rgb_from_msg(request.image), images.depth_from_msg(request.depth)
-            info, header = request.camera_info, request.image.header
+            view = RGBDView(images.rgb_from_msg(request.image), images.depth_from_msg(request.depth),
+                            intrinsics_of(request.camera_info, self.camera), self.camera.pose)
+            header = request.image.header
         else:
             frame = self.frames.latest()
             if frame is None:
                 raise ImageError(f"no frame received yet on {self.camera.rgb_topic}")
-            rgb, depth = frame.rgb(), frame.depth()
-            info, header = self.frames.camera_info, frame.rgb_msg.header
-        intrinsics = images.intrinsics_from_msg(info) if info is not None and info.width else \
-            self.camera.intrinsics
-        if depth.shape != rgb.shape[:2] or (intrinsics.height, intrinsics.width) != rgb.shape[:2]:
-            raise ImageError(f"image {rgb.shape[:2]}, depth {depth.shape} and camera info "
+            view, header = self.frames.view(frame), frame.rgb_msg.header
+        intrinsics = view.intrinsics
+        if view.depth.shape != view.size or (intrinsics.height, intrinsics.width) != view.size:
+            raise ImageError(f"image {view.size}, depth {view.depth.shape} and camera info "
                              f"{(intrinsics.height, intrinsics.width)} differ in size")
-        return RGBDView(rgb, depth, intrinsics, self.camera.pose), header
+        return view, header
 
 
 def main(args=None) -> int:

@@ -37,7 +37,7 @@ from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
 from seg_by_interaction.msg import InteractionRecord
-from seg_by_interaction.ros import hypothesis_msgs, images, interaction_msgs, poses
+from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
@@ -166,13 +166,9 @@ class InteractionExecutor(Node):
     def _capture(self, _label: str) -> RGBDView:
         stamp = Time.from_msg(self.backend.stamp).nanoseconds if self.backend.stamp else 0
         try:
-            frame = self.frames.wait_after(stamp, self.params.capture_timeout_s)
-            rgb, depth = frame.rgb(), frame.depth()
+            return self.frames.view(self.frames.wait_after(stamp, self.params.capture_timeout_s))
         except ImageError as error:
             raise MotionError(Outcome.FAILED, f"camera: {error}") from error
-        return RGBDView(rgb=rgb, depth=depth, camera_pose=self.camera.pose,
-                        intrinsics=self._intrinsics(), stamp=frame.stamp_ns / 1e9,
-                        ground_truth=frame.truth())
 
     def _record(self, primitive, request: InteractionRequest, outcome):
         """The record of what happened, stored before it is returned; `primitive` is
@@ -210,10 +206,6 @@ class InteractionExecutor(Node):
             hypothesis=HypothesisRef(id=hypothesis.id, source=hypothesis.source,
                                      score=hypothesis.score) if hypothesis.id else None,
             timings=outcome.timings, wall_time=time.time())
-
-    def _intrinsics(self):
-        info = self.frames.camera_info
-        return images.intrinsics_from_msg(info) if info is not None else self.camera.intrinsics
 
 
 def _hypothesis_mask(primitive, frames: dict[str, RGBDView]) -> np.ndarray | None:
