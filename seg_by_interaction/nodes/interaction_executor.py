@@ -201,7 +201,7 @@ class InteractionExecutor(Node):
             place_px=tuple(place_px) if place_px is not None else None,
             target=_floats(request.target), yaw=request.yaw, width=request.width,
             place_xy=_floats(outcome.place_xy), direction=_floats(request.direction),
-            magnitude=request.magnitude if request.kind == "poke" else None,
+            magnitude=request.magnitude if "magnitude" in KINDS[request.kind].needs else None,
             model_version=primitive.model_version,
             hypothesis=HypothesisRef(id=hypothesis.id, source=hypothesis.source,
                                      score=hypothesis.score) if hypothesis.id else None,

@@ -42,7 +42,7 @@ KINDS = {kind.name: kind for kind in (
         aim=lambda grasp, rng, magnitude: {"direction": _random_heading(rng)},
         stroke_phase="pushing"),
     PrimitiveKind(
-        name="poke", needs=("target", "direction"), frame_pairs=("before_after",),
+        name="poke", needs=("target", "direction", "magnitude"), frame_pairs=("before_after",),
         run=lambda primitives, r, rng: primitives.poke(r.target, r.direction, r.magnitude,
                                                        r.half_extent),
         aim=lambda grasp, rng, magnitude: {"direction": _random_heading(rng), "magnitude": magnitude,
