@@ -126,13 +126,9 @@ def labeler_figures(store: RunStore, samples: int, progress: Progress) -> dict[s
     from seg_by_interaction.core.labelers.labeling import interaction_from_record
 
     labeler, timings = FrameDifferenceLabeler(), []
-    succeeded = [r for r in store.record_ids() if store.read_meta(r)["outcome"] == "OK"]
+    succeeded = [r for r in store.record_ids() if store.read_meta(r).outcome == Outcome.OK]
     for record_id in progress(succeeded[:samples]):
-        record = store.read_record(record_id)
-        meta = record.meta
-        interaction = interaction_from_record(meta["primitive"], Outcome[meta["outcome"]], record.views,
-                                              meta.get("action_px"), meta.get("place_px"),
-                                              record.hypothesis_mask)
+        interaction = interaction_from_record(store.read_record(record_id))
         if interaction is not None:
             timings += time_calls(lambda: labeler.label(interaction), 1, warm_up=0)
     if not timings:
@@ -200,8 +196,8 @@ def private_ros_environment(ros_home: pathlib.Path) -> dict[str, str]:
 
 def interactions_per_min(store: RunStore) -> float:
     """From the times the interactions were recorded, the first one (start-up) excluded."""
-    times = sorted(meta["wall_time"] for meta in map(store.read_meta, store.record_ids())
-                   if meta["primitive"] != "reset_sweep")
+    times = sorted(meta.wall_time for meta in map(store.read_meta, store.record_ids())
+                   if meta.is_interaction)
     if len(times) < 2:
         return 0.0
     return 60.0 * (len(times) - 1) / (times[-1] - times[0])

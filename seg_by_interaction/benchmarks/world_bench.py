@@ -61,7 +61,7 @@ class PrimitiveTrials:
     def _mask_grasp(self, obj):
         view = self.arena.observe()
         return top_down_grasp(view.instance_mask == obj.instance_id, view.depth, view.intrinsics,
-                              view.camera_position, view.camera_orientation_xyzw)
+                              view.camera_pose)
 
     def _timed(self, name, call):
         start = time.perf_counter()

@@ -38,8 +38,8 @@ def make_dataset(args: argparse.Namespace) -> int:
         writer.add(view.rgb, view.depth, view.instance_mask, scene_id=scene.scene_id,
                    robot=arena.robot_config.name, texture=scene.texture, layout=scene.layout,
                    objects=[o.name for o in scene.objects],
-                   camera_pose={"position": view.camera_position.tolist(),
-                                "orientation_xyzw": view.camera_orientation_xyzw.tolist(),
+                   camera_pose={"position": list(view.camera_pose.position),
+                                "orientation_xyzw": list(view.camera_pose.orientation_xyzw),
                                 "frame_id": arena.robot_config.base_frame},
                    intrinsics=to_dict(camera.intrinsics))
     path = writer.close()

@@ -40,7 +40,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from seg_by_interaction.core.evaluation.run_report import hypotheses_over_time, write_report
     from seg_by_interaction.core.run_store import RunStore
 
-    first_image = next(iter(CocoDataset(test_set).views())).rgb
+    first_image = CocoDataset(test_set).first_view().rgb
     report = write_report(RunStore(args.out), args.out, evaluations,
                           hypotheses_over_time(first_image, stages),
                           f"Self-supervised segmentation by interaction: {args.robot}, "
@@ -68,7 +68,7 @@ def evaluate_stages(run_dir: pathlib.Path, test_set: pathlib.Path) -> tuple[list
     from seg_by_interaction.core.evaluation.evaluate import checkpoint_method
     from seg_by_interaction.core.hypotheses.baselines import make_method
 
-    view = next(iter(CocoDataset(test_set).views()))
+    view = CocoDataset(test_set).first_view()
     stages = [("bottom_up", make_method("bottom_up"), 0)]
     for path in sorted((run_dir / "checkpoints").glob("model_v*.pt")):
         method, metadata = checkpoint_method(path)

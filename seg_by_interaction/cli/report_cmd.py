@@ -28,7 +28,7 @@ def report(args: argparse.Namespace) -> int:
     evaluations, picture = [], None
     if args.test_set:
         evaluations, stages = evaluate_stages(args.run, args.test_set)
-        picture = hypotheses_over_time(next(iter(CocoDataset(args.test_set).views())).rgb, stages)
+        picture = hypotheses_over_time(CocoDataset(args.test_set).first_view().rgb, stages)
     path = write_report(RunStore(args.run), args.run, evaluations, picture, f"Run {args.run.name}")
     print(f"report: {path}")
     if args.json:

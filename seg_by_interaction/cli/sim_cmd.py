@@ -76,8 +76,7 @@ def run_demo(args: argparse.Namespace) -> int:
         mask = view.instance_mask == target.instance_id
         centre = arena.object_pose(target)[0]
         if kind == "pick_place":
-            grasp = top_down_grasp(mask, view.depth, view.intrinsics, view.camera_position,
-                                   view.camera_orientation_xyzw)
+            grasp = top_down_grasp(mask, view.depth, view.intrinsics, view.camera_pose)
             result = primitives.pick_place(grasp.position, grasp.yaw, grasp.width_m, rng=rng)
         elif kind == "push":
             result = primitives.push(centre, (0.0, 1.0, 0.0))

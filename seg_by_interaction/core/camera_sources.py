@@ -20,6 +20,7 @@ import yaml
 
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import ImageError, depth_to_metres
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 log = logging.getLogger(__name__)
@@ -34,14 +35,6 @@ class CameraNodeParams:
     device: int = setting(0, "video device index (source=usb)", min=0, max=63)
     loop: bool = setting(True, "replay the folder from the start when it ends")
     publish_rate_hz: float = setting(10.0, "frames per second", min=0.1, max=120.0, dynamic=True)
-
-
-@dataclasses.dataclass
-class Frame:
-    name: str
-    rgb: np.ndarray                  # HxWx3 uint8
-    depth: np.ndarray | None         # HxW float32 metres, NaN = no reading
-    intrinsics: np.ndarray           # 3x3
 
 
 def read_rgb_png(path: pathlib.Path) -> np.ndarray:
@@ -83,7 +76,7 @@ class FolderSource:
         self.intrinsics = read_intrinsics(info) if info.is_file() else default_intrinsics
         self.loop = loop
 
-    def frames(self) -> Iterator[Frame]:
+    def frames(self) -> Iterator[RGBDView]:
         while self.rgb_paths:
             for path in list(self.rgb_paths):
                 frame = self._load(path)
@@ -94,7 +87,7 @@ class FolderSource:
             if not self.loop:
                 return
 
-    def _load(self, path: pathlib.Path) -> Frame | None:
+    def _load(self, path: pathlib.Path) -> RGBDView | None:
         depth_path = self.folder / "depth" / path.name
         try:
             rgb = read_rgb_png(path)
@@ -108,7 +101,7 @@ class FolderSource:
         except ImageError as error:
             log.warning("skipping frame: %s", error)
             return None
-        return Frame(path.stem, rgb, depth, self.intrinsics.matrix())
+        return RGBDView(rgb, depth, self.intrinsics)
 
 
 class UsbSource:
@@ -122,7 +115,7 @@ class UsbSource:
         self.capture.set(cv2.CAP_PROP_FRAME_HEIGHT, intrinsics.height)
         self.intrinsics = intrinsics
 
-    def frames(self) -> Iterator[Frame]:
+    def frames(self) -> Iterator[RGBDView]:
         count = 0
         while True:
             ok, bgr = self.capture.read()
@@ -132,5 +125,4 @@ class UsbSource:
                 raise OSError(f"camera delivers {bgr.shape[1]}x{bgr.shape[0]}, but its intrinsics "
                               f"are for {self.intrinsics.width}x{self.intrinsics.height}")
             count += 1
-            yield Frame(f"usb_{count:06d}", cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), None,
-                        self.intrinsics.matrix())
+            yield RGBDView(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), None, self.intrinsics)

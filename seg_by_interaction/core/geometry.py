@@ -34,6 +34,36 @@ class PinholeIntrinsics:
                                  cx=self.cx * sx, cy=self.cy * sy)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Pose:
+    """A frame's pose in the planning frame, e.g. a camera's optical frame: its origin
+    and a unit quaternion (x, y, z, w). A value: the numbers are stored as float tuples."""
+    position: tuple[float, float, float] = setting(description="metres")
+    orientation_xyzw: tuple[float, float, float, float] = setting(
+        (0.0, 0.0, 0.0, 1.0), "unit quaternion (x, y, z, w)", min=-1.0, max=1.0)
+
+    def __post_init__(self):
+        object.__setattr__(self, "position", tuple(float(v) for v in self.position))
+        object.__setattr__(self, "orientation_xyzw", tuple(float(v) for v in self.orientation_xyzw))
+        if abs(np.linalg.norm(self.orientation_xyzw) - 1.0) > 1e-3:
+            raise ConfigError(f"orientation_xyzw {self.orientation_xyzw} is not a unit quaternion")
+
+    def rotation(self) -> np.ndarray:
+        return quaternion_to_matrix(self.orientation_xyzw)
+
+    def matrix(self) -> np.ndarray:
+        """4x4 transform from this frame to the planning frame."""
+        return pose_matrix(self.position, self.orientation_xyzw)
+
+    def to_planning(self, points) -> np.ndarray:
+        """Points (N x 3) given in this frame, in the planning frame."""
+        return np.asarray(points, float) @ self.rotation().T + self.position
+
+    def from_planning(self, point) -> np.ndarray:
+        """A planning-frame point in this frame."""
+        return self.rotation().T @ (np.asarray(point, float) - self.position)
+
+
 def quaternion_to_matrix(xyzw) -> np.ndarray:
     """3x3 rotation matrix of a unit quaternion given as (x, y, z, w)."""
     q = np.asarray(xyzw, dtype=float)

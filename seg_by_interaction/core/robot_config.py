@@ -11,21 +11,10 @@ import pathlib
 import numpy as np
 import yaml
 
-from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 REQUIRED_NAMED_POSES = ("home", "out_of_view")
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Pose:
-    position: tuple[float, float, float] = setting(description="metres")
-    orientation_xyzw: tuple[float, float, float, float] = setting(
-        (0.0, 0.0, 0.0, 1.0), "unit quaternion (x, y, z, w)", min=-1.0, max=1.0)
-
-    def __post_init__(self):
-        if abs(np.linalg.norm(self.orientation_xyzw) - 1.0) > 1e-3:
-            raise ConfigError(f"orientation_xyzw {self.orientation_xyzw} is not a unit quaternion")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -15,10 +15,11 @@
     <run>/checkpoints/model_v<NNNNNN>.pt  and trainer_state.pt (optimiser, to resume)
     <run>/trainer_log.jsonl              training losses over steps
 
-record.json holds the primitive and its parameters, the outcome and its reason, the
-action and place pixels, the camera intrinsics and its pose at each image's time, the
-hypothesis acted on and the phase timings. Record IDs count up (`r000042`), so a killed
-run resumes after its last complete record.
+record.json holds a `RecordMeta` (the primitive and its parameters, the outcome and its
+reason, the action and place pixels, the hypothesis acted on, the phase timings), then the
+record ID, the camera intrinsics and the camera pose at each image's time. Record IDs
+count up (`r000042`), so a killed run resumes after its last complete record. Only
+`write_record` writes a record; `read_record` (and `read_meta`, without the images) read it.
 """
 from __future__ import annotations
 
@@ -33,34 +34,78 @@ import cv2
 import numpy as np
 
 from seg_by_interaction.core.files import write_json_atomic, write_png_atomic
-from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.images import depth_to_metres, metres_to_millimetres
+from seg_by_interaction.core.interaction.kinds import COLLECTED
 from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import from_dict, to_dict
 
 FRAMES = ("before", "mid", "after")
 RECORD_PREFIX = "r"
 
 
-@dataclasses.dataclass
-class View:
-    """One camera frame as the primitives capture it."""
-    rgb: np.ndarray
-    depth: np.ndarray
-    camera_position: np.ndarray
-    camera_orientation_xyzw: np.ndarray
-    intrinsics: PinholeIntrinsics | None = None
-    stamp: float = 0.0
-    ground_truth: np.ndarray | None = None   # instance ids; simulated worlds only
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HypothesisRef:
+    """The hypothesis an interaction acted on (its mask is stored beside the record)."""
+    id: str
+    source: str
+    score: float
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecordMeta:
+    """What one interaction was and how it went. Fields in record.json's order."""
+    primitive: str                                  # a kind of kinds.KINDS
+    outcome: Outcome
+    reason: str = ""
+    robot: str = ""
+    camera: str = ""
+    action_px: tuple[float, float] | None = None    # on the before frame
+    place_px: tuple[float, float] | None = None     # pick_place: where it went down, on after
+    target: tuple[float, ...] | None = None         # planning frame, metres
+    yaw: float = 0.0
+    width: float = 0.0
+    place_xy: tuple[float, float] | None = None
+    direction: tuple[float, ...] | None = None
+    magnitude: str | None = None                    # poke only
+    model_version: int = 0                          # of the model that proposed the hypothesis
+    hypothesis: HypothesisRef | None = None
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    wall_time: float = 0.0
+
+    @property
+    def is_interaction(self) -> bool:
+        """With the objects, of a kind the collector chooses (not a reset sweep)."""
+        return self.primitive in COLLECTED
+
+    @property
+    def counts_as_interaction(self) -> bool:
+        """Spends one of the collection's interactions: not a sweep, nor an interaction
+        cancelled before it ended (a stop; a resumed run makes up for it)."""
+        return self.is_interaction and self.outcome != Outcome.CANCELLED
+
+    def to_json(self) -> dict:
+        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        hypothesis = self.hypothesis
+        return {**fields, "outcome": self.outcome.name,
+                "hypothesis": dataclasses.asdict(hypothesis) if hypothesis is not None else None}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RecordMeta:
+        fields = {field.name: _tupled(data[field.name]) for field in dataclasses.fields(cls)
+                  if field.name in data}
+        hypothesis = data.get("hypothesis")
+        return cls(**{**fields, "outcome": Outcome[data["outcome"]],
+                      "hypothesis": HypothesisRef(**hypothesis) if hypothesis else None})
+
+
+@dataclasses.dataclass(frozen=True)
 class StoredRecord:
     record_id: str
-    directory: pathlib.Path
-    meta: dict
-    views: dict[str, View]
-    hypothesis_mask: np.ndarray | None
+    meta: RecordMeta
+    views: dict[str, RGBDView]
+    hypothesis_mask: np.ndarray | None = None
 
     def ground_truth(self, frame: str) -> np.ndarray | None:
         return self.views[frame].ground_truth if frame in self.views else None
@@ -94,9 +139,13 @@ class RunStore:
     def count_interactions(self) -> int:
         """Complete records of interactions with objects: reset sweeps do not count, nor
         interactions cancelled before they ended (a stop; a resumed run makes up for them)."""
-        return sum(counts_as_interaction(self.read_meta(r)) for r in self.record_ids())
+        return sum(self.read_meta(r).counts_as_interaction for r in self.record_ids())
 
-    def read_meta(self, record_id: str) -> dict:
+    def read_meta(self, record_id: str) -> RecordMeta:
+        """A record's meta without its images."""
+        return RecordMeta.from_json(self._read_json(record_id))
+
+    def _read_json(self, record_id: str) -> dict:
         return json.loads((self.record_dir(record_id) / "record.json").read_text())
 
     def next_record_id(self) -> str:
@@ -107,7 +156,7 @@ class RunStore:
     def record_dir(self, record_id: str) -> pathlib.Path:
         return self.records_dir / record_id
 
-    def write_record(self, record_id: str, meta: dict, views: dict[str, View],
+    def write_record(self, record_id: str, meta: RecordMeta, views: dict[str, RGBDView],
                      hypothesis_mask: np.ndarray | None = None) -> pathlib.Path:
         """Write every file into a temporary directory, then rename it into place: a
         record is either complete or absent."""
@@ -123,7 +172,7 @@ class RunStore:
             write_png_atomic(staging / "hypothesis_mask.png", hypothesis_mask.astype(np.uint8) * 255)
         intrinsics = next((v.intrinsics for v in views.values() if v.intrinsics is not None), None)
         write_json_atomic(staging / "record.json", {
-            **meta, "record_id": record_id,
+            **meta.to_json(), "record_id": record_id,
             "intrinsics": to_dict(intrinsics) if intrinsics is not None else None,
             "frames": {name: _view_meta(view) for name, view in views.items()}})
         os.rename(staging, final)
@@ -131,13 +180,13 @@ class RunStore:
 
     def read_record(self, record_id: str) -> StoredRecord:
         directory = self.record_dir(record_id)
-        meta = self.read_meta(record_id)
-        intrinsics = from_dict(PinholeIntrinsics, meta["intrinsics"]) if meta.get("intrinsics") else None
+        data = self._read_json(record_id)
+        intrinsics = from_dict(PinholeIntrinsics, data["intrinsics"]) if data.get("intrinsics") else None
         views = {name: _read_view(directory, name, frame_meta, intrinsics)
-                 for name, frame_meta in meta["frames"].items()}
+                 for name, frame_meta in data["frames"].items()}
         mask_path = directory / "hypothesis_mask.png"
         mask = _read_png(mask_path) > 0 if mask_path.exists() else None
-        return StoredRecord(record_id, directory, meta, views, mask)
+        return StoredRecord(record_id, RecordMeta.from_json(data), views, mask)
 
     def write_labels(self, record_id: str, labels: list[dict], masks: dict[str, np.ndarray]) -> None:
         """The labeler's decisions for one record; labels.json is written last, so its
@@ -168,28 +217,32 @@ class RunStore:
         write_json_atomic(path, info)
 
 
-def _write_view(directory: pathlib.Path, name: str, view: View) -> None:
+def _write_view(directory: pathlib.Path, name: str, view: RGBDView) -> None:
     write_png_atomic(directory / f"{name}_rgb.png", view.rgb)
     write_png_atomic(directory / f"{name}_depth.png", metres_to_millimetres(view.depth))
     if view.ground_truth is not None:
         write_png_atomic(directory / f"ground_truth_{name}.png", view.ground_truth.astype(np.uint16))
 
 
-def _view_meta(view: View) -> dict:
+def _view_meta(view: RGBDView) -> dict:
     return {"stamp": view.stamp,
-            "camera_position": [float(v) for v in view.camera_position],
-            "camera_orientation_xyzw": [float(v) for v in view.camera_orientation_xyzw]}
+            "camera_position": list(view.camera_pose.position),
+            "camera_orientation_xyzw": list(view.camera_pose.orientation_xyzw)}
 
 
 def _read_view(directory: pathlib.Path, name: str, meta: dict,
-               intrinsics: PinholeIntrinsics | None) -> View:
+               intrinsics: PinholeIntrinsics | None) -> RGBDView:
     truth_path = directory / f"ground_truth_{name}.png"
-    return View(rgb=_read_png(directory / f"{name}_rgb.png")[:, :, ::-1].copy(),
-                depth=depth_to_metres(_read_png(directory / f"{name}_depth.png"), "16UC1"),
-                camera_position=np.array(meta["camera_position"]),
-                camera_orientation_xyzw=np.array(meta["camera_orientation_xyzw"]),
-                intrinsics=intrinsics, stamp=meta["stamp"],
-                ground_truth=_read_png(truth_path) if truth_path.exists() else None)
+    return RGBDView(rgb=_read_png(directory / f"{name}_rgb.png")[:, :, ::-1].copy(),
+                    depth=depth_to_metres(_read_png(directory / f"{name}_depth.png"), "16UC1"),
+                    camera_pose=Pose(position=meta["camera_position"],
+                                     orientation_xyzw=meta["camera_orientation_xyzw"]),
+                    intrinsics=intrinsics, stamp=meta["stamp"],
+                    ground_truth=_read_png(truth_path) if truth_path.exists() else None)
+
+
+def _tupled(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _read_png(path: pathlib.Path) -> np.ndarray:
@@ -197,8 +250,3 @@ def _read_png(path: pathlib.Path) -> np.ndarray:
     if image is None:
         raise ValueError(f"cannot read image {path}")
     return image
-
-
-def counts_as_interaction(meta: dict) -> bool:
-    """Whether a record (its record.json) spends one of the collection's interactions."""
-    return meta["primitive"] != "reset_sweep" and meta.get("outcome") != Outcome.CANCELLED.name

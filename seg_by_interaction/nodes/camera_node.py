@@ -54,11 +54,11 @@ class CameraNode(Node):
             self.get_logger().info("recorded folder finished", once=True)
             return
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.camera.optical_frame)
-        height, width = frame.rgb.shape[:2]
+        height, width = frame.size
         self.rgb_pub.publish(images.to_msg(frame.rgb, "rgb8", header))
         if frame.depth is not None:
             self.depth_pub.publish(images.to_msg(frame.depth, "32FC1", header))
-        self.info_pub.publish(images.camera_info_msg(frame.intrinsics, width, height, header))
+        self.info_pub.publish(images.camera_info_msg(frame.intrinsics.matrix(), width, height, header))
 
     def _set_streaming(self, request: SetBool.Request, response: SetBool.Response):
         self.streaming = request.data

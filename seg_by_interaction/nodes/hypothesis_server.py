@@ -13,9 +13,7 @@ Subscribes: the camera's rgb, depth, camera_info (sensor QoS); model_updates (Mo
 from __future__ import annotations
 
 import threading
-import types
 
-import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import Image
@@ -25,11 +23,12 @@ from seg_by_interaction.core.hypotheses.hypothesis import hypotheses_from_propos
 from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.model.checkpoint import CheckpointError, latest_checkpoint
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.visualize import hypotheses_overlay
 from seg_by_interaction.msg import ModelUpdate, ObjectHypothesisArray
 from seg_by_interaction.ros import hypothesis_msgs, images, qos
-from seg_by_interaction.ros.frame_buffer import FrameBuffer
+from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.srv import Segment
@@ -92,7 +91,7 @@ class HypothesisServer(Node):
         limit = request.max_hypotheses or self.params.max_hypotheses
         proposals = [p for p in proposals if p.score >= request.min_score]
         hypotheses = hypotheses_from_proposals(proposals, source, view.depth, view.intrinsics,
-                                               view.camera_position, view.camera_orientation_xyzw, limit)
+                                               view.camera_pose, limit)
         height, width = view.rgb.shape[:2]
         grasp_header = Header(stamp=header.stamp, frame_id=self.robot.base_frame)
         array = ObjectHypothesisArray(header=header, image_height=height, image_width=width,
@@ -110,23 +109,19 @@ class HypothesisServer(Node):
     def _view(self, request: Segment.Request):
         """The frame to segment: the request's own, or the latest received."""
         if request.image.data:
-            rgb, depth = images.rgb_from_msg(request.image), images.depth_from_msg(request.depth)
-            info, header = request.camera_info, request.image.header
+            view = RGBDView(images.rgb_from_msg(request.image), images.depth_from_msg(request.depth),
+                            intrinsics_of(request.camera_info, self.camera), self.camera.pose)
+            header = request.image.header
         else:
             frame = self.frames.latest()
             if frame is None:
                 raise ImageError(f"no frame received yet on {self.camera.rgb_topic}")
-            rgb, depth = frame.rgb(), frame.depth()
-            info, header = self.frames.camera_info, frame.rgb_msg.header
-        intrinsics = images.intrinsics_from_msg(info) if info is not None and info.width else \
-            self.camera.intrinsics
-        if depth.shape != rgb.shape[:2] or (intrinsics.height, intrinsics.width) != rgb.shape[:2]:
-            raise ImageError(f"image {rgb.shape[:2]}, depth {depth.shape} and camera info "
+            view, header = self.frames.view(frame), frame.rgb_msg.header
+        intrinsics = view.intrinsics
+        if view.depth.shape != view.size or (intrinsics.height, intrinsics.width) != view.size:
+            raise ImageError(f"image {view.size}, depth {view.depth.shape} and camera info "
                              f"{(intrinsics.height, intrinsics.width)} differ in size")
-        pose = self.camera.pose
-        return types.SimpleNamespace(rgb=rgb, depth=depth, intrinsics=intrinsics,
-                                     camera_position=np.array(pose.position),
-                                     camera_orientation_xyzw=np.array(pose.orientation_xyzw)), header
+        return view, header
 
 
 def main(args=None) -> int:

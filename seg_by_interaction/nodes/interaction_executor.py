@@ -30,12 +30,14 @@ from seg_by_interaction.core.hypotheses.hypothesis import project_point
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.interaction.executor import (ExecutorParams, FailureCounter,
                                                           InteractionRequest, run_interaction)
+from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
 from seg_by_interaction.core.interaction.primitives import Primitives
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import load_robot_config
-from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
 from seg_by_interaction.msg import InteractionRecord
-from seg_by_interaction.ros import hypothesis_msgs, images, interaction_msgs, poses
+from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
@@ -49,8 +51,6 @@ PHASES = {"open": FEEDBACK.PHASE_APPROACHING, "approach": FEEDBACK.PHASE_APPROAC
           "carry": FEEDBACK.PHASE_PLACING, "lower": FEEDBACK.PHASE_PLACING,
           "release": FEEDBACK.PHASE_PLACING, "retreat": FEEDBACK.PHASE_RETREATING,
           "lift_clear": FEEDBACK.PHASE_RETREATING, "out_of_view": FEEDBACK.PHASE_RETREATING}
-STROKE_PHASES = {"push": FEEDBACK.PHASE_PUSHING, "poke": FEEDBACK.PHASE_POKING,
-                 "reset_sweep": FEEDBACK.PHASE_SWEEPING, "pick_place": FEEDBACK.PHASE_APPROACHING}
 PHASE_NAMES = {value: name[len("PHASE_"):].lower() for name, value in vars(FEEDBACK).items()
                if name.startswith("PHASE_")}
 
@@ -155,23 +155,20 @@ class InteractionExecutor(Node):
             self.get_logger().error(f"after the timeout the arm could not retreat: {error.reason}")
 
     def _feedback(self, goal_handle, kind: str, phase: str) -> None:
-        code = STROKE_PHASES[kind] if phase == "stroke" else PHASES.get(phase, FEEDBACK.PHASE_PLANNING)
+        if phase == "stroke":
+            code = getattr(FEEDBACK, f"PHASE_{KINDS[kind].stroke_phase.upper()}")
+        else:
+            code = PHASES.get(phase, FEEDBACK.PHASE_PLANNING)
         goal_handle.publish_feedback(Interact.Feedback(phase=code, phase_name=PHASE_NAMES[code]))
 
     # --- frames and records -----------------------------------------------------------
 
-    def _capture(self, _label: str) -> View:
+    def _capture(self, _label: str) -> RGBDView:
         stamp = Time.from_msg(self.backend.stamp).nanoseconds if self.backend.stamp else 0
         try:
-            frame = self.frames.wait_after(stamp, self.params.capture_timeout_s)
-            rgb, depth = frame.rgb(), frame.depth()
+            return self.frames.view(self.frames.wait_after(stamp, self.params.capture_timeout_s))
         except ImageError as error:
             raise MotionError(Outcome.FAILED, f"camera: {error}") from error
-        pose = self.camera.pose
-        return View(rgb=rgb, depth=depth, camera_position=np.array(pose.position),
-                    camera_orientation_xyzw=np.array(pose.orientation_xyzw),
-                    intrinsics=self._intrinsics(), stamp=frame.stamp_ns / 1e9,
-                    ground_truth=frame.truth())
 
     def _record(self, primitive, request: InteractionRequest, outcome):
         """The record of what happened, stored before it is returned; `primitive` is
@@ -179,52 +176,47 @@ class InteractionExecutor(Node):
         if outcome.place_xy is not None:
             place = ToolPose.top_down((*outcome.place_xy, request.target[2]), request.yaw)
             primitive.place = poses.to_pose_stamped(place, Header(frame_id=self.robot.base_frame))
-        record_id, record_dir = "", ""
+        record_id = ""
         if self.store is not None and outcome.frames:
             record_id = self.store.next_record_id()
-            record_dir = str(self.store.write_record(
-                record_id, self._record_meta(primitive, request, outcome), outcome.frames,
-                _hypothesis_mask(primitive, outcome.frames)))
+            self.store.write_record(record_id, self._record_meta(primitive, request, outcome),
+                                    outcome.frames, _hypothesis_mask(primitive, outcome.frames))
         info = self.frames.camera_info
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.robot.base_frame)
-        return interaction_msgs.record_msg(record_id, record_dir, primitive, outcome.outcome,
-                                           outcome.reason, self.camera.name, info, outcome.frames,
-                                           outcome.timings, self.robot.base_frame, header)
+        return interaction_msgs.record_msg(record_id, primitive, outcome.outcome, outcome.reason,
+                                           self.camera.name, info, outcome.frames, outcome.timings,
+                                           self.robot.base_frame, header)
 
-    def _record_meta(self, primitive, request: InteractionRequest, outcome) -> dict:
+    def _record_meta(self, primitive, request: InteractionRequest, outcome) -> RecordMeta:
         after = outcome.frames.get("after")
         place_px = None
         if outcome.place_xy is not None and after is not None:
             place_px = project_point((*outcome.place_xy, request.target[2]), after.intrinsics,
-                                     after.camera_position, after.camera_orientation_xyzw)
+                                     after.camera_pose)
         hypothesis = primitive.hypothesis
-        return {
-            "primitive": request.kind, "outcome": outcome.outcome.name, "reason": outcome.reason,
-            "robot": self.robot.name, "camera": self.camera.name,
-            "action_px": [primitive.target_px.x, primitive.target_px.y] if hypothesis.id else None,
-            "place_px": list(place_px) if place_px is not None else None,
-            "target": _listed(request.target), "yaw": request.yaw, "width": request.width,
-            "place_xy": _listed(outcome.place_xy), "direction": _listed(request.direction),
-            "magnitude": request.magnitude if request.kind == "poke" else None,
-            "model_version": primitive.model_version,
-            "hypothesis": {"id": hypothesis.id, "source": hypothesis.source,
-                           "score": hypothesis.score} if hypothesis.id else None,
-            "timings": outcome.timings, "wall_time": time.time()}
-
-    def _intrinsics(self):
-        info = self.frames.camera_info
-        return images.intrinsics_from_msg(info) if info is not None else self.camera.intrinsics
+        return RecordMeta(
+            primitive=request.kind, outcome=outcome.outcome, reason=outcome.reason,
+            robot=self.robot.name, camera=self.camera.name,
+            action_px=(primitive.target_px.x, primitive.target_px.y) if hypothesis.id else None,
+            place_px=tuple(place_px) if place_px is not None else None,
+            target=_floats(request.target), yaw=request.yaw, width=request.width,
+            place_xy=_floats(outcome.place_xy), direction=_floats(request.direction),
+            magnitude=request.magnitude if "magnitude" in KINDS[request.kind].needs else None,
+            model_version=primitive.model_version,
+            hypothesis=HypothesisRef(id=hypothesis.id, source=hypothesis.source,
+                                     score=hypothesis.score) if hypothesis.id else None,
+            timings=outcome.timings, wall_time=time.time())
 
 
-def _hypothesis_mask(primitive, frames: dict[str, View]) -> np.ndarray | None:
+def _hypothesis_mask(primitive, frames: dict[str, RGBDView]) -> np.ndarray | None:
     if not primitive.hypothesis.id or "before" not in frames:
         return None
     height, width = frames["before"].rgb.shape[:2]
     return hypothesis_msgs.from_msg(primitive.hypothesis, height, width).mask
 
 
-def _listed(values) -> list[float] | None:
-    return None if values is None else [float(v) for v in values]
+def _floats(values) -> tuple[float, ...] | None:
+    return None if values is None else tuple(float(v) for v in values)
 
 
 def main(args=None) -> int:

@@ -10,7 +10,9 @@ from rclpy.node import Node
 from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
 
+from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import ImageError
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import CameraConfig
 from seg_by_interaction.ros import images, qos
 
@@ -18,7 +20,8 @@ from seg_by_interaction.ros import images, qos
 STALE_NS = 5_000_000_000     # a frame half waiting this long for its other half is dropped
 
 
-class Frame:
+class FrameMessages:
+    """One synchronised set of a camera's image messages, decoded when asked."""
     def __init__(self, stamp_ns: int, rgb: Image, depth: Image, truth: Image | None):
         self.stamp_ns = stamp_ns
         self.rgb_msg, self.depth_msg, self.truth_msg = rgb, depth, truth
@@ -36,10 +39,11 @@ class Frame:
 class FrameBuffer:
     def __init__(self, node: Node, camera: CameraConfig, with_ground_truth: bool = False,
                  callback_group=None):
+        self.camera = camera
         self._condition = threading.Condition()
         self._latest: dict[str, dict[int, Image]] = {"rgb": {}, "depth": {}, "truth": {}}
         self._wanted = ("rgb", "depth", "truth") if with_ground_truth else ("rgb", "depth")
-        self._complete: Frame | None = None
+        self._complete: FrameMessages | None = None
         self.camera_info: CameraInfo | None = None
         self._logger = node.get_logger()
         subscribe = node.create_subscription
@@ -62,19 +66,19 @@ class FrameBuffer:
             self._latest[kind][stamp] = msg
             if all(stamp in self._latest[k] for k in self._wanted):
                 latest = self._latest
-                self._complete = Frame(stamp, latest["rgb"][stamp], latest["depth"][stamp],
-                                       latest["truth"].get(stamp))
+                self._complete = FrameMessages(stamp, latest["rgb"][stamp], latest["depth"][stamp],
+                                               latest["truth"].get(stamp))
                 self._condition.notify_all()
             for frames in self._latest.values():   # halves of older frames never complete
                 for old in [s for s in frames if s < stamp - STALE_NS or
                             (self._complete is not None and s <= self._complete.stamp_ns)]:
                     del frames[old]
 
-    def latest(self) -> Frame | None:
+    def latest(self) -> FrameMessages | None:
         with self._condition:
             return self._complete
 
-    def wait_after(self, stamp_ns: int, timeout_s: float) -> Frame:
+    def wait_after(self, stamp_ns: int, timeout_s: float) -> FrameMessages:
         """The newest complete frame stamped at or after `stamp_ns`."""
         with self._condition:
             if not self._condition.wait_for(
@@ -82,3 +86,13 @@ class FrameBuffer:
                 raise ImageError(f"no complete camera frame after t={stamp_ns / 1e9:.3f} s "
                                  f"within {timeout_s:.1f} s")
             return self._complete
+
+    def view(self, frame: FrameMessages) -> RGBDView:
+        """The frame decoded (raises ImageError), with the camera's intrinsics and pose."""
+        return RGBDView(frame.rgb(), frame.depth(), intrinsics_of(self.camera_info, self.camera),
+                        self.camera.pose, frame.stamp_ns / 1e9, frame.truth())
+
+
+def intrinsics_of(info: CameraInfo | None, camera: CameraConfig) -> PinholeIntrinsics:
+    """From a camera info message, or the configured ones when there is none."""
+    return images.intrinsics_from_msg(info) if info is not None and info.width else camera.intrinsics

@@ -8,17 +8,21 @@ from geometry_msgs.msg import Point, Vector3
 from std_msgs.msg import Header
 
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
-from seg_by_interaction.core.interaction.executor import KINDS, InteractionRequest
+from seg_by_interaction.core.interaction.executor import InteractionRequest
+from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import ToolPose
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
-from seg_by_interaction.core.run_store import View
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.msg import InteractionRecord, Metric, Primitive
 from seg_by_interaction.ros import hypothesis_msgs, images, poses
+
+# Primitive.msg's type constant of each kind is spelled like it.
+KIND_OF_TYPE = {getattr(Primitive, name.upper()): name for name in KINDS}
 
 
 def request_to_msg(request: InteractionRequest, base_frame: str, hypothesis: Hypothesis | None,
                    model_version: int, header: Header) -> Primitive:
-    msg = Primitive(type=KINDS.index(request.kind), model_version=model_version)
+    msg = Primitive(type=getattr(Primitive, request.kind.upper()), model_version=model_version)
     if hypothesis is not None:
         msg.hypothesis = hypothesis_msgs.to_msg(hypothesis, header)
         u, v = hypothesis.shape.centroid_px
@@ -39,12 +43,12 @@ def request_to_msg(request: InteractionRequest, base_frame: str, hypothesis: Hyp
 
 def request_from_msg(msg: Primitive, base_frame: str) -> InteractionRequest:
     """Raises ValueError (or MotionError for a pose in another frame) on a bad goal."""
-    if msg.type >= len(KINDS):
+    if msg.type not in KIND_OF_TYPE:
         raise ValueError(f"unknown primitive type {msg.type}")
-    kind = KINDS[msg.type]
+    kind = KIND_OF_TYPE[msg.type]
     if msg.poke_magnitude >= len(POKE_MAGNITUDES):
         raise ValueError(f"unknown poke magnitude {msg.poke_magnitude}")
-    if kind == "reset_sweep":
+    if "target" not in KINDS[kind].needs:
         return InteractionRequest(kind=kind)
     target = poses.from_pose_stamped(msg.target, base_frame)
     place = poses.from_pose_stamped(msg.place, base_frame) if msg.place.header.frame_id else None
@@ -52,16 +56,15 @@ def request_from_msg(msg: Primitive, base_frame: str) -> InteractionRequest:
     return InteractionRequest(
         kind=kind, target=target.position, yaw=target.closing_yaw, width=msg.grasp_width,
         place_xy=place.position[:2] if place is not None else None,
-        direction=direction if kind in ("push", "poke") else None, distance=msg.distance,
+        direction=direction if "direction" in KINDS[kind].needs else None, distance=msg.distance,
         magnitude=POKE_MAGNITUDES[msg.poke_magnitude], half_extent=msg.grasp_width / 2)
 
 
-def record_msg(record_id: str, record_dir: str, primitive: Primitive, outcome: int, reason: str,
-               camera_name: str, camera_info, views: dict[str, View], timings: dict[str, float],
-               base_frame: str, header: Header) -> InteractionRecord:
-    msg = InteractionRecord(header=header, record_id=record_id, record_dir=record_dir,
-                            primitive=primitive, outcome=int(outcome), reason=reason,
-                            camera_name=camera_name,
+def record_msg(record_id: str, primitive: Primitive, outcome: int, reason: str, camera_name: str,
+               camera_info, views: dict[str, RGBDView], timings: dict[str, float], base_frame: str,
+               header: Header) -> InteractionRecord:
+    msg = InteractionRecord(header=header, record_id=record_id, primitive=primitive,
+                            outcome=int(outcome), reason=reason, camera_name=camera_name,
                             timings=[Metric(name=k, value=float(v)) for k, v in timings.items()])
     if camera_info is not None:
         msg.camera_info = camera_info
@@ -70,28 +73,10 @@ def record_msg(record_id: str, record_dir: str, primitive: Primitive, outcome: i
                               if camera_info is not None else "")
         setattr(msg, f"{name}_rgb", images.to_msg(view.rgb, "rgb8", image_header))
         setattr(msg, f"{name}_depth", images.to_msg(view.depth.astype(np.float32), "32FC1", image_header))
-        camera_pose = ToolPose(view.camera_position, view.camera_orientation_xyzw)
+        camera_pose = ToolPose(view.camera_pose.position, view.camera_pose.orientation_xyzw)
         setattr(msg, f"camera_pose_{name}", poses.to_pose_stamped(
             camera_pose, Header(stamp=image_header.stamp, frame_id=base_frame)))
     return msg
-
-
-def views_from_record(msg: InteractionRecord) -> dict[str, View]:
-    """The frames a record carries (mid only for pick-and-place); raises ImageError on
-    malformed images."""
-    views = {}
-    for name in ("before", "mid", "after"):
-        rgb_msg = getattr(msg, f"{name}_rgb")
-        if not rgb_msg.data:
-            continue
-        pose = getattr(msg, f"camera_pose_{name}").pose
-        views[name] = View(
-            rgb=images.rgb_from_msg(rgb_msg), depth=images.depth_from_msg(getattr(msg, f"{name}_depth")),
-            camera_position=np.array([pose.position.x, pose.position.y, pose.position.z]),
-            camera_orientation_xyzw=np.array([pose.orientation.x, pose.orientation.y,
-                                              pose.orientation.z, pose.orientation.w]),
-            stamp=rgb_msg.header.stamp.sec + rgb_msg.header.stamp.nanosec * 1e-9)
-    return views
 
 
 def _stamp(seconds: float):

@@ -15,8 +15,11 @@ from seg_by_interaction.benchmarks.stages import Stage, StageFailed, run_stages
 from seg_by_interaction.benchmarks.supervised_bound import ground_truth_examples
 from seg_by_interaction.cli.config_files import check_config_file
 from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
+from seg_by_interaction.core.geometry import Pose
+from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import config_dir
-from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.run_store import RecordMeta, RunStore
 from seg_by_interaction.core.validated import ConfigError
 
 SMALL = PaperBenchConfig(interactions=20, seeds=[0, 1], curve_interactions=[5, 10], steps=3,
@@ -31,9 +34,8 @@ def instances(*boxes):
 
 
 def view(truth):
-    return View(rgb=np.full((48, 64, 3), 128, np.uint8), depth=np.ones((48, 64), np.float32),
-                camera_position=np.zeros(3), camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]),
-                ground_truth=truth)
+    return RGBDView(rgb=np.full((48, 64, 3), 128, np.uint8), depth=np.ones((48, 64), np.float32),
+                    camera_pose=Pose(position=(0.0, 0.0, 0.0)), ground_truth=truth)
 
 
 def label(action_px, mask):
@@ -58,7 +60,7 @@ def test_the_supervised_bound_relabels_the_same_frames_with_ground_truth(tmp_pat
     tried = np.zeros((48, 64), bool)
     tried[5:15, 5:15] = True
     for record_id, action, mask in (("r000001", (35, 25), sloppy), ("r000002", (9, 9), tried)):
-        store.write_record(record_id, {"primitive": "pick_place", "outcome": "OK"},
+        store.write_record(record_id, RecordMeta(primitive="pick_place", outcome=Outcome.OK),
                            {"before": view(before), "mid": view(mid)})
         decision = label(action, mask)
         store.write_labels(record_id, [{k: v for k, v in decision.items() if k != "mask"}],
@@ -71,7 +73,7 @@ def test_the_supervised_bound_relabels_the_same_frames_with_ground_truth(tmp_pat
 
 def test_the_supervised_bound_needs_ground_truth(tmp_path):
     store = RunStore(tmp_path / "run")
-    store.write_record("r000001", {"primitive": "pick_place", "outcome": "OK"},
+    store.write_record("r000001", RecordMeta(primitive="pick_place", outcome=Outcome.OK),
                        {"before": view(None), "mid": view(None)})
     mask = np.ones((48, 64), bool)
     store.write_labels("r000001", [{k: v for k, v in label((9, 9), mask).items() if k != "mask"}],

@@ -10,7 +10,10 @@ from seg_by_interaction.benchmarks import speed_bench
 from seg_by_interaction.cli import build_parser
 from seg_by_interaction.cli.bench_cmd import bench_speed, bench_world
 from seg_by_interaction.cli.bench_papers import papers_command
-from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.geometry import Pose
+from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.rgbd import RGBDView
+from seg_by_interaction.core.run_store import RecordMeta, RunStore
 
 
 def test_latency_figures_are_named_for_figure_unit_and_setting():
@@ -33,12 +36,12 @@ def test_figures_are_judged_against_the_issue_targets():
 
 def test_interactions_per_minute_from_the_times_interactions_were_recorded(tmp_path):
     store = RunStore(tmp_path)
-    view = View(rgb=np.zeros((8, 8, 3), np.uint8), depth=np.ones((8, 8), np.float32),
-                camera_position=np.zeros(3), camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]))
+    view = RGBDView(rgb=np.zeros((8, 8, 3), np.uint8), depth=np.ones((8, 8), np.float32),
+                    camera_pose=Pose(position=(0.0, 0.0, 0.0)))
     for number, (primitive, at) in enumerate([("pick_place", 100), ("reset_sweep", 110),
                                               ("pick_place", 106), ("pick_place", 112)], 1):
-        store.write_record(f"r{number:06d}", {"primitive": primitive, "outcome": "OK", "wall_time": at},
-                           {"before": view})
+        meta = RecordMeta(primitive=primitive, outcome=Outcome.OK, wall_time=at)
+        store.write_record(f"r{number:06d}", meta, {"before": view})
     assert speed_bench.interactions_per_min(store) == pytest.approx(60.0 * 2 / 12)
 
 

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.geometry import (matrix_to_quaternion, optical_frame_looking_at,
+from seg_by_interaction.core.geometry import (Pose, matrix_to_quaternion, optical_frame_looking_at,
                                               pose_matrix, quaternion_to_matrix)
+from seg_by_interaction.core.validated import ConfigError
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -42,3 +43,15 @@ def test_optical_frame_points_z_at_the_target_with_image_down_toward_the_floor()
 def test_pose_matrix_maps_points():
     transform = pose_matrix((1.0, 2.0, 3.0), (0.0, 0.0, np.sin(np.pi / 4), np.cos(np.pi / 4)))
     assert np.allclose(transform @ [1.0, 0.0, 0.0, 1.0], [1.0, 3.0, 3.0, 1.0])
+
+
+def test_a_pose_is_a_value_that_maps_points_both_ways():
+    turn = Pose(position=np.array([1.0, 2.0, 3.0]),
+                orientation_xyzw=np.array([0.0, 0.0, np.sin(np.pi / 4), np.cos(np.pi / 4)]))
+    assert turn.position == (1.0, 2.0, 3.0) and turn == Pose(position=(1, 2, 3),
+                                                             orientation_xyzw=turn.orientation_xyzw)
+    assert np.allclose(turn.matrix(), pose_matrix(turn.position, turn.orientation_xyzw))
+    assert np.allclose(turn.to_planning([[1.0, 0.0, 0.0]]), [[1.0, 3.0, 3.0]])
+    assert np.allclose(turn.from_planning([1.0, 3.0, 3.0]), [1.0, 0.0, 0.0])
+    with pytest.raises(ConfigError, match="not a unit quaternion"):
+        Pose(position=(0, 0, 0), orientation_xyzw=(0, 0, 0, 0.5))

@@ -1,10 +1,14 @@
 """The run directory: atomic records, resume by record ID, labels beside their record."""
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
+from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.rgbd import RGBDView
+from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
 
 
 def view(seed=0, with_truth=False):
@@ -13,9 +17,12 @@ def view(seed=0, with_truth=False):
     depth = rng.uniform(0.5, 1.5, (24, 32)).astype(np.float32)
     depth[0, 0] = np.nan
     truth = rng.integers(0, 4, (24, 32)).astype(np.uint16) if with_truth else None
-    return View(rgb=rgb, depth=depth,
-                camera_position=np.array([1.0, 0.0, 1.2]),
-                camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]), stamp=12.5, ground_truth=truth)
+    return RGBDView(rgb=rgb, depth=depth, camera_pose=Pose(position=(1.0, 0.0, 1.2)), stamp=12.5,
+                    ground_truth=truth)
+
+
+def meta(primitive, outcome=Outcome.OK):
+    return RecordMeta(primitive=primitive, outcome=outcome)
 
 
 def test_records_round_trip_with_depth_in_millimetres(tmp_path):
@@ -23,11 +30,11 @@ def test_records_round_trip_with_depth_in_millimetres(tmp_path):
     mask = np.zeros((24, 32), bool)
     mask[5:10, 5:12] = True
     record_id = store.next_record_id()
-    store.write_record(record_id, {"primitive": "pick_place", "outcome": "OK"},
+    store.write_record(record_id, meta("pick_place"),
                        {"before": view(0, True), "after": view(1)}, mask)
     record = store.read_record(record_id)
     assert record_id == "r000001" and store.record_ids() == ["r000001"]
-    assert record.meta["primitive"] == "pick_place" and record.meta["record_id"] == record_id
+    assert record.meta == meta("pick_place") and record.record_id == record_id
     np.testing.assert_array_equal(record.views["before"].rgb, view(0).rgb)
     original = view(0).depth
     np.testing.assert_allclose(record.views["before"].depth, original, atol=5e-4, equal_nan=True)
@@ -38,24 +45,53 @@ def test_records_round_trip_with_depth_in_millimetres(tmp_path):
     assert record.views["after"].stamp == 12.5
 
 
+# record.json as the interaction executor has always written it
+OLD_RECORD_JSON = {
+    "primitive": "poke", "outcome": "NOTHING_GRASPED", "reason": "done", "robot": "sawyer",
+    "camera": "head", "action_px": [10.5, 12.0], "place_px": None, "target": [0.6, 0.1, 0.8],
+    "yaw": 0.25, "width": 0.04, "place_xy": None, "direction": [1.0, 0.0, 0.0],
+    "magnitude": "heavy", "model_version": 3,
+    "hypothesis": {"id": "h7", "source": "model", "score": 0.75},
+    "timings": {"approach": 1.5, "stroke": 0.5}, "wall_time": 1700000000.25,
+    "record_id": "r000001",
+    "intrinsics": {"width": 32, "height": 24, "fx": 30.0, "fy": 30.0, "cx": 16.0, "cy": 12.0},
+    "frames": {"before": {"stamp": 12.5, "camera_position": [1.0, 0.0, 1.2],
+                          "camera_orientation_xyzw": [0.0, 0.0, 0.0, 1.0]}}}
+
+
+def test_record_json_keeps_its_format_both_ways(tmp_path):
+    store = RunStore(tmp_path)
+    typed = RecordMeta(primitive="poke", outcome=Outcome.NOTHING_GRASPED, reason="done",
+                       robot="sawyer", camera="head", action_px=(10.5, 12.0), target=(0.6, 0.1, 0.8),
+                       yaw=0.25, width=0.04, direction=(1.0, 0.0, 0.0), magnitude="heavy",
+                       model_version=3, hypothesis=HypothesisRef(id="h7", source="model", score=0.75),
+                       timings={"approach": 1.5, "stroke": 0.5}, wall_time=1700000000.25)
+    intrinsics = PinholeIntrinsics(width=32, height=24, fx=30.0, fy=30.0, cx=16.0, cy=12.0)
+    before = dataclasses.replace(view(), intrinsics=intrinsics)
+    written = store.write_record("r000001", typed, {"before": before})
+    assert (written / "record.json").read_text() == json.dumps(OLD_RECORD_JSON, indent=1)
+    (written / "record.json").write_text(json.dumps(OLD_RECORD_JSON))     # written the old way
+    assert store.read_meta("r000001") == typed and store.read_record("r000001").meta == typed
+
+
 def test_a_killed_writer_leaves_no_record_and_ids_continue(tmp_path):
     store = RunStore(tmp_path)
-    store.write_record("r000001", {"primitive": "push"}, {"before": view()})
+    store.write_record("r000001", meta("push"), {"before": view()})
     (store.records_dir / ".r000002.partial").mkdir()          # killed mid-write
     assert store.record_ids() == ["r000001"]
     assert store.next_record_id() == "r000002"
-    store.write_record("r000002", {"primitive": "reset_sweep"}, {"after": view()})
+    store.write_record("r000002", meta("reset_sweep"), {"after": view()})
     assert RunStore(tmp_path).next_record_id() == "r000003"
     assert store.count_interactions() == 1                     # sweeps do not count
-    store.write_record("r000003", {"primitive": "pick_place", "outcome": "CANCELLED"}, {"before": view()})
+    store.write_record("r000003", meta("pick_place", Outcome.CANCELLED), {"before": view()})
     assert store.count_interactions() == 1      # stopped before it ended: a resume makes it up
     with pytest.raises(FileExistsError):
-        store.write_record("r000001", {"primitive": "push"}, {"before": view()})
+        store.write_record("r000001", meta("push"), {"before": view()})
 
 
 def test_labels_are_stored_beside_their_record(tmp_path):
     store = RunStore(tmp_path)
-    store.write_record("r000001", {"primitive": "pick_place"}, {"before": view()})
+    store.write_record("r000001", meta("pick_place"), {"before": view()})
     assert store.read_labels("r000001") is None
     mask = np.zeros((24, 32), bool)
     mask[2:4, 2:4] = True

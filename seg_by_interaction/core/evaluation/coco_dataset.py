@@ -4,7 +4,6 @@ name; depth and intrinsics are used when present."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import pathlib
 from typing import Iterator
@@ -14,15 +13,8 @@ from pycocotools.coco import COCO
 
 from seg_by_interaction.core.camera_sources import read_depth_png, read_intrinsics, read_rgb_png
 from seg_by_interaction.core.geometry import PinholeIntrinsics
-from seg_by_interaction.core.validated import ConfigError, from_dict
-
-
-@dataclasses.dataclass
-class DatasetView:
-    image_id: int
-    rgb: np.ndarray
-    depth: np.ndarray                    # metres, all NaN when the dataset has no depth
-    intrinsics: PinholeIntrinsics | None
+from seg_by_interaction.core.rgbd import RGBDView
+from seg_by_interaction.core.validated import from_dict
 
 
 class CocoDataset:
@@ -47,11 +39,16 @@ class CocoDataset:
                 by_layout.setdefault(image["layout"], []).append(image["id"])
         return by_layout
 
-    def views(self, image_ids: list[int] | None = None) -> Iterator[DatasetView]:
+    def views(self, image_ids: list[int] | None = None) -> Iterator[tuple[int, RGBDView]]:
+        """(image id, view) of each image."""
         for image_id in image_ids or self.image_ids():
-            yield self.view(image_id)
+            yield image_id, self.view(image_id)
 
-    def view(self, image_id: int) -> DatasetView:
+    def first_view(self) -> RGBDView:
+        return self.view(self.image_ids()[0])
+
+    def view(self, image_id: int) -> RGBDView:
+        """The image with its depth (all NaN when the dataset has none) and intrinsics."""
         entry = self.coco.loadImgs([image_id])[0]
         rgb = read_rgb_png(self.folder / entry["file_name"])
         depth_file = entry.get("depth_file")
@@ -59,14 +56,8 @@ class CocoDataset:
                  else np.full(rgb.shape[:2], np.nan, np.float32))
         intrinsics = (from_dict(PinholeIntrinsics, entry["intrinsics"], where=f"image {image_id}")
                       if "intrinsics" in entry else self.default_intrinsics)
-        return DatasetView(image_id, rgb, depth, intrinsics)
+        return RGBDView(rgb, depth, intrinsics)
 
     def instance_masks(self, image_id: int) -> list[np.ndarray]:
         annotations = self.coco.loadAnns(self.coco.getAnnIds(imgIds=[image_id], iscrowd=None))
         return [self.coco.annToMask(a).astype(bool) for a in annotations]
-
-
-def require_depth(view: DatasetView, method: str) -> None:
-    if view.intrinsics is None or not np.isfinite(view.depth).any():
-        raise ConfigError(f"method '{method}' needs depth and intrinsics; image {view.image_id} "
-                          "has none")

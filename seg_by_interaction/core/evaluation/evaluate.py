@@ -22,12 +22,12 @@ def evaluate_method(method, dataset: CocoDataset, example_count: int = 6,
     the images record their scene layout, `layouts`: the AP figures and images of each;
     examples are (rgb, predicted masks, ground-truth masks) of the first images."""
     records, examples, inference_s, recall = [], [], 0.0, RecallCounter()
-    for view in progress(dataset.views()):
+    for image_id, view in progress(dataset.views()):
         start = time.perf_counter()
         proposals = method(view)
         inference_s += time.perf_counter() - start
-        records += prediction_records(view.image_id, proposals)
-        truth, masks = dataset.instance_masks(view.image_id), [p.mask for p in proposals]
+        records += prediction_records(image_id, proposals)
+        truth, masks = dataset.instance_masks(image_id), [p.mask for p in proposals]
         recall.add(truth, masks)
         if len(examples) < example_count:
             examples.append((view.rgb, masks, truth))

@@ -22,11 +22,11 @@ def export_labels(store: RunStore, out_dir: str | pathlib.Path,
                   if label["positive"] and label["confidence"] >= min_confidence]
         record = store.read_record(record_id) if labels else None
         for label in labels:
-            if writer is None:
-                writer = CocoWriter(out_dir, PinholeIntrinsics(**record.meta["intrinsics"]))
             view = record.views[label["labelled_frame"]]
+            if writer is None:
+                writer = CocoWriter(out_dir, view.intrinsics)
             writer.add(view.rgb, view.depth, label["mask"].astype(np.uint16), record_id=record_id,
                        frame_pair=label["frame_pair"], confidence=label["confidence"],
-                       camera_position=view.camera_position.tolist(),
-                       camera_orientation_xyzw=view.camera_orientation_xyzw.tolist())
+                       camera_position=list(view.camera_pose.position),
+                       camera_orientation_xyzw=list(view.camera_pose.orientation_xyzw))
     return writer.close() if writer is not None else None

@@ -22,11 +22,11 @@ def run_summary(store: RunStore) -> dict:
     quality = LabelQuality()
     for record_id in store.record_ids():
         meta = store.read_meta(record_id)
-        outcomes[f"{meta['primitive']}:{meta['outcome']}"] += 1
+        outcomes[f"{meta.primitive}:{meta.outcome.name}"] += 1
         stored = store.read_labels(record_id) or []
         for label in stored:
             labels[f"{label['frame_pair']}:{'positive' if label['positive'] else 'negative'}"] += 1
-        if stored and meta["primitive"] != "reset_sweep":
+        if stored and meta.is_interaction:
             truth = _ground_truth(store, record_id)
             for judgement in judge_stored_labels(truth, stored):
                 quality.add(judgement)
@@ -49,7 +49,7 @@ def labels_picture(store: RunStore, rows: int = 8) -> np.ndarray | None:
     """Rows evenly over the run: the before frame with the hypothesis acted on, each
     label's mask on its frame, and the ground-truth instances of the labelled frame."""
     labelled = [r for r in store.record_ids()
-                if store.read_labels(r) and store.read_meta(r)["primitive"] != "reset_sweep"]
+                if store.read_labels(r) and store.read_meta(r).is_interaction]
     if not labelled:
         return None
     chosen = [labelled[int(i)] for i in np.linspace(0, len(labelled) - 1, min(rows, len(labelled)))]
@@ -64,8 +64,8 @@ def _label_row(store: RunStore, record_id: str) -> np.ndarray:
     before = record.views["before"].rgb.copy()
     if record.hypothesis_mask is not None:
         before[record.hypothesis_mask] = (0.5 * before[record.hypothesis_mask] + [0, 127, 0]).astype(np.uint8)
-    source = (record.meta.get("hypothesis") or {}).get("source", "?")
-    panels, captions = [before], [f"{record_id} {record.meta['primitive']} ({source})"]
+    source = record.meta.hypothesis.source if record.meta.hypothesis is not None else "?"
+    panels, captions = [before], [f"{record_id} {record.meta.primitive} ({source})"]
     for label in store.read_labels(record_id):
         frame = record.views[label["labelled_frame"]].rgb.copy()
         tint = [0, 0, 160] if label["positive"] else [160, 0, 0]

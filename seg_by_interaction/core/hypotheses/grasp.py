@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from seg_by_interaction.core.geometry import PinholeIntrinsics, quaternion_to_matrix
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 
 MIN_POINTS = 10
 TOP_BAND_M = 0.015
@@ -44,26 +44,24 @@ def mask_shape(mask: np.ndarray) -> MaskShape:
     return MaskShape(len(rows), (float(cols.mean()), float(rows.mean())), angle, bbox)
 
 
-def lift_pixels(us, vs, depths, intrinsics: PinholeIntrinsics, camera_position,
-                camera_orientation_xyzw) -> np.ndarray:
+def lift_pixels(us, vs, depths, intrinsics: PinholeIntrinsics, camera_pose: Pose) -> np.ndarray:
     """3D points (N x 3) in the planning frame of pixels (u, v) with depth along the
     optical axis."""
     rays = np.stack([(np.asarray(us) - intrinsics.cx) / intrinsics.fx,
                      (np.asarray(vs) - intrinsics.cy) / intrinsics.fy, np.ones(len(us))])
     in_camera = rays * np.asarray(depths)
-    return (quaternion_to_matrix(camera_orientation_xyzw) @ in_camera).T + np.asarray(camera_position)
+    return camera_pose.to_planning(in_camera.T)
 
 
 def top_down_grasp(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrinsics,
-                   camera_position, camera_orientation_xyzw) -> Grasp | None:
+                   camera_pose: Pose) -> Grasp | None:
     """The grasp for a mask, or None when too few of its pixels have a depth reading."""
     rows, cols = np.nonzero(mask)
     depths = depth[rows, cols]
     valid = np.isfinite(depths) & (depths > 0)
     if valid.sum() < MIN_POINTS:
         return None
-    points = lift_pixels(cols[valid], rows[valid], depths[valid], intrinsics, camera_position,
-                         camera_orientation_xyzw)
+    points = lift_pixels(cols[valid], rows[valid], depths[valid], intrinsics, camera_pose)
     top = np.percentile(points[:, 2], 90)
     # An oblique camera also sees side faces; the top surface locates the object better.
     upper = points[points[:, 2] > top - TOP_BAND_M]

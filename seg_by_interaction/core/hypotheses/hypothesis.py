@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from seg_by_interaction.core.geometry import PinholeIntrinsics, quaternion_to_matrix
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.hypotheses.grasp import Grasp, MaskShape, mask_shape, top_down_grasp
 from seg_by_interaction.core.masks import Proposal
 
@@ -27,8 +27,8 @@ class Hypothesis:
 
 
 def hypotheses_from_proposals(proposals: list[Proposal], source: str, depth: np.ndarray,
-                              intrinsics: PinholeIntrinsics, camera_position,
-                              camera_orientation_xyzw, limit: int) -> list[Hypothesis]:
+                              intrinsics: PinholeIntrinsics, camera_pose: Pose,
+                              limit: int) -> list[Hypothesis]:
     """The best `limit` non-empty proposals as hypotheses, best first, ids h0, h1, ..."""
     hypotheses = []
     for proposal in sorted(proposals, key=lambda p: -p.score):
@@ -36,18 +36,16 @@ def hypotheses_from_proposals(proposals: list[Proposal], source: str, depth: np.
             break
         if not proposal.mask.any():
             continue
-        grasp = top_down_grasp(proposal.mask, depth, intrinsics, camera_position,
-                               camera_orientation_xyzw)
+        grasp = top_down_grasp(proposal.mask, depth, intrinsics, camera_pose)
         hypotheses.append(Hypothesis(f"h{len(hypotheses)}", source, float(proposal.score),
                                      proposal.mask, mask_shape(proposal.mask), grasp))
     return hypotheses
 
 
-def project_point(point, intrinsics: PinholeIntrinsics, camera_position,
-                  camera_orientation_xyzw) -> tuple[float, float] | None:
+def project_point(point, intrinsics: PinholeIntrinsics,
+                  camera_pose: Pose) -> tuple[float, float] | None:
     """Pixel (u, v) of a planning-frame point, or None when it is behind the camera."""
-    rotation = quaternion_to_matrix(camera_orientation_xyzw)
-    x, y, z = rotation.T @ (np.asarray(point, float) - np.asarray(camera_position, float))
+    x, y, z = camera_pose.from_planning(point)
     if z <= 0:
         return None
     return (intrinsics.fx * x / z + intrinsics.cx, intrinsics.fy * y / z + intrinsics.cy)

@@ -9,11 +9,10 @@ import numpy as np
 
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.interaction.executor import InteractionRequest
+from seg_by_interaction.core.interaction.kinds import COLLECTED, KINDS
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
 from seg_by_interaction.core.robot_config import TableArea
 from seg_by_interaction.core.validated import setting
-
-PRIMITIVE_CHOICES = ("pick_place", "push", "poke", "mixed")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -22,7 +21,8 @@ class CollectorParams:
     interactions: int = setting(100, "interactions to collect (reset sweeps not counted); a "
                                      "resumed run counts those already recorded", min=0)
     primitive: str = setting("pick_place", "what to do with a hypothesis ('mixed' = each of "
-                                           "pick_place, push, poke in turn)", choices=PRIMITIVE_CHOICES)
+                                           f"{', '.join(COLLECTED)} in turn)",
+                             choices=(*COLLECTED, "mixed"))
     random_share: float = setting(0.1, "share of interactions on a hypothesis chosen uniformly "
                                        "at random instead of the best-scored (exploration)",
                                   min=0.0, max=1.0)
@@ -87,17 +87,10 @@ class HypothesisChooser:
 
 def request_for(kind: str, hypothesis: Hypothesis, rng: np.random.Generator,
                 magnitude: str = "medium") -> InteractionRequest:
-    """The interaction on a hypothesis: pick-and-place at its grasp, or a push / poke
-    through its grasp point in a random horizontal direction."""
+    """The interaction `kind` aimed at a hypothesis's grasp (e.g. a pick-and-place at it, or
+    a push through its point in a random horizontal direction)."""
     grasp = hypothesis.grasp
-    if kind == "pick_place":
-        return InteractionRequest(kind=kind, target=grasp.position, yaw=grasp.yaw, width=grasp.width_m)
-    angle = rng.uniform(-np.pi, np.pi)
-    direction = np.array([np.cos(angle), np.sin(angle), 0.0])
-    if kind == "push":
-        return InteractionRequest(kind=kind, target=grasp.position, direction=direction)
-    return InteractionRequest(kind="poke", target=grasp.position, direction=direction,
-                              magnitude=magnitude, half_extent=grasp.width_m / 2)
+    return InteractionRequest(kind=kind, target=grasp.position, **KINDS[kind].aim(grasp, rng, magnitude))
 
 
 class Schedule:
@@ -139,5 +132,6 @@ class Schedule:
         return self.params.seed + self.done
 
     def primitive(self) -> str:
-        kinds = PRIMITIVE_CHOICES[:3]
-        return kinds[self.done % 3] if self.params.primitive == "mixed" else self.params.primitive
+        if self.params.primitive == "mixed":
+            return COLLECTED[self.done % len(COLLECTED)]
+        return self.params.primitive

@@ -1,19 +1,17 @@
 """One interaction as the executor runs it: a request naming a primitive and its
-parameters in the planning frame, run on the primitives, and the executor's parameters.
-
-The request kinds are indexed like Primitive.msg's type constants (a test pins it)."""
+parameters in the planning frame, run on the primitives, and the executor's parameters."""
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
 
+from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.interaction.primitives import (POKE_MAGNITUDES, PrimitiveParams,
                                                             PrimitiveResult, Primitives)
 from seg_by_interaction.core.validated import setting
 
-KINDS = ("pick_place", "push", "poke", "reset_sweep")
 # Outcomes that say the interaction happened as asked, whatever it found. A cancelled one
 # says nothing either way; anything else (planning, collision, timeout, ...) counts
 # toward the executor's consecutive failures.
@@ -37,25 +35,17 @@ class InteractionRequest:
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ValueError(f"unknown primitive '{self.kind}'; one of {KINDS}")
-        if self.kind != "reset_sweep" and self.target is None:
-            raise ValueError(f"a {self.kind} needs a target point")
-        if self.kind in ("push", "poke") and self.direction is None:
-            raise ValueError(f"a {self.kind} needs a direction")
-        if self.kind == "poke" and self.magnitude not in POKE_MAGNITUDES:
+            raise ValueError(f"unknown primitive '{self.kind}'; one of {tuple(KINDS)}")
+        for field in KINDS[self.kind].needs:
+            if getattr(self, field) is None:
+                raise ValueError(f"a {self.kind} needs a {field}")
+        if self.magnitude not in POKE_MAGNITUDES:
             raise ValueError(f"poke magnitude '{self.magnitude}' is not one of {POKE_MAGNITUDES}")
 
 
 def run_interaction(primitives: Primitives, request: InteractionRequest,
                     rng: np.random.Generator) -> PrimitiveResult:
-    if request.kind == "pick_place":
-        return primitives.pick_place(request.target, request.yaw, request.width, request.place_xy, rng)
-    if request.kind == "push":
-        return primitives.push(request.target, request.direction, request.distance)
-    if request.kind == "poke":
-        return primitives.poke(request.target, request.direction, request.magnitude,
-                               request.half_extent)
-    return primitives.reset_sweep()
+    return KINDS[request.kind].run(primitives, request, rng)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

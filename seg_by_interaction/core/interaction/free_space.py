@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.hypotheses.grasp import lift_pixels
 from seg_by_interaction.core.robot_config import TableArea
 
 OCCUPIED_ABOVE_M = 0.01
 
 
-def occupied_points(depth: np.ndarray, intrinsics, camera_position, camera_orientation_xyzw,
+def occupied_points(depth: np.ndarray, intrinsics: PinholeIntrinsics, camera_pose: Pose,
                     table_height: float, stride: int = 2) -> np.ndarray:
     """x-y of the depth points standing more than 1 cm above the table."""
     sub = depth[::stride, ::stride]
     rows, cols = np.nonzero(np.isfinite(sub))
-    points = lift_pixels(cols * stride, rows * stride, sub[rows, cols], intrinsics,
-                         camera_position, camera_orientation_xyzw)
+    points = lift_pixels(cols * stride, rows * stride, sub[rows, cols], intrinsics, camera_pose)
     return points[points[:, 2] > table_height + OCCUPIED_ABOVE_M][:, :2]
 
 
@@ -25,8 +25,7 @@ def free_spot(view, table_area: TableArea, table_height: float, radius: float, m
     """A random x-y in the table area (kept `margin` inside it) with no occupied point
     within `radius`, or None when none was found. `view` carries depth, intrinsics and
     the camera pose."""
-    occupied = occupied_points(view.depth, view.intrinsics, view.camera_position,
-                               view.camera_orientation_xyzw, table_height)
+    occupied = occupied_points(view.depth, view.intrinsics, view.camera_pose, table_height)
     low, high = np.array(table_area.min) + margin, np.array(table_area.max) - margin
     for _ in range(tries):
         candidate = rng.uniform(low, high)

@@ -12,9 +12,9 @@ code drives the simulated and the real arm.
   boundary to its centre, gathering objects back into view.
 
 Each primitive starts and ends with the arm out of view, calls `capture(label)` only
-then, and returns an outcome with a reason instead of raising. A capture returns a view
-with `rgb`, `depth` (metres), `intrinsics`, `camera_position` and
-`camera_orientation_xyzw` (the camera pose in the planning frame at the image's time).
+then, and returns an outcome with a reason instead of raising. A capture returns an
+RGB-D view (`rgbd.RGBDView`, or the simulated world's observation, which has the same
+`rgb`, `depth`, `intrinsics` and `camera_pose`).
 """
 from __future__ import annotations
 

@@ -16,38 +16,32 @@ import math
 
 import numpy as np
 
-PRIMITIVES = ("pick_place", "push", "poke")
-FRAME_PAIRS = ("before_mid", "mid_after", "before_after")
+from seg_by_interaction.core.interaction.kinds import KINDS, LABELLED
+from seg_by_interaction.core.rgbd import RGBDView
+
+# Each pair by name: (the labelled frame, the other frame). The labelled frame's pixel is
+# the action pixel on `before`, the place pixel on `after`.
+FRAME_PAIRS = {"before_mid": ("before", "mid"), "mid_after": ("after", "mid"),
+               "before_after": ("before", "after")}
 Pixel = tuple[float, float]     # (u, v) = (column, row)
-
-
-@dataclasses.dataclass(frozen=True)
-class Frame:
-    rgb: np.ndarray                     # HxWx3 uint8
-    depth: np.ndarray | None = None     # HxW float32 metres; NaN or <= 0 = no reading
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """(height, width)."""
-        return self.rgb.shape[0], self.rgb.shape[1]
 
 
 @dataclasses.dataclass(frozen=True)
 class Interaction:
     """One interaction as a labeler sees it; checked on construction (ValueError)."""
-    primitive: str                          # one of PRIMITIVES
+    primitive: str                          # one of kinds.LABELLED
     attempted: bool                         # the arm touched the scene (False: nothing to label)
     succeeded: bool                         # the primitive did what it was asked
-    before: Frame
-    mid: Frame | None                       # pick_place only: the object carried out of view
-    after: Frame | None
+    before: RGBDView
+    mid: RGBDView | None                    # pick_place only: the object carried out of view
+    after: RGBDView | None
     action_px: Pixel                        # on `before`
     place_px: Pixel | None = None           # pick_place: where the object went down, on `after`
     hypothesis_mask: np.ndarray | None = None   # HxW bool on `before`: the mask acted on
 
     def __post_init__(self):
-        if self.primitive not in PRIMITIVES:
-            raise ValueError(f"unknown primitive '{self.primitive}'; one of {list(PRIMITIVES)}")
+        if self.primitive not in LABELLED:
+            raise ValueError(f"unknown primitive '{self.primitive}'; one of {list(LABELLED)}")
         height, width = _check_frame("before", self.before)
         for name in ("mid", "after"):
             frame = getattr(self, name)
@@ -66,8 +60,8 @@ class Interaction:
 @dataclasses.dataclass(frozen=True)
 class FramePair:
     name: str                  # one of FRAME_PAIRS
-    labelled: Frame            # shows the object at the action pixel; the mask is on it
-    other: Frame               # the same view without the object there
+    labelled: RGBDView         # shows the object at the action pixel; the mask is on it
+    other: RGBDView            # the same view without the object there
     action_px: Pixel           # on `labelled`
     is_before: bool            # `labelled` is the before frame (where the hypothesis was)
 
@@ -76,18 +70,16 @@ def frame_pairs(interaction: Interaction) -> tuple[list[FramePair], dict[str, st
     """The pairs the interaction can be labelled from, and for each other pair of its
     primitive why it cannot."""
     i = interaction
-    if i.primitive == "pick_place":
-        wanted = [("before_mid", i.before, i.mid, i.action_px, True),
-                  ("mid_after", i.after, i.mid, i.place_px, False)]
-    else:
-        wanted = [("before_after", i.before, i.after, i.action_px, True)]
     pairs, skipped = [], {}
-    for name, labelled, other, pixel, is_before in wanted:
+    for name in KINDS[i.primitive].frame_pairs:
         reason = _why_not(i, name)
         if reason:
             skipped[name] = reason
-        else:
-            pairs.append(FramePair(name, labelled, other, pixel, is_before))
+            continue
+        labelled, other = FRAME_PAIRS[name]
+        is_before = labelled == "before"
+        pairs.append(FramePair(name, getattr(i, labelled), getattr(i, other),
+                               i.action_px if is_before else i.place_px, is_before))
     return pairs, skipped
 
 
@@ -137,7 +129,7 @@ def _why_not(interaction: Interaction, pair: str) -> str:
     return ""
 
 
-def _check_frame(name: str, frame: Frame) -> tuple[int, int]:
+def _check_frame(name: str, frame: RGBDView) -> tuple[int, int]:
     rgb, depth = frame.rgb, frame.depth
     if not isinstance(rgb, np.ndarray) or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"the {name} rgb must be an HxWx3 array, got "

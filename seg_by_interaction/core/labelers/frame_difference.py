@@ -58,8 +58,9 @@ import functools
 import cv2
 import numpy as np
 
-from seg_by_interaction.core.labelers.base import (Frame, FramePair, Interaction, Label, Labeler,
+from seg_by_interaction.core.labelers.base import (FramePair, Interaction, Label, Labeler,
                                                   frame_pairs)
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import setting
 
 REFERENCE_SIZE = (350, 430)     # Pathak et al.'s frames (height, width) the sizes refer to
@@ -152,12 +153,12 @@ class FrameDifferenceLabeler(Labeler):
         mask[window] = crop
         return self._decide(pair, mask, _reaches_edge(crop), coverage, quality, negative)
 
-    def _crop(self, frame: Frame, window) -> Frame:
+    def _crop(self, frame: RGBDView, window) -> RGBDView:
         """The window of `frame`, with its depth only if depth is used."""
         depth = frame.depth[window] if self.params.use_depth and frame.depth is not None else None
-        return Frame(frame.rgb[window], depth)
+        return RGBDView(frame.rgb[window], depth)
 
-    def _changed(self, here: Frame, other: Frame) -> np.ndarray:
+    def _changed(self, here: RGBDView, other: RGBDView) -> np.ndarray:
         p = self.params
         changed = np.abs(here.rgb.astype(np.int16) - other.rgb).max(axis=2) >= p.colour_threshold
         if here.depth is not None and other.depth is not None:
@@ -166,7 +167,7 @@ class FrameDifferenceLabeler(Labeler):
             changed |= _open(step >= p.depth_threshold_m, p.depth_opening_px)
         return changed
 
-    def _object_mask(self, here: Frame, other: Frame, component: np.ndarray, changed: np.ndarray,
+    def _object_mask(self, here: RGBDView, other: RGBDView, component: np.ndarray, changed: np.ndarray,
                      quality: dict) -> tuple[np.ndarray, float | None]:
         """The mask in the window (step 4) and the share of its surface above the table
         it covers (None without a table)."""
@@ -185,7 +186,7 @@ class FrameDifferenceLabeler(Labeler):
             return crop, None
         return crop, _coverage(crop, _open(above, self.params.opening_px), here.depth)
 
-    def _above_table(self, here: Frame, region: np.ndarray,
+    def _above_table(self, here: RGBDView, region: np.ndarray,
                      changed: np.ndarray) -> np.ndarray | None:
         """Pixels whose surface stands above the table plane fitted in a ring of unchanged
         pixels around `region`; None without depth or without a plane there."""

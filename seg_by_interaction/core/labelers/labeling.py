@@ -7,15 +7,14 @@ import dataclasses
 import numpy as np
 
 from seg_by_interaction.core.interaction.executor import NOT_ATTEMPTED
+from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
-from seg_by_interaction.core.labelers.base import Frame, Interaction, Label
+from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Interaction, Label
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceParams
-from seg_by_interaction.core.run_store import View
+from seg_by_interaction.core.rgbd import RGBDView
+from seg_by_interaction.core.run_store import StoredRecord
 from seg_by_interaction.core.validated import setting
-
-# The frame a pair's mask is drawn on.
-LABELLED_FRAME = {"before_mid": "before", "mid_after": "after", "before_after": "before"}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -27,21 +26,22 @@ class LabelerNodeParams:
                                                       "Pathak et al. 2018 frame-difference labeler")
 
 
-def interaction_from_record(primitive: str, outcome: Outcome, views: dict[str, View],
-                            action_px, place_px, hypothesis_mask: np.ndarray | None) -> Interaction | None:
-    """The labeler's view of a recorded interaction; None for reset sweeps and records
-    without a before frame or action pixel (nothing to label)."""
-    if primitive == "reset_sweep" or "before" not in views or action_px is None:
+def interaction_from_record(record: StoredRecord) -> Interaction | None:
+    """The labeler's view of a recorded interaction; None for kinds never labelled (reset
+    sweeps) and records without a before frame or action pixel (nothing to label)."""
+    meta = record.meta
+    if not KINDS[meta.primitive].frame_pairs or "before" not in record.views or meta.action_px is None:
         return None
-    frames = {name: Frame(view.rgb, view.depth.astype(np.float32)) for name, view in views.items()}
-    return Interaction(primitive=primitive, attempted=outcome not in NOT_ATTEMPTED,
-                       succeeded=outcome == Outcome.OK, before=frames["before"],
-                       mid=frames.get("mid"), after=frames.get("after"),
-                       action_px=tuple(action_px), place_px=_inside(place_px, frames["before"]),
-                       hypothesis_mask=hypothesis_mask)
+    views = record.views
+    return Interaction(primitive=meta.primitive, attempted=meta.outcome not in NOT_ATTEMPTED,
+                       succeeded=meta.outcome == Outcome.OK, before=views["before"],
+                       mid=views.get("mid"), after=views.get("after"),
+                       action_px=tuple(meta.action_px),
+                       place_px=_inside(meta.place_px, views["before"]),
+                       hypothesis_mask=record.hypothesis_mask)
 
 
-def _inside(pixel, frame: Frame):
+def _inside(pixel, frame: RGBDView):
     """A place pixel outside the image (object put down out of view) is no place pixel."""
     if pixel is None:
         return None
@@ -52,7 +52,7 @@ def _inside(pixel, frame: Frame):
 
 def label_records(labels: list[Label]) -> tuple[list[dict], dict[str, np.ndarray]]:
     """What RunStore.write_labels stores: the decisions as plain data, masks by pair."""
-    decisions = [{"frame_pair": label.frame_pair, "labelled_frame": LABELLED_FRAME[label.frame_pair],
+    decisions = [{"frame_pair": label.frame_pair, "labelled_frame": FRAME_PAIRS[label.frame_pair][0],
                   "positive": label.positive, "confidence": label.confidence,
                   "action_px": [float(c) for c in label.action_px], "reason": label.reason,
                   "quality": {k: float(v) for k, v in label.quality.items()}} for label in labels]

@@ -20,7 +20,7 @@ from seg_by_interaction.core.model.checkpoint import (CheckpointMetadata, checkp
                                                       latest_checkpoint, load_checkpoint,
                                                       save_checkpoint)
 from seg_by_interaction.core.model.spec import ModelSpec
-from seg_by_interaction.core.run_store import RunStore, StoredRecord, counts_as_interaction
+from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
 from seg_by_interaction.core.training.trainer import Trainer, TrainerParams
 from seg_by_interaction.core.validated import setting, to_dict
@@ -60,7 +60,7 @@ def labelled_interactions(store: RunStore, max_interactions: int | None = None
     interactions."""
     interactions = 0
     for record_id in store.record_ids():
-        if not counts_as_interaction(store.read_meta(record_id)):
+        if not store.read_meta(record_id).counts_as_interaction:
             continue
         interactions += 1
         if max_interactions is not None and interactions > max_interactions:

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pybullet
 
-from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.robot_config import CameraConfig, RobotConfig
 from seg_by_interaction.core.world import clutter, textures
 from seg_by_interaction.core.world import objects as object_catalogue
@@ -74,8 +74,7 @@ class Observation:
     instance_mask: np.ndarray          # HxW uint16, SceneObject.instance_id per pixel
     robot_pixels: int                  # how much of the robot is in view
     intrinsics: PinholeIntrinsics
-    camera_position: np.ndarray
-    camera_orientation_xyzw: np.ndarray
+    camera_pose: Pose
     sim_time: float
 
 
@@ -191,7 +190,8 @@ class Arena:
         depth[(depth < near) | (depth > far)] = np.nan
         robot_pixels = int(np.count_nonzero(exact.body_ids == self.robot.body)) if self.robot else 0
         return Observation(exact.rgb, depth, self.instance_mask(exact), robot_pixels,
-                           camera.intrinsics, position, orientation, self.sim_time)
+                           camera.intrinsics, Pose(position=position, orientation_xyzw=orientation),
+                           self.sim_time)
 
     def instance_mask(self, rendering: Rendering) -> np.ndarray:
         mask = np.zeros(rendering.body_ids.shape, np.uint16)

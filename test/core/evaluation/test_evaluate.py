@@ -14,8 +14,8 @@ def _two_objects(tmp_path, layouts):
     instances = np.zeros((30, 40), np.uint16)
     instances[2:10, 3:12], instances[15:25, 20:38] = 1, 2
     writer = CocoWriter(tmp_path, INTRINSICS)
-    for layout in layouts:
-        writer.add(np.zeros((30, 40, 3), np.uint8), np.ones((30, 40), np.float32), instances,
+    for index, layout in enumerate(layouts):       # each image's colour is its index
+        writer.add(np.full((30, 40, 3), index, np.uint8), np.ones((30, 40), np.float32), instances,
                    **({"layout": layout} if layout else {}))
     writer.close()
     return CocoDataset(tmp_path), instances
@@ -25,7 +25,7 @@ def test_figures_per_layout_where_images_record_theirs(tmp_path):
     dataset, instances = _two_objects(tmp_path, ["separated", "touching", "touching"])
 
     def one_blob_where_objects_touch(view):
-        if view.image_id == 1:
+        if view.rgb[0, 0, 0] == 0:
             return [Proposal(instances == 1, 0.9), Proposal(instances == 2, 0.8)]
         return [Proposal(np.ones(instances.shape, bool), 0.9)]
 

@@ -2,11 +2,12 @@
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.hypotheses.grasp import lift_pixels, mask_shape, top_down_grasp
 
 K = PinholeIntrinsics(width=200, height=160, fx=200.0, fy=200.0, cx=100.0, cy=80.0)
 DOWN = (1.0, 0.0, 0.0, 0.0)  # optical z = world -z, u along world +x, v along world -y
+LOOKING_DOWN = Pose(position=(0.0, 0.0, 1.0), orientation_xyzw=DOWN)
 
 
 def rotated_bar(angle, length=60, width=14):
@@ -31,7 +32,8 @@ def test_empty_masks_are_rejected():
 
 
 def test_lifting_inverts_the_projection():
-    points = lift_pixels([100.0, 150.0], [80.0, 30.0], [1.0, 2.0], K, [0.5, 0.0, 1.0], DOWN)
+    points = lift_pixels([100.0, 150.0], [80.0, 30.0], [1.0, 2.0], K,
+                         Pose(position=(0.5, 0.0, 1.0), orientation_xyzw=DOWN))
     assert np.allclose(points[0], [0.5, 0.0, 0.0])
     assert np.allclose(points[1], [0.5 + 2 * 50 / 200, 2 * 50 / 200, -1.0])
 
@@ -42,7 +44,7 @@ def test_grasp_closes_across_the_bar_at_its_top_surface(angle):
     depth = np.full(mask.shape, 1.0, np.float32)
     depth[mask] = 0.95                                # a 5 cm tall bar on a table at z = 0
     depth[mask & (np.arange(200)[None, :] % 7 == 0)] = np.nan   # some lost readings
-    grasp = top_down_grasp(mask, depth, K, [0.0, 0.0, 1.0], DOWN)
+    grasp = top_down_grasp(mask, depth, K, LOOKING_DOWN)
     assert grasp.position == pytest.approx([0.0, 0.0, 0.05], abs=0.005)
     # The image v axis is world -y, so the bar's world angle is -angle; closing is across it.
     world_major = -angle
@@ -53,4 +55,4 @@ def test_grasp_closes_across_the_bar_at_its_top_surface(angle):
 
 def test_no_grasp_without_depth():
     mask = rotated_bar(0.0)
-    assert top_down_grasp(mask, np.full(mask.shape, np.nan, np.float32), K, [0, 0, 1], DOWN) is None
+    assert top_down_grasp(mask, np.full(mask.shape, np.nan, np.float32), K, LOOKING_DOWN) is None

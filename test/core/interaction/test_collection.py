@@ -6,7 +6,7 @@ from seg_by_interaction.core.hypotheses.grasp import Grasp, mask_shape
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.interaction.collection import (CollectorParams, HypothesisChooser,
                                                             Schedule, request_for)
-from seg_by_interaction.core.interaction.executor import KINDS, FailureCounter, InteractionRequest
+from seg_by_interaction.core.interaction.executor import FailureCounter, InteractionRequest
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.robot_config import TableArea
 
@@ -100,11 +100,6 @@ def test_only_execution_failures_count_toward_stopping():
     assert counter.consecutive == 2 and not counter.tripped
     counter.add(Outcome.FAILED)
     assert counter.tripped
-
-
-def test_kinds_match_the_primitive_message():
-    from seg_by_interaction.msg import Primitive
-    assert [getattr(Primitive, k.upper()) for k in KINDS] == list(range(len(KINDS)))
 
 
 def test_places_that_failed_are_skipped_until_the_scene_changes():

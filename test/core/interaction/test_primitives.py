@@ -29,7 +29,7 @@ def isolated(arena, name="box_200", seed=0):
 def grasp_of(arena, obj):
     view = arena.observe()
     return top_down_grasp(view.instance_mask == obj.instance_id, view.depth, view.intrinsics,
-                          view.camera_position, view.camera_orientation_xyzw)
+                          view.camera_pose)
 
 
 def test_pick_place_lifts_the_object_out_of_view_and_puts_it_down(world):

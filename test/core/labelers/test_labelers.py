@@ -7,8 +7,9 @@ import pybullet
 import pytest
 
 from seg_by_interaction.core.labelers import make_labeler
-from seg_by_interaction.core.labelers.base import Frame, Interaction, frame_pairs
+from seg_by_interaction.core.labelers.base import Interaction, frame_pairs
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceParams
+from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import ConfigError
 
 HEIGHT, WIDTH = 240, 320
@@ -33,16 +34,16 @@ class Box:
         return mask
 
 
-def table(scale: int = 1) -> Frame:
+def table(scale: int = 1) -> RGBDView:
     """A textured table (10 px tiles of random colours) seen obliquely: farther at the top."""
     tiles = np.random.default_rng(7).integers(60, 180, (HEIGHT // 10, WIDTH // 10, 3), np.uint8)
     rgb = np.kron(tiles, np.ones((10 * scale, 10 * scale, 1), np.uint8))
     rows = np.arange(HEIGHT * scale, dtype=np.float32)[:, None] / scale
     depth = np.broadcast_to(1.2 - 0.3 * rows / HEIGHT, rgb.shape[:2]).astype(np.float32)
-    return Frame(rgb, depth)
+    return RGBDView(rgb, depth)
 
 
-def scene(*boxes: Box, scale: int = 1, noise_seed: int | None = None) -> Frame:
+def scene(*boxes: Box, scale: int = 1, noise_seed: int | None = None) -> RGBDView:
     frame = table(scale)
     rgb, depth = frame.rgb.copy(), frame.depth.copy()
     for box in boxes:
@@ -56,22 +57,22 @@ def scene(*boxes: Box, scale: int = 1, noise_seed: int | None = None) -> Frame:
         lost = rng.random(depth.shape)
         depth[lost < 0.005] = np.nan
         depth[lost > 0.995] = 0.0
-    return Frame(rgb, depth)
+    return RGBDView(rgb, depth)
 
 
-def without_depth(frame: Frame) -> Frame:
-    return Frame(frame.rgb)
+def without_depth(frame: RGBDView) -> RGBDView:
+    return RGBDView(frame.rgb)
 
 
 def iou(first: np.ndarray, second: np.ndarray) -> float:
     return np.count_nonzero(first & second) / np.count_nonzero(first | second)
 
 
-def push(before: Frame, after: Frame, action_px, **kwargs) -> Interaction:
+def push(before: RGBDView, after: RGBDView, action_px, **kwargs) -> Interaction:
     return Interaction("push", True, True, before, None, after, action_px, **kwargs)
 
 
-def lift(before: Frame, mid: Frame, action_px, **kwargs) -> Interaction:
+def lift(before: RGBDView, mid: RGBDView, action_px, **kwargs) -> Interaction:
     return Interaction("pick_place", True, False, before, mid, None, action_px, **kwargs)
 
 
@@ -223,15 +224,15 @@ def test_pairs_that_cannot_be_labelled_say_why(labeler):
 
 def test_bad_interactions_raise_errors_that_name_the_problem():
     before = scene(TARGET)
-    small = Frame(before.rgb[:120, :160], before.depth[:120, :160])
+    small = RGBDView(before.rgb[:120, :160], before.depth[:120, :160])
     with pytest.raises(ValueError, match="after frame is 160x120 but the before frame is 320x240"):
         push(before, small, (10, 10))
     with pytest.raises(ValueError, match="the mid rgb has dtype float64; expected uint8"):
-        lift(before, Frame(before.rgb.astype(float)), (10, 10))
+        lift(before, RGBDView(before.rgb.astype(float)), (10, 10))
     with pytest.raises(ValueError, match="the after depth has dtype float64"):
-        push(before, Frame(before.rgb, before.depth.astype(np.float64)), (10, 10))
+        push(before, RGBDView(before.rgb, before.depth.astype(np.float64)), (10, 10))
     with pytest.raises(ValueError, match=r"the before depth must be an array of the rgb's size"):
-        push(Frame(before.rgb, before.depth[:10]), before, (10, 10))
+        push(RGBDView(before.rgb, before.depth[:10]), before, (10, 10))
     with pytest.raises(ValueError, match=r"action pixel \(u=320, v=5\) is outside the 320x240"):
         push(before, before, (320, 5))
     with pytest.raises(ValueError, match="place pixel .* outside the 320x240 after image"):
@@ -271,6 +272,6 @@ def test_labels_an_object_lifted_out_of_a_simulated_scene(labeler):
     truth = before.instance_mask == target.instance_id
     rows, cols = np.nonzero(truth)
     action = (float(np.median(cols)), float(np.median(rows)))
-    (label,) = labeler.label(lift(Frame(before.rgb, before.depth), Frame(mid.rgb, mid.depth),
+    (label,) = labeler.label(lift(RGBDView(before.rgb, before.depth), RGBDView(mid.rgb, mid.depth),
                                   action))
     assert label.positive and iou(label.mask, truth) >= 0.7

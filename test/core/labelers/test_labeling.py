@@ -7,11 +7,12 @@ import pytest
 
 from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
 from seg_by_interaction.core.evaluation.label_export import export_labels
-from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
 from seg_by_interaction.core.labelers.labeling import interaction_from_record, label_records
-from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.rgbd import RGBDView
+from seg_by_interaction.core.run_store import RecordMeta, RunStore, StoredRecord
 from seg_by_interaction.core.training.online import examples_from_run
 
 INTRINSICS = PinholeIntrinsics(width=96, height=72, fx=90.0, fy=90.0, cx=48.0, cy=36.0)
@@ -27,8 +28,8 @@ def view(rgb, raised=None):
     depth = np.full(rgb.shape[:2], 1.0, np.float32)
     if raised is not None:
         depth[raised] = 0.97
-    return View(rgb=rgb, depth=depth, camera_position=np.zeros(3),
-                camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]), intrinsics=INTRINSICS)
+    return RGBDView(rgb=rgb, depth=depth, intrinsics=INTRINSICS,
+                    camera_pose=Pose(position=(0.0, 0.0, 0.0)))
 
 
 def pick_place_views():
@@ -41,25 +42,29 @@ def pick_place_views():
             "after": view(after, np.s_[40:56, 50:66])}
 
 
+def record(primitive, outcome=Outcome.OK, action_px=None, place_px=None):
+    meta = RecordMeta(primitive=primitive, outcome=outcome, action_px=action_px, place_px=place_px)
+    return StoredRecord("r000001", meta, pick_place_views())
+
+
 def test_records_of_sweeps_or_without_an_action_give_no_interaction():
-    views = pick_place_views()
-    assert interaction_from_record("reset_sweep", Outcome.OK, views, None, None, None) is None
-    assert interaction_from_record("pick_place", Outcome.OK, views, None, None, None) is None
+    assert interaction_from_record(record("reset_sweep", action_px=(28, 28))) is None
+    assert interaction_from_record(record("pick_place")) is None
 
 
 def test_planning_failures_are_not_attempts_and_off_image_place_pixels_are_dropped():
-    views = pick_place_views()
-    unreachable = interaction_from_record("pick_place", Outcome.UNREACHABLE, views, (28, 28), None, None)
+    unreachable = interaction_from_record(record("pick_place", Outcome.UNREACHABLE, (28, 28)))
     assert not unreachable.attempted and not unreachable.succeeded
-    dropped = interaction_from_record("pick_place", Outcome.NOTHING_GRASPED, views, (28, 28), (500, 9), None)
+    dropped = interaction_from_record(record("pick_place", Outcome.NOTHING_GRASPED, (28, 28), (500, 9)))
     assert dropped.attempted and not dropped.succeeded and dropped.place_px is None
 
 
 def test_a_pick_place_record_is_labelled_stored_exported_and_banked(tmp_path):
     store = RunStore(tmp_path / "run")
     views = pick_place_views()
-    store.write_record("r000001", {"primitive": "pick_place", "outcome": "OK"}, views)
-    interaction = interaction_from_record("pick_place", Outcome.OK, views, (28.0, 28.0), (58.0, 48.0), None)
+    store.write_record("r000001", RecordMeta(primitive="pick_place", outcome=Outcome.OK,
+                                             action_px=(28.0, 28.0), place_px=(58.0, 48.0)), views)
+    interaction = interaction_from_record(store.read_record("r000001"))
     labels = FrameDifferenceLabeler().label(interaction)
     decisions, masks = label_records(labels)
     store.write_labels("r000001", decisions, masks)
@@ -84,7 +89,7 @@ def test_a_pick_place_record_is_labelled_stored_exported_and_banked(tmp_path):
 
 def test_export_of_a_run_without_positives_writes_nothing(tmp_path):
     store = RunStore(tmp_path / "run")
-    store.write_record("r000001", {"primitive": "push", "outcome": "OK"}, pick_place_views())
+    store.write_record("r000001", RecordMeta(primitive="push", outcome=Outcome.OK), pick_place_views())
     store.write_labels("r000001", [], {})
     assert export_labels(store, tmp_path / "coco") is None
 
@@ -97,7 +102,7 @@ def test_examples_stop_at_the_interaction_budget(tmp_path):
     label = {"frame_pair": "before_mid", "labelled_frame": "before", "positive": True, "confidence": 0.9,
              "action_px": [28.0, 28.0], "reason": "", "quality": {}}
     for number, primitive in enumerate(["pick_place", "reset_sweep", "pick_place", "pick_place"], 1):
-        store.write_record(f"r{number:06d}", {"primitive": primitive, "outcome": "OK"}, views)
+        store.write_record(f"r{number:06d}", RecordMeta(primitive=primitive, outcome=Outcome.OK), views)
         store.write_labels(f"r{number:06d}", [label], {"before_mid": mask})
     assert [e.record_id for e in examples_from_run(store, max_interactions=2)] == ["r000001", "r000003"]
     assert [e.record_id for e in examples_from_run(store, min_confidence=0.95)] == []
@@ -105,5 +110,5 @@ def test_examples_stop_at_the_interaction_budget(tmp_path):
 
 @pytest.mark.parametrize("outcome", [Outcome.OK, Outcome.NOTHING_GRASPED])
 def test_kinds_of_outcome_are_attempts(outcome):
-    interaction = interaction_from_record("push", outcome, pick_place_views(), (28, 28), None, None)
+    interaction = interaction_from_record(record("push", outcome, (28, 28)))
     assert interaction.attempted

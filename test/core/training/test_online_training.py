@@ -7,11 +7,14 @@ import types
 import numpy as np
 import pytest
 
+from seg_by_interaction.core.geometry import Pose
 from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
+from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.model.checkpoint import CheckpointError, load_checkpoint
 from seg_by_interaction.core.model.segmenter import SegmenterParams
 from seg_by_interaction.core.model.spec import ModelSpec
-from seg_by_interaction.core.run_store import RunStore, View
+from seg_by_interaction.core.rgbd import RGBDView
+from seg_by_interaction.core.run_store import RecordMeta, RunStore
 from seg_by_interaction.core.training.online import (OnlineLearner, OnlineTrainerParams,
                                                      examples_from_run, train_offline)
 from seg_by_interaction.core.training.trainer import TrainerParams
@@ -30,9 +33,10 @@ def make_run(root, interactions=4):
         mask = np.zeros((96, 128), bool)
         mask[top:top + 24, left:left + 24] = True
         record_id = f"r{number:06d}"
-        store.write_record(record_id, {"primitive": "pick_place", "outcome": "OK"}, {"before": View(
-            rgb=rgb, depth=np.ones((96, 128), np.float32), camera_position=np.zeros(3),
-            camera_orientation_xyzw=np.array([0.0, 0.0, 0.0, 1.0]))})
+        before = RGBDView(rgb=rgb, depth=np.ones((96, 128), np.float32),
+                          camera_pose=Pose(position=(0.0, 0.0, 0.0)))
+        store.write_record(record_id, RecordMeta(primitive="pick_place", outcome=Outcome.OK),
+                           {"before": before})
         store.write_labels(record_id, [{"frame_pair": "before_mid", "labelled_frame": "before",
                                         "positive": True, "confidence": 1.0,
                                         "action_px": [float(left + 12), float(top + 12)],

@@ -28,7 +28,7 @@ def sample_record() -> InteractionRecord:
                           poke_magnitude=Primitive.POKE_HEAVY, model_version=2,
                           hypothesis=sample_hypotheses().hypotheses[0])
     return InteractionRecord(
-        header=HEADER, record_id="000042", record_dir="/runs/demo/records/000042",
+        header=HEADER, record_id="000042",
         primitive=primitive, outcome=InteractionRecord.OUTCOME_NOTHING_GRASPED,
         reason="gripper closed on nothing",
         before_rgb=images.to_msg(sample_rgb(1), "rgb8", HEADER),
