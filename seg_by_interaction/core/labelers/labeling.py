@@ -9,8 +9,7 @@ import numpy as np
 from seg_by_interaction.core.interaction.executor import NOT_ATTEMPTED
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
-from seg_by_interaction.core.labelers.base import Frame, Interaction, Label
-from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceParams
+from seg_by_interaction.core.labelers.base import Frame, Interaction, Label, Labeler
 from seg_by_interaction.core.run_store import View
 from seg_by_interaction.core.validated import setting
 
@@ -19,12 +18,17 @@ LABELLED_FRAME = {"before_mid": "before", "mid_after": "after", "before_after": 
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+@LABELERS.sections
 class LabelerNodeParams:
-    labeler: str = setting("frame_difference", "which labeler", choices=tuple(LABELERS))
+    """The labeler to use, and a section of parameters for each labeler."""
+    labeler: str = LABELERS.choice("frame_difference", "which labeler")
     run_dir: str = setting("", "run directory: labels are stored beside their records, and "
                                "records left unlabelled by a killed labeler are labelled at start")
-    frame_difference: FrameDifferenceParams = setting(FrameDifferenceParams(),
-                                                      "Pathak et al. 2018 frame-difference labeler")
+
+
+def make_labeler(params: LabelerNodeParams) -> Labeler:
+    """The chosen labeler, with its section of the parameters."""
+    return LABELERS.make(params.labeler, getattr(params, params.labeler))
 
 
 def interaction_from_record(primitive: str, outcome: Outcome, views: dict[str, View],

@@ -10,9 +10,11 @@ from seg_by_interaction.core.evaluation.label_export import export_labels
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
-from seg_by_interaction.core.labelers.labeling import interaction_from_record, label_records
+from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
+                                                       label_records, make_labeler)
 from seg_by_interaction.core.run_store import RunStore, View
 from seg_by_interaction.core.training.online import examples_from_run
+from seg_by_interaction.core.validated import ConfigError, from_dict
 
 INTRINSICS = PinholeIntrinsics(width=96, height=72, fx=90.0, fy=90.0, cx=48.0, cy=36.0)
 
@@ -39,6 +41,16 @@ def pick_place_views():
     after[40:56, 50:66] = (200, 30, 30)
     return {"before": view(before, np.s_[20:36, 20:36]), "mid": view(background),
             "after": view(after, np.s_[40:56, 50:66])}
+
+
+def test_the_node_makes_the_chosen_labeler_from_its_own_section():
+    params = from_dict(LabelerNodeParams, {"frame_difference": {"window_px": 200}})
+    labeler = make_labeler(params)
+    assert isinstance(labeler, FrameDifferenceLabeler) and labeler.params.window_px == 200
+    with pytest.raises(ConfigError, match="frame_difference.colour_threshold: 0 is below"):
+        from_dict(LabelerNodeParams, {"frame_difference": {"colour_threshold": 0}})
+    with pytest.raises(ConfigError, match="'optical_flow' is not one of \\['frame_difference'\\]"):
+        from_dict(LabelerNodeParams, {"labeler": "optical_flow"})
 
 
 def test_records_of_sweeps_or_without_an_action_give_no_interaction():
