@@ -55,6 +55,12 @@ class Registry:
             params = from_dict(params_class, params or {}, f"{name} {self.kind}")
         return builder(params)
 
+    def make_chosen(self, params: Any, choice: str) -> Any:
+        """The part named by field `choice` of `params`, a dataclass with `sections`, built
+        from its section."""
+        name = getattr(params, choice)
+        return self.make(name, getattr(params, name, None))
+
     def sections(self, cls: type) -> type:
         """Class decorator, under `@dataclass`: gives `cls` one field per part with
         parameters, named after the part and holding its parameters."""

@@ -18,8 +18,9 @@ from seg_by_interaction.core.hypotheses.hypothesis import project_point
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.interaction.executor import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
-                                                       label_records, make_labeler)
+                                                       label_records)
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric
 from seg_by_interaction.ros import hypothesis_msgs, images, interaction_msgs, poses, qos
@@ -31,7 +32,7 @@ class MaskLabeler(Node):
     def __init__(self, **kwargs):
         super().__init__("mask_labeler", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, LabelerNodeParams)
-        self.labeler = make_labeler(self.params)
+        self.labeler = LABELERS.make_chosen(self.params, "labeler")
         self.store = RunStore(self.params.run_dir) if self.params.run_dir else None
         self.processed = 0
         group = MutuallyExclusiveCallbackGroup()

@@ -67,7 +67,8 @@ def test_a_part_is_imported_only_when_it_is_made():
 def test_sections_give_each_part_with_parameters_its_own_validated_section():
     assert [f.name for f in dataclasses.fields(NodeParams)] == ["transform", "scale"]
     params = from_dict(NodeParams, {"transform": "scale", "scale": {"factor": 5.0}})
-    assert PARTS.make(params.transform, getattr(params, params.transform)).params.factor == 5.0
+    assert PARTS.make_chosen(params, "transform").params.factor == 5.0
+    assert isinstance(PARTS.make_chosen(NodeParams(), "transform"), Identity)
     assert NodeParams().scale == ScaleParams()
     with pytest.raises(ConfigError, match=r"NodeParams.transform: 'rotate' is not one of"):
         from_dict(NodeParams, {"transform": "rotate"})

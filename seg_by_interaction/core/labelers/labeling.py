@@ -9,7 +9,7 @@ import numpy as np
 from seg_by_interaction.core.interaction.executor import NOT_ATTEMPTED
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
-from seg_by_interaction.core.labelers.base import Frame, Interaction, Label, Labeler
+from seg_by_interaction.core.labelers.base import Frame, Interaction, Label
 from seg_by_interaction.core.run_store import View
 from seg_by_interaction.core.validated import setting
 
@@ -24,11 +24,6 @@ class LabelerNodeParams:
     labeler: str = LABELERS.choice("frame_difference", "which labeler")
     run_dir: str = setting("", "run directory: labels are stored beside their records, and "
                                "records left unlabelled by a killed labeler are labelled at start")
-
-
-def make_labeler(params: LabelerNodeParams) -> Labeler:
-    """The chosen labeler, with its section of the parameters."""
-    return LABELERS.make(params.labeler, getattr(params, params.labeler))
 
 
 def interaction_from_record(primitive: str, outcome: Outcome, views: dict[str, View],

@@ -10,8 +10,9 @@ from seg_by_interaction.core.evaluation.label_export import export_labels
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
+from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
-                                                       label_records, make_labeler)
+                                                       label_records)
 from seg_by_interaction.core.run_store import RunStore, View
 from seg_by_interaction.core.training.online import examples_from_run
 from seg_by_interaction.core.validated import ConfigError, from_dict
@@ -45,7 +46,7 @@ def pick_place_views():
 
 def test_the_node_makes_the_chosen_labeler_from_its_own_section():
     params = from_dict(LabelerNodeParams, {"frame_difference": {"window_px": 200}})
-    labeler = make_labeler(params)
+    labeler = LABELERS.make_chosen(params, "labeler")
     assert isinstance(labeler, FrameDifferenceLabeler) and labeler.params.window_px == 200
     with pytest.raises(ConfigError, match="frame_difference.colour_threshold: 0 is below"):
         from_dict(LabelerNodeParams, {"frame_difference": {"colour_threshold": 0}})
