@@ -23,7 +23,8 @@ def resolve(table: dict[str, str], name: str, kind: str):
 @dataclasses.dataclass(frozen=True)
 class Part:
     """What builds a part: `builder` takes an instance of `params`, the part's parameter
-    dataclass, or nothing when the part has no parameters (`params` None)."""
+    dataclass, or nothing when the part has no parameters (`params` None); parts built
+    from more than their parameters call their `Registry.builder` themselves."""
     builder: str
     params: str | None = None
     description: str = ""
@@ -40,6 +41,9 @@ class Registry:
     def choice(self, default: str, description: str) -> Any:
         """A `setting` naming one of the parts."""
         return setting(default, description, choices=self.names())
+
+    def builder(self, name: str) -> Any:
+        return _load(_entry(self.parts, name, self.kind).builder)
 
     def make(self, name: str, params: Any = None) -> Any:
         """The part `name`, built from `params`: an instance of its parameter class, plain

@@ -39,6 +39,7 @@ def test_parts_are_made_from_plain_data_their_parameters_or_defaults():
     assert PARTS.make("scale", ScaleParams(factor=4.0)).params.factor == 4.0
     assert PARTS.make("scale").params == ScaleParams()
     assert isinstance(PARTS.make("identity"), Identity)
+    assert PARTS.builder("scale") is Scale
 
 
 def test_unknown_names_list_the_choices():
