@@ -1,8 +1,8 @@
 """Training losses of the segmentation network.
 
 The score loss is DeepMask's: binary cross-entropy on the score logits, 1 for windows on
-an object, 0 for negatives. Mask losses are chosen by name (`MASK_LOSSES`), so that
-later ones (bootstrapping, co-teaching) plug in beside the two here:
+an object, 0 for negatives. Mask losses are chosen by name (the package's `MASK_LOSSES`),
+so that later ones (bootstrapping, co-teaching) plug in beside the two here:
 
 - "ce": DeepMask's per-pixel binary cross-entropy against the noisy mask;
 - "rsl": Pathak et al.'s robust set loss (2018, §4.2 and Appendix A.1).
@@ -20,15 +20,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from seg_by_interaction.core.registry import Part, Registry
 from seg_by_interaction.core.validated import setting
-
-MASK_LOSSES = Registry("mask loss", {
-    "ce": Part("seg_by_interaction.core.training.losses:CrossEntropyMaskLoss"),
-    "rsl": Part("seg_by_interaction.core.training.losses:RobustSetLoss",
-                "seg_by_interaction.core.training.losses:RobustSetLossParams",
-                "Pathak et al.'s robust set loss"),
-})
 
 # The default `iouTh` of the authors' released robust_set_loss.py
 # (github.com/pathak22/seg-by-interaction).

@@ -24,7 +24,8 @@ import torch
 from seg_by_interaction.core.model.network import DeepMask
 from seg_by_interaction.core.model.windows import (action_window, hard_negative_window,
                                                    object_extent, positive_window, to_tensor_batch)
-from seg_by_interaction.core.training.losses import MASK_LOSSES, score_loss
+from seg_by_interaction.core.training import MASK_LOSSES
+from seg_by_interaction.core.training.losses import score_loss
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
 from seg_by_interaction.core.validated import setting
 

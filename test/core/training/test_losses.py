@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from seg_by_interaction.core.training.losses import (MASK_LOSSES, PATHAK_IOU_THRESHOLD,
-                                                     CrossEntropyMaskLoss, RobustSetLoss,
-                                                     RobustSetLossParams, robust_set_targets,
-                                                     score_loss)
+from seg_by_interaction.core.training import MASK_LOSSES
+from seg_by_interaction.core.training.losses import (PATHAK_IOU_THRESHOLD, CrossEntropyMaskLoss,
+                                                     RobustSetLoss, RobustSetLossParams,
+                                                     robust_set_targets, score_loss)
 from seg_by_interaction.core.validated import ConfigError
 
 
