@@ -3,9 +3,10 @@
 rclpy).
 
 `Registry` holds one family of interchangeable parts (labelers, mask losses,
-segmentation methods), each built from its own validated parameter dataclass; a
-parameter class should live in a module that is light to import, since parameter
-dataclasses that give each part a section import it."""
+segmentation methods, model architectures), each built from its own validated parameter
+dataclass. A dataclass given a section per part (`Registry.sections`) imports every
+part's parameter class when it is defined, so those classes belong in modules no heavier
+to import than that dataclass's own."""
 from __future__ import annotations
 
 import dataclasses
@@ -31,24 +32,26 @@ class Part:
 
 
 class Registry:
+    """One family of interchangeable parts, by name; `kind` names the family in errors."""
+
     def __init__(self, kind: str, parts: dict[str, Part]):
         self.kind = kind
-        self.parts = parts
+        self._parts = parts
 
     def names(self) -> tuple[str, ...]:
-        return tuple(self.parts)
+        return tuple(self._parts)
 
     def choice(self, default: str, description: str) -> Any:
         """A `setting` naming one of the parts."""
         return setting(default, description, choices=self.names())
 
     def builder(self, name: str) -> Any:
-        return _load(_entry(self.parts, name, self.kind).builder)
+        return _load(_entry(self._parts, name, self.kind).builder)
 
     def make(self, name: str, params: Any = None) -> Any:
         """The part `name`, built from `params`: an instance of its parameter class, plain
         data validated by that class (ConfigError), or None for its defaults."""
-        part = _entry(self.parts, name, self.kind)
+        part = _entry(self._parts, name, self.kind)
         builder = _load(part.builder)
         if part.params is None:
             if params:
@@ -68,7 +71,7 @@ class Registry:
     def sections(self, cls: type) -> type:
         """Class decorator, under `@dataclass`: gives `cls` one field per part with
         parameters, named after the part and holding its parameters."""
-        for name, part in self.parts.items():
+        for name, part in self._parts.items():
             if part.params:
                 params_class = _load(part.params)
                 cls.__annotations__[name] = params_class
