@@ -47,8 +47,8 @@ class MotionActionServer:
             except MotionError as error:
                 outcome, reason = error.outcome, error.reason
             header = Header(stamp=self.finished(), frame_id=self.robot.base_frame)
-            result = Motion.Result(outcome=int(outcome), reason=reason,
-                                   tool_pose=poses.to_pose_stamped(self.backend.tool_pose(), header),
+            tool_pose = poses.to_pose_stamped(self.backend.tool_pose(), header)
+            result = Motion.Result(outcome=int(outcome), reason=reason, tool_pose=tool_pose,
                                    gripper_opening=self.backend.gripper_opening())
         if outcome == Outcome.CANCELLED:
             goal_handle.canceled()

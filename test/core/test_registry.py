@@ -59,7 +59,8 @@ def test_bad_parameters_are_config_errors():
 
 
 def test_a_part_is_imported_only_when_it_is_made():
-    missing = Registry("transform", {"missing": Part("no_such_module:Part", "no_such_module:Params")})
+    missing = Registry("transform", {"missing": Part("no_such_module:Part",
+                                                     "no_such_module:Params")})
     assert missing.names() == ("missing",)
     with pytest.raises(ModuleNotFoundError, match="no_such_module"):
         missing.make("missing")
