@@ -11,6 +11,7 @@ import yaml
 
 from seg_by_interaction.benchmarks.stages import Stage, up_to_date
 from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.core.training import MASK_LOSSES
 from seg_by_interaction.core.training.online import offline_model_name as model_name
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
@@ -34,18 +35,19 @@ class PaperBenchConfig:
     bootstrap_interactions: int = setting(100, "interactions of the bootstrap model", min=1)
     curve_interactions: list[int] = setting([100, 250, 500], "interaction budgets of the AP "
                                                              "versus interactions curve")
-    curve_loss: str = setting("rsl", "loss of the curve's models", choices=("ce", "rsl"))
+    curve_loss: str = MASK_LOSSES.choice("rsl", "loss of the curve's models")
     long_steps: int = setting(1500, "a longer budget for seed 0 of the bootstrap and "
                                     "self-supervised rows (0 = none)", min=0)
-    bound_loss: str = setting("ce", "loss of the supervised bound (its labels are clean)",
-                              choices=("ce", "rsl"))
-    generalisation_loss: str = setting("ce", "loss of the generalisation matrix's model",
-                                       choices=("ce", "rsl"))
+    bound_loss: str = MASK_LOSSES.choice("ce", "loss of the supervised bound (its labels are "
+                                               "clean)")
+    generalisation_loss: str = MASK_LOSSES.choice("ce", "loss of the generalisation matrix's "
+                                                        "model")
 
     def __post_init__(self):
-        unknown = set(self.losses) - {"ce", "rsl"}
+        unknown = set(self.losses) - set(MASK_LOSSES.names())
         if unknown:
-            raise ValueError(f"losses: unknown {sorted(unknown)}; use ce and/or rsl")
+            raise ValueError(f"losses: unknown {sorted(unknown)}; use any of "
+                             f"{list(MASK_LOSSES.names())}")
         if not self.seeds:
             raise ValueError("seeds: give at least one")
 

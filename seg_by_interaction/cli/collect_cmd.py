@@ -9,6 +9,8 @@ import argparse
 import pathlib
 import time
 
+from seg_by_interaction.core.training import MASK_LOSSES
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -16,7 +18,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--robot", default="sawyer", help="robot config name or path")
     parser.add_argument("--interactions", type=int, required=True, help="budget (sweeps not counted)")
     parser.add_argument("--out", required=True, type=pathlib.Path, help="run directory")
-    parser.add_argument("--loss", choices=("ce", "rsl"), default="rsl", help="mask loss")
+    parser.add_argument("--loss", choices=MASK_LOSSES.names(), default="rsl", help="mask loss")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--first-model-after", type=int, default=None,
                         help="interactions before the first model (default: config/collect.yaml)")

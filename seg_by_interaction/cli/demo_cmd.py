@@ -66,10 +66,10 @@ def evaluate_stages(run_dir: pathlib.Path, test_set: pathlib.Path) -> tuple[list
     from seg_by_interaction.cli.evaluate_cmd import evaluate_and_write
     from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
     from seg_by_interaction.core.evaluation.evaluate import checkpoint_method
-    from seg_by_interaction.core.hypotheses.baselines import make_method
+    from seg_by_interaction.core.hypotheses.baselines import METHODS
 
     view = CocoDataset(test_set).first_view()
-    stages = [("bottom_up", make_method("bottom_up"), 0)]
+    stages = [("bottom_up", METHODS.make("bottom_up"), 0)]
     for path in sorted((run_dir / "checkpoints").glob("model_v*.pt")):
         method, metadata = checkpoint_method(path)
         stages.append((f"model v{metadata.version}", method, metadata.interactions_seen))

@@ -7,6 +7,7 @@ import json
 import pathlib
 import sys
 
+from seg_by_interaction.core.hypotheses.baselines import METHODS
 from seg_by_interaction.core.provenance import provenance
 
 CHECKPOINT_FIELDS = ("version", "step", "interactions_seen", "examples_seen", "seed", "loss")
@@ -19,7 +20,7 @@ def add_parser(subparsers) -> None:
         description="Evaluate on any COCO instance-segmentation dataset (e.g. one from "
                     "`sbi dataset make`, or a real camera's), a baseline or a learned checkpoint.")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--method", help="baseline name (bottom_up, depth_clusters)")
+    source.add_argument("--method", help=f"baseline name ({', '.join(METHODS.names())})")
     source.add_argument("--checkpoint", type=pathlib.Path, help="a learned model's checkpoint")
     parser.add_argument("--single-scale", action="store_true",
                         help="evaluate a checkpoint at scale 1 only (default: all its scales)")
@@ -75,9 +76,8 @@ def make_method_or_model(args: argparse.Namespace):
             raise SystemExit(f"error: {error}") from None
         about = {"checkpoint": {key: getattr(metadata, key) for key in CHECKPOINT_FIELDS}}
         return method, args.checkpoint.stem, about
-    from seg_by_interaction.core.hypotheses.baselines import make_method
     try:
-        return make_method(args.method), args.method, {}
+        return METHODS.make(args.method), args.method, {}
     except KeyError as error:
         raise SystemExit(f"error: {error.args[0]}") from None
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 import pathlib
 
+from seg_by_interaction.core.training import MASK_LOSSES
+
 LABELS = ("self", "ground_truth")
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("train", help="train a fresh network on a recorded run's labels")
     parser.add_argument("--from", dest="run", required=True, type=pathlib.Path, help="run directory")
-    parser.add_argument("--loss", choices=("ce", "rsl"), required=True, help="mask loss")
+    parser.add_argument("--loss", choices=MASK_LOSSES.names(), required=True, help="mask loss")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, required=True, help="SGD steps")
     parser.add_argument("--interactions", type=int, help="use the first N interactions only")

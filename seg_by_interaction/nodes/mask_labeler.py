@@ -16,7 +16,6 @@ from std_msgs.msg import Header
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
                                                        label_records)
-from seg_by_interaction.core.registry import resolve
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric
 from seg_by_interaction.ros import images, qos
@@ -28,7 +27,7 @@ class MaskLabeler(Node):
     def __init__(self, **kwargs):
         super().__init__("mask_labeler", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, LabelerNodeParams)
-        self.labeler = resolve(LABELERS, self.params.labeler, "labeler")(self.params.frame_difference)
+        self.labeler = LABELERS.make_chosen(self.params, "labeler")
         self.store = RunStore(self.params.run_dir) if self.params.run_dir else None
         self.processed = 0
         group = MutuallyExclusiveCallbackGroup()

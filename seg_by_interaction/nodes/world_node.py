@@ -15,8 +15,8 @@ import threading
 import time
 
 import numpy as np
+from builtin_interfaces.msg import Time as TimeMsg
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
-from rclpy.action import ActionServer, CancelResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.time import Time
@@ -24,13 +24,12 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Header
 
-from seg_by_interaction.action import Motion
-from seg_by_interaction.core.interaction.motion import MotionError, Outcome
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world.arena import Arena
 from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
 from seg_by_interaction.core.world.params import WorldParams
-from seg_by_interaction.ros import images, poses, qos
+from seg_by_interaction.ros import images, qos
+from seg_by_interaction.ros.motion_action import MotionActionServer
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.srv import ResetScene
@@ -42,7 +41,6 @@ class WorldNode(Node):
         self.params = declare_parameters(self, WorldParams)
         self.robot_config = load_robot_config(self.params.robot)
         self.arena = Arena(self.robot_config, self.params.arena)
-        self.backend = EmbeddedMotionBackend(self.arena, self.params.motion, seed=self.params.seed)
         self.lock = threading.Lock()
         self.next_seed = self.params.seed + 1
         self.arena.reset_scene(self.params.split, self.params.seed)
@@ -50,8 +48,9 @@ class WorldNode(Node):
         self._last_render_wall = -np.inf
         self._make_publishers()
         motions = MutuallyExclusiveCallbackGroup()
-        ActionServer(self, Motion, "motion", self._execute_motion, callback_group=motions,
-                     cancel_callback=self._cancel_motion)
+        backend = EmbeddedMotionBackend(self.arena, self.params.motion, seed=self.params.seed)
+        MotionActionServer(self, backend, self.robot_config, lock=self.lock,
+                           finished=self._motion_finished, callback_group=motions)
         self.create_service(ResetScene, "~/reset_scene", self._reset_scene, callback_group=motions)
         self.create_timer(1.0 / self.params.tick_hz, self._tick,
                           callback_group=ReentrantCallbackGroup())
@@ -85,7 +84,7 @@ class WorldNode(Node):
     def _publish_state(self, frame_now: bool = False) -> None:
         """Clock and joints; camera frames at the configured rates, or at once after a
         motion or a reset, so that a capture sees the scene as the motion left it."""
-        stamp = Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()
+        stamp = self._sim_stamp()
         self.clock_pub.publish(Clock(clock=stamp))
         self.joint_pub.publish(self._joint_state(stamp))
         due_sim = self.arena.sim_time - self._last_frame_sim >= 1.0 / self.params.publish_rate_hz
@@ -94,6 +93,9 @@ class WorldNode(Node):
             self._last_frame_sim, self._last_render_wall = self.arena.sim_time, time.monotonic()
             for camera in self.robot_config.cameras:
                 self._publish_camera(camera, stamp)
+
+    def _sim_stamp(self) -> TimeMsg:
+        return Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()
 
     def _publish_camera(self, camera, stamp) -> None:
         view = self.arena.observe(camera.name)
@@ -114,57 +116,10 @@ class WorldNode(Node):
 
     # --- motion and scenes ----------------------------------------------------------
 
-    def _cancel_motion(self, _goal_handle) -> CancelResponse:
-        self.backend.cancel.set()
-        return CancelResponse.ACCEPT
-
-    def _execute_motion(self, goal_handle) -> Motion.Result:
-        goal = goal_handle.request
-        self.backend.cancel.clear()
-        self.backend.deadline = time.monotonic() + goal.timeout if goal.timeout > 0 else None
-        with self.lock:
-            try:
-                self._run_motion(goal)
-                outcome, reason = Outcome.OK, "done"
-            except MotionError as error:
-                outcome, reason = error.outcome, error.reason
-            self._report_fallen_objects()
-            self._publish_state(frame_now=True)
-            stamp = Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()
-            header = Header(stamp=stamp, frame_id=self.robot_config.base_frame)
-            result = Motion.Result(outcome=int(outcome), reason=reason,
-                                   tool_pose=poses.to_pose_stamped(self.backend.tool_pose(), header),
-                                   gripper_opening=self.backend.gripper_opening())
-        if outcome == Outcome.CANCELLED:
-            goal_handle.canceled()
-        elif outcome == Outcome.OK:
-            goal_handle.succeed()
-        else:
-            goal_handle.abort()
-        return result
-
-    def _run_motion(self, goal) -> None:
-        frame = self.robot_config.base_frame
-        speed = goal.speed or self.robot_config.speeds.max_cartesian_speed
-        targets = [poses.from_pose_stamped(p, frame) for p in goal.poses]
-        if goal.command in (Motion.Goal.MOVE_TO, Motion.Goal.ADD_BOX) and len(targets) != 1:
-            raise MotionError(Outcome.INVALID_REQUEST, "this command takes exactly one pose")
-        if goal.command == Motion.Goal.MOVE_TO:
-            self.backend.move_to(targets[0], speed)
-        elif goal.command == Motion.Goal.LINEAR:
-            self.backend.move_linear(targets, speed)
-        elif goal.command == Motion.Goal.NAMED:
-            self.backend.move_to_named(goal.named_pose)
-        elif goal.command == Motion.Goal.GRIPPER:
-            self.backend.set_gripper(goal.gripper_opening)
-        elif goal.command == Motion.Goal.ADD_BOX:
-            size = goal.box_size
-            self.backend.add_box_obstacle(goal.obstacle_name, targets[0].position,
-                                          [size.x / 2, size.y / 2, size.z / 2])
-        elif goal.command == Motion.Goal.REMOVE_OBSTACLE:
-            self.backend.remove_obstacle(goal.obstacle_name)
-        else:
-            raise MotionError(Outcome.INVALID_REQUEST, f"unknown motion command {goal.command}")
+    def _motion_finished(self) -> TimeMsg:
+        self._report_fallen_objects()
+        self._publish_state(frame_now=True)
+        return self._sim_stamp()
 
     def _report_fallen_objects(self) -> None:
         """Objects off the table are reported and taken out. A new scene comes only on

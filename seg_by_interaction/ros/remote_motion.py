@@ -3,7 +3,6 @@ whichever server runs the arm (the simulated world's embedded backend, or a Move
 server on a real robot) exactly as the primitives drive a backend in-process."""
 from __future__ import annotations
 
-import threading
 import time
 
 from rclpy.action import ActionClient
@@ -22,8 +21,7 @@ RESULT_GRACE_S = 5.0
 
 class RemoteMotionBackend(MotionBackend):
     """Blocking calls from a worker thread (never from the executor's own callback of the
-    same group); `cancel()` stops the motion under way; `deadline` (monotonic seconds)
-    bounds every motion."""
+    same group); `cancel()` also cancels the goal under way on the server."""
 
     def __init__(self, node: Node, robot: RobotConfig, action_name: str = "motion",
                  callback_group=None):
@@ -31,22 +29,16 @@ class RemoteMotionBackend(MotionBackend):
         self.robot = robot
         self.action_name = action_name
         self.client = ActionClient(node, Motion, action_name, callback_group=callback_group)
-        self.deadline: float | None = None
         self.stamp = None                  # time of the last motion's end, from its server
-        self._cancelled = threading.Event()
         self._goal_handle = None
         self._last_tool: ToolPose | None = None
         self._last_opening = 0.0
 
     def cancel(self) -> None:
-        self._cancelled.set()
+        super().cancel()
         handle = self._goal_handle
         if handle is not None:
             handle.cancel_goal_async()
-
-    def reset(self, deadline: float | None) -> None:
-        self._cancelled.clear()
-        self.deadline = deadline
 
     # --- MotionBackend ------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import threading
 
-from seg_by_interaction.core.hypotheses.baselines import make_method
+from seg_by_interaction.core.hypotheses.baselines import METHODS
 from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_MODEL
 from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.model.checkpoint import CheckpointMetadata, load_checkpoint
@@ -40,7 +40,7 @@ class Proposer:
 
     def __init__(self, params: HypothesisServerParams):
         self.params = params
-        self._bootstrap = make_method(params.bootstrap_method)
+        self._bootstrap = METHODS.make(params.bootstrap_method)
         self._current: tuple[Segmenter | None, int] = (None, 0)
         self._loading = threading.Lock()
 

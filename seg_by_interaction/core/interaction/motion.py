@@ -17,6 +17,8 @@ from __future__ import annotations
 import abc
 import dataclasses
 import enum
+import threading
+import time
 from typing import Sequence
 
 import numpy as np
@@ -75,10 +77,28 @@ class ToolPose:
 
 class MotionBackend(abc.ABC):
     """What the primitives need from an arm. Public methods validate requests; concrete
-    backends implement the underscored ones."""
+    backends implement the underscored ones and call `check_stop` while they move."""
 
     def __init__(self, workspace: WorkspaceBox):
         self.workspace = workspace
+        self.deadline: float | None = None      # time.monotonic() past which motions stop
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop the motion under way (from any thread) and refuse motions until `reset`."""
+        self._cancelled.set()
+
+    def reset(self, deadline: float | None) -> None:
+        """Accept motions again, all to end by `deadline` (monotonic seconds; None: no limit)."""
+        self._cancelled.clear()
+        self.deadline = deadline
+
+    def check_stop(self) -> None:
+        """MotionError (CANCELLED or TIMEOUT) once the motion must stop."""
+        if self._cancelled.is_set():
+            raise MotionError(Outcome.CANCELLED, "cancelled")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise MotionError(Outcome.TIMEOUT, "timed out")
 
     def move_to(self, goal: ToolPose, speed: float) -> None:
         """Plan a collision-free path to `goal` and execute it."""

@@ -105,10 +105,8 @@ class Label:
 
 
 class Labeler(abc.ABC):
-    """Turns an interaction into labels. `params_class` is the validated dataclass of its
-    parameters; the constructor takes one instance of it."""
-    name: str
-    params_class: type
+    """Turns an interaction into labels. Registered in `LABELERS` with the validated
+    dataclass of its parameters; the constructor takes one instance of it."""
 
     @abc.abstractmethod
     def label(self, interaction: Interaction) -> list[Label]:

@@ -118,9 +118,6 @@ class FrameDifferenceParams:
 
 
 class FrameDifferenceLabeler(Labeler):
-    name = "frame_difference"
-    params_class = FrameDifferenceParams
-
     def __init__(self, params: FrameDifferenceParams = FrameDifferenceParams()):
         self.params = params
 

@@ -11,19 +11,19 @@ from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Interaction, Label
-from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceParams
 from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.run_store import StoredRecord
 from seg_by_interaction.core.validated import setting
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+@LABELERS.sections
 class LabelerNodeParams:
-    labeler: str = setting("frame_difference", "which labeler", choices=tuple(LABELERS))
-    run_dir: str = setting("", "run directory: labels are stored beside their records, and "
-                               "records left unlabelled by a killed labeler are labelled at start")
-    frame_difference: FrameDifferenceParams = setting(FrameDifferenceParams(),
-                                                      "Pathak et al. 2018 frame-difference labeler")
+    """The labeler to use, and a section of parameters for each labeler."""
+    labeler: str = LABELERS.choice("frame_difference", "which labeler")
+    run_dir: str = setting("", "run directory: records announced by id are read from it, "
+                               "labels are stored beside them, and records left unlabelled by a "
+                               "killed labeler are labelled at start ('' = nothing to label)")
 
 
 def interaction_from_record(record: StoredRecord) -> Interaction | None:

@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from seg_by_interaction.core.model.network import DeepMask, resnet18_trunk
-from seg_by_interaction.core.model.spec import ModelSpec
+from seg_by_interaction.core.model.spec import ARCHITECTURES, ModelSpec
 
 # (repeats, kernel, stride, expansion, output channels) of EfficientNet-Lite0's stages up
 # to stride 16 (stem 2 x stages 2 x 2 x 2); its sixth stage would go to stride 32.
@@ -31,19 +31,23 @@ LITE0_BN_EPS = 1e-3
 
 def build_network(spec: ModelSpec, pretrained: bool = False) -> DeepMask:
     """A DeepMask network for `spec`, randomly initialised unless `pretrained`."""
-    if spec.architecture == "resnet18_deepmask":
-        if pretrained:
-            raise ValueError("no ImageNet weights for ResNet-18 are available offline; it is "
-                             "trained from scratch (Pathak et al. 2018): use pretrained=False")
-        trunk, channels = resnet18_trunk()
-    elif spec.architecture == "efficientnet_lite0_deepmask":
-        trunk, channels = efficientnet_lite0_trunk()
-        if pretrained:
-            _check_lite0_normalisation(spec)
-            load_lite0_imagenet_weights(trunk)
-    else:
-        raise ValueError(f"unknown architecture '{spec.architecture}'")
+    trunk, channels = ARCHITECTURES.builder(spec.architecture)(spec, pretrained)
     return DeepMask(spec, trunk, channels)
+
+
+def resnet18_deepmask_trunk(spec: ModelSpec, pretrained: bool) -> tuple[nn.Module, int]:
+    if pretrained:
+        raise ValueError("no ImageNet weights for ResNet-18 are available offline; it is "
+                         "trained from scratch (Pathak et al. 2018): use pretrained=False")
+    return resnet18_trunk()
+
+
+def efficientnet_lite0_deepmask_trunk(spec: ModelSpec, pretrained: bool) -> tuple[nn.Module, int]:
+    trunk, channels = efficientnet_lite0_trunk()
+    if pretrained:
+        _check_lite0_normalisation(spec)
+        load_lite0_imagenet_weights(trunk)
+    return trunk, channels
 
 
 class SameConv2d(nn.Conv2d):

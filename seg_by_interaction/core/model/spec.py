@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 
+from seg_by_interaction.core.registry import Part, Registry
 from seg_by_interaction.core.validated import setting
 
-ARCHITECTURES = ("resnet18_deepmask", "efficientnet_lite0_deepmask")
+# Each builder takes (spec, pretrained) and returns the trunk and its output channels.
+ARCHITECTURES = Registry("architecture", {
+    "resnet18_deepmask": Part("seg_by_interaction.core.model.build:resnet18_deepmask_trunk"),
+    "efficientnet_lite0_deepmask": Part(
+        "seg_by_interaction.core.model.build:efficientnet_lite0_deepmask_trunk"),
+})
 FEATURE_STRIDE = 16
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -15,7 +21,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ModelSpec:
-    architecture: str = setting("resnet18_deepmask", "trunk and heads", choices=ARCHITECTURES)
+    architecture: str = ARCHITECTURES.choice("resnet18_deepmask", "trunk and heads")
     # Pathak: 192-px windows on 350x430 frames, where objects are ~100 px. Here objects are
     # 18-66 px (median 32) on the 320x240 Sawyer camera, so a 64-px window holds a typical
     # object at half its size, as DeepMask intends.

@@ -1,8 +1,8 @@
 """Training losses of the segmentation network.
 
 The score loss is DeepMask's: binary cross-entropy on the score logits, 1 for windows on
-an object, 0 for negatives. Mask losses are chosen by name (`make_mask_loss`), so that
-later ones (bootstrapping, co-teaching) plug in beside the two here:
+an object, 0 for negatives. Mask losses are chosen by name (the package's `MASK_LOSSES`),
+so that later ones (bootstrapping, co-teaching) plug in beside the two here:
 
 - "ce": DeepMask's per-pixel binary cross-entropy against the noisy mask;
 - "rsl": Pathak et al.'s robust set loss (2018, §4.2 and Appendix A.1).
@@ -20,21 +20,11 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from seg_by_interaction.core.registry import resolve
-
-MASK_LOSSES = {
-    "ce": "seg_by_interaction.core.training.losses:CrossEntropyMaskLoss",
-    "rsl": "seg_by_interaction.core.training.losses:RobustSetLoss",
-}
+from seg_by_interaction.core.validated import setting
 
 # The default `iouTh` of the authors' released robust_set_loss.py
 # (github.com/pathak22/seg-by-interaction).
 PATHAK_IOU_THRESHOLD = 0.75
-
-
-def make_mask_loss(name: str, **params):
-    """The mask loss registered as `name`, built with `params`."""
-    return resolve(MASK_LOSSES, name, "mask loss")(**params)
 
 
 def score_loss(score_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -59,6 +49,12 @@ class CrossEntropyMaskLoss:
         return pixel_cross_entropy(mask_logits, targets, weights)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RobustSetLossParams:
+    iou_threshold: float = setting(PATHAK_IOU_THRESHOLD, "least IoU of the target with the "
+                                                         "noisy mask", min=0.05, max=1.0)
+
+
 @dataclasses.dataclass(frozen=True)
 class RobustSetLoss:
     """Pathak et al.'s robust set loss: the noisy mask M stands for the set of masks whose
@@ -75,15 +71,11 @@ class RobustSetLoss:
     cross-entropy, with no gradient through the target. A prediction that already has
     IoU >= b is its own target: such an example only sharpens what the network predicts.
     """
-    iou_threshold: float = PATHAK_IOU_THRESHOLD
-
-    def __post_init__(self):
-        if not 0.0 < self.iou_threshold <= 1.0:
-            raise ValueError(f"iou_threshold must be in (0, 1], got {self.iou_threshold}")
+    params: RobustSetLossParams = RobustSetLossParams()
 
     def __call__(self, mask_logits: torch.Tensor, targets: torch.Tensor,
                  weights: torch.Tensor | None = None) -> torch.Tensor:
-        closest = robust_set_targets(mask_logits, targets, self.iou_threshold).masks
+        closest = robust_set_targets(mask_logits, targets, self.params.iou_threshold).masks
         return pixel_cross_entropy(mask_logits, closest, weights)
 
 

@@ -24,8 +24,8 @@ import torch
 from seg_by_interaction.core.model.network import DeepMask
 from seg_by_interaction.core.model.windows import (action_window, hard_negative_window,
                                                    object_extent, positive_window, to_tensor_batch)
-from seg_by_interaction.core.training.losses import (MASK_LOSSES, PATHAK_IOU_THRESHOLD,
-                                                     make_mask_loss, score_loss)
+from seg_by_interaction.core.training import MASK_LOSSES
+from seg_by_interaction.core.training.losses import score_loss
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
 from seg_by_interaction.core.validated import setting
 
@@ -33,15 +33,14 @@ SPEED_SMOOTHING = 0.05  # weight of the latest step in the running examples-per-
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+@MASK_LOSSES.sections
 class TrainerParams:
     batch_size: int = setting(32, "windows per step (Pathak et al.: 32)", min=2, max=1024)
     learning_rate: float = setting(0.01, "SGD learning rate", min=1e-6, max=1.0)
     momentum: float = setting(0.9, "SGD momentum", min=0.0, max=0.999)
     weight_decay: float = setting(5e-4, "L2 weight decay", min=0.0, max=0.1)
-    mask_loss: str = setting("rsl", "mask loss: per-pixel cross-entropy or Pathak's robust "
-                                    "set loss", choices=tuple(MASK_LOSSES))
-    rsl_iou_threshold: float = setting(PATHAK_IOU_THRESHOLD, "robust set loss: least IoU of "
-                                       "the target with the noisy mask", min=0.05, max=1.0)
+    mask_loss: str = MASK_LOSSES.choice("rsl", "mask loss: per-pixel cross-entropy or Pathak's "
+                                               "robust set loss (parameters in its section)")
     scale_jitter_octaves: float = setting(0.25, "object scale jitter, 2^U(-j, j) (Pathak: "
                                                 "0.25)", min=0.0, max=2.0)
     shift_px: float = setting(8.0, "positive windows: centre jitter per axis, window pixels "
@@ -85,7 +84,7 @@ class Trainer:
         self.optimizer = torch.optim.SGD(network.parameters(), lr=params.learning_rate,
                                          momentum=params.momentum,
                                          weight_decay=params.weight_decay)
-        self.mask_loss = make_mask_loss(params.mask_loss, **_mask_loss_options(params))
+        self.mask_loss = MASK_LOSSES.make_chosen(params, "mask_loss")
         self._step_seconds: float | None = None
 
     def ready(self) -> bool:
@@ -169,6 +168,3 @@ class Trainer:
                                         self.params.scale_jitter_octaves)
         return action_window(example.image, example.action_px, size, self.network.spec)
 
-
-def _mask_loss_options(params: TrainerParams) -> dict:
-    return {"iou_threshold": params.rsl_iou_threshold} if params.mask_loss == "rsl" else {}

@@ -8,8 +8,6 @@ workspace box; Cartesian segments are checked at every interpolated waypoint.
 """
 from __future__ import annotations
 
-import threading
-import time
 
 import numpy as np
 import pybullet
@@ -34,8 +32,6 @@ class EmbeddedMotionBackend(MotionBackend):
         self.robot = arena.robot
         self.params = params
         self.speeds = arena.robot_config.speeds
-        self.cancel = threading.Event()            # set from another thread to stop
-        self.deadline: float | None = None         # time.monotonic() past which motion stops
         self._obstacles: dict[str, int] = {}
         self._ignored: set[int] = set()
         self._moving_links = self.robot.moving_link_ids()
@@ -235,10 +231,7 @@ class EmbeddedMotionBackend(MotionBackend):
                                                  f"(joint error {error:.3f} rad)")
 
     def _step(self) -> None:
-        if self.cancel.is_set():
-            raise MotionError(Outcome.CANCELLED, "cancelled")
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise MotionError(Outcome.TIMEOUT, "timed out")
+        self.check_stop()
         self.arena.step()
 
 

@@ -3,7 +3,7 @@ import types
 
 import numpy as np
 
-from seg_by_interaction.core.hypotheses.baselines import make_method
+from seg_by_interaction.core.hypotheses.baselines import METHODS
 
 
 def test_a_contrasting_square_on_a_plain_table_is_the_best_proposal():
@@ -14,7 +14,7 @@ def test_a_contrasting_square_on_a_plain_table_is_the_best_proposal():
     truth[40:70, 60:95] = True
     rgb[truth] = (30, 60, 160)
     view = types.SimpleNamespace(rgb=rgb, depth=np.full((120, 160), np.nan), intrinsics=None)
-    proposals = make_method("bottom_up")(view)
+    proposals = METHODS.make("bottom_up")(view)
     assert proposals, "no proposals"
     best = proposals[0].mask
     assert (best & truth).sum() / (best | truth).sum() > 0.7   # its blurred rim is a segment of its own

@@ -4,7 +4,7 @@ import types
 import numpy as np
 
 from seg_by_interaction.core.geometry import PinholeIntrinsics
-from seg_by_interaction.core.hypotheses.baselines import make_method
+from seg_by_interaction.core.hypotheses.baselines import METHODS
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world.arena import Arena
 
@@ -16,7 +16,7 @@ def test_finds_each_object_of_a_simulated_scene_with_high_iou():
         view = arena.observe()
     finally:
         arena.close()
-    proposals = make_method("depth_clusters")(view)
+    proposals = METHODS.make("depth_clusters")(view)
     assert [p.score for p in proposals] == sorted((p.score for p in proposals), reverse=True)
     for obj in scene.objects:
         truth = view.instance_mask == obj.instance_id
@@ -38,7 +38,7 @@ def plane_view(with_box: bool):
 
 
 def test_a_bare_table_gives_no_proposals_and_a_box_gives_one():
-    method = make_method("depth_clusters")
+    method = METHODS.make("depth_clusters")
     bare, _ = plane_view(with_box=False)
     assert method(bare) == []
     view, truth = plane_view(with_box=True)

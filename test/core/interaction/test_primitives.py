@@ -87,11 +87,11 @@ def test_failures_are_outcomes_and_leave_the_arm_out_of_view(world, call, outcom
 def test_cancelled_motion_stops_the_primitive(world):
     arena, backend, primitives = world
     obj = isolated(arena, seed=4)
-    backend.cancel.set()
+    backend.cancel()
     try:
         result = primitives.push(arena.object_pose(obj)[0], (1.0, 0.0, 0.0))
     finally:
-        backend.cancel.clear()
+        backend.reset(None)
     assert result.outcome == Outcome.CANCELLED
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pybullet
 import pytest
 
-from seg_by_interaction.core.labelers import make_labeler
+from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import Interaction, frame_pairs
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceParams
 from seg_by_interaction.core.rgbd import RGBDView
@@ -82,7 +82,7 @@ NEIGHBOUR = Box(60, 60, half=15, colour=(30, 60, 210))
 
 @pytest.fixture(scope="module")
 def labeler():
-    return make_labeler("frame_difference")
+    return LABELERS.make("frame_difference")
 
 
 def test_pick_and_place_labels_the_object_where_it_was_and_where_it_was_put(labeler):
@@ -245,14 +245,14 @@ def test_bad_interactions_raise_errors_that_name_the_problem():
         push(before, before, (5, 5), hypothesis_mask=np.ones((240, 320), np.uint8))
 
 
-def test_make_labeler_validates_its_parameters():
-    assert make_labeler("frame_difference", {"window_px": 200}).params.window_px == 200
+def test_labelers_are_made_by_name_from_validated_parameters():
+    assert LABELERS.make("frame_difference", {"window_px": 200}).params.window_px == 200
     with pytest.raises(ConfigError, match="unknown key"):
-        make_labeler("frame_difference", {"window": 200})
+        LABELERS.make("frame_difference", {"window": 200})
     with pytest.raises(ConfigError, match="below the minimum"):
-        make_labeler("frame_difference", {"colour_threshold": 0})
+        LABELERS.make("frame_difference", {"colour_threshold": 0})
     with pytest.raises(KeyError, match="unknown labeler 'optical_flow'"):
-        make_labeler("optical_flow")
+        LABELERS.make("optical_flow")
 
 
 def test_labels_an_object_lifted_out_of_a_simulated_scene(labeler):

@@ -10,10 +10,13 @@ from seg_by_interaction.core.evaluation.label_export import export_labels
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
-from seg_by_interaction.core.labelers.labeling import interaction_from_record, label_records
+from seg_by_interaction.core.labelers import LABELERS
+from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
+                                                       label_records)
 from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.run_store import RecordMeta, RunStore, StoredRecord
 from seg_by_interaction.core.training.online import examples_from_run
+from seg_by_interaction.core.validated import ConfigError, from_dict
 
 INTRINSICS = PinholeIntrinsics(width=96, height=72, fx=90.0, fy=90.0, cx=48.0, cy=36.0)
 
@@ -45,6 +48,16 @@ def pick_place_views():
 def record(primitive, outcome=Outcome.OK, action_px=None, place_px=None):
     meta = RecordMeta(primitive=primitive, outcome=outcome, action_px=action_px, place_px=place_px)
     return StoredRecord("r000001", meta, pick_place_views())
+
+
+def test_the_node_makes_the_chosen_labeler_from_its_own_section():
+    params = from_dict(LabelerNodeParams, {"frame_difference": {"window_px": 200}})
+    labeler = LABELERS.make_chosen(params, "labeler")
+    assert isinstance(labeler, FrameDifferenceLabeler) and labeler.params.window_px == 200
+    with pytest.raises(ConfigError, match="frame_difference.colour_threshold: 0 is below"):
+        from_dict(LabelerNodeParams, {"frame_difference": {"colour_threshold": 0}})
+    with pytest.raises(ConfigError, match="'optical_flow' is not one of \\['frame_difference'\\]"):
+        from_dict(LabelerNodeParams, {"labeler": "optical_flow"})
 
 
 def test_records_of_sweeps_or_without_an_action_give_no_interaction():

@@ -133,3 +133,9 @@ def test_pretrained_efficientnet_needs_its_input_normalisation():
 def test_resnet18_has_no_pretrained_weights():
     with pytest.raises(ValueError, match="from scratch"):
         build_network(ModelSpec(), pretrained=True)
+
+
+def test_an_unknown_architecture_names_the_registered_ones():
+    with pytest.raises(KeyError, match=r"unknown architecture 'vit'; available: "
+                                       r"\['efficientnet_lite0_deepmask', 'resnet18_deepmask'\]"):
+        build_network(ModelSpec(architecture="vit"))

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 import torch
 
+from seg_by_interaction.core.training import MASK_LOSSES
 from seg_by_interaction.core.training.losses import (PATHAK_IOU_THRESHOLD, CrossEntropyMaskLoss,
-                                                     RobustSetLoss, make_mask_loss,
+                                                     RobustSetLoss, RobustSetLossParams,
                                                      robust_set_targets, score_loss)
+from seg_by_interaction.core.validated import ConfigError
 
 
 def iou(a, b):
@@ -19,13 +21,14 @@ def iou(a, b):
 
 
 def test_losses_are_made_by_name():
-    assert isinstance(make_mask_loss("ce"), CrossEntropyMaskLoss)
-    assert make_mask_loss("rsl", iou_threshold=0.6) == RobustSetLoss(0.6)
-    assert make_mask_loss("rsl").iou_threshold == PATHAK_IOU_THRESHOLD == 0.75
+    assert isinstance(MASK_LOSSES.make("ce"), CrossEntropyMaskLoss)
+    assert MASK_LOSSES.make("rsl", {"iou_threshold": 0.6}) == RobustSetLoss(
+        RobustSetLossParams(iou_threshold=0.6))
+    assert MASK_LOSSES.make("rsl").params.iou_threshold == PATHAK_IOU_THRESHOLD == 0.75
     with pytest.raises(KeyError, match="unknown mask loss 'dice'; available: \\['ce', 'rsl'\\]"):
-        make_mask_loss("dice")
-    with pytest.raises(ValueError, match="iou_threshold"):
-        RobustSetLoss(0.0)
+        MASK_LOSSES.make("dice")
+    with pytest.raises(ConfigError, match="iou_threshold: 0.0 is below the minimum"):
+        MASK_LOSSES.make("rsl", {"iou_threshold": 0.0})
 
 
 def test_cross_entropy_is_the_weighted_mean_of_per_example_pixel_means():
@@ -177,7 +180,7 @@ def test_the_robust_set_loss_ignores_noise_that_cross_entropy_learns(one_thread)
     label_iou = np.mean([iou(n, c) for shape_labels, c in zip(noisy, clean) for n in shape_labels])
     quality = {}
     for name in ("ce", "rsl"):
-        learned = learned_masks(make_mask_loss(name), noisy)
+        learned = learned_masks(MASK_LOSSES.make(name), noisy)
         quality[name] = np.mean([iou(m, c) for m, c in zip(learned, clean)])
     # cross-entropy learns the per-pixel majority, which includes the neighbour; the
     # robust set loss stops following labels once its prediction is within their sets

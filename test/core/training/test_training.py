@@ -9,6 +9,8 @@ import torch
 
 from seg_by_interaction.core.model.network import DeepMask, resnet18_trunk
 from seg_by_interaction.core.model.spec import ModelSpec
+from seg_by_interaction.core.training.losses import (CrossEntropyMaskLoss, RobustSetLoss,
+                                                     RobustSetLossParams)
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
 from seg_by_interaction.core.training.trainer import Trainer, TrainerParams
 from seg_by_interaction.core.validated import ConfigError, from_dict
@@ -128,6 +130,16 @@ def test_training_waits_for_enough_positives(tmp_path):
 
 def test_parameters_are_validated():
     params = from_dict(TrainerParams, {"mask_loss": "ce", "batch_size": 8})
-    assert params.mask_loss == "ce" and params.rsl_iou_threshold == 0.75
+    assert params.mask_loss == "ce" and params.rsl.iou_threshold == 0.75
     with pytest.raises(ConfigError, match="'dice' is not one of"):
         from_dict(TrainerParams, {"mask_loss": "dice"})
+    with pytest.raises(ConfigError, match="rsl.iou_threshold: 0.0 is below the minimum"):
+        from_dict(TrainerParams, {"rsl": {"iou_threshold": 0.0}})
+
+
+def test_the_chosen_mask_loss_is_made_from_its_section(bank):
+    params = from_dict(TrainerParams, {"rsl": {"iou_threshold": 0.6}})
+    assert Trainer(network(), params, bank).mask_loss == RobustSetLoss(
+        RobustSetLossParams(iou_threshold=0.6))
+    ce = from_dict(TrainerParams, {"mask_loss": "ce"})
+    assert isinstance(Trainer(network(), ce, bank).mask_loss, CrossEntropyMaskLoss)

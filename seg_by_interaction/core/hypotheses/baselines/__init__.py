@@ -2,13 +2,12 @@
 (`rgb`, `depth` in metres, `intrinsics`) and returning scored `Proposal`s, best first."""
 from __future__ import annotations
 
-from seg_by_interaction.core.registry import resolve
+from seg_by_interaction.core.registry import Part, Registry
 
-METHODS = {
-    "bottom_up": "seg_by_interaction.core.hypotheses.baselines.bottom_up:BottomUp",
-    "depth_clusters": "seg_by_interaction.core.hypotheses.baselines.depth_clusters:DepthClusters",
-}
-
-
-def make_method(name: str):
-    return resolve(METHODS, name, "method")()
+METHODS = Registry("method", {
+    "bottom_up": Part("seg_by_interaction.core.hypotheses.baselines.bottom_up:BottomUp",
+                      "seg_by_interaction.core.hypotheses.baselines.bottom_up:BottomUpParams"),
+    "depth_clusters": Part(
+        "seg_by_interaction.core.hypotheses.baselines.depth_clusters:DepthClusters",
+        "seg_by_interaction.core.hypotheses.baselines.depth_clusters:DepthClusterParams"),
+})

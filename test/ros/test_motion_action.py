@@ -1,0 +1,120 @@
+"""The motion action served for any backend and driven through `RemoteMotionBackend`:
+motions and their results, a goal's timeout, and a cancellation that stops the motion
+under way on the server."""
+import threading
+import time
+
+import numpy as np
+import pytest
+from builtin_interfaces.msg import Time
+from ros_harness import wait_until
+
+from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.ros.motion_action import MotionActionServer
+from seg_by_interaction.ros.remote_motion import RemoteMotionBackend
+
+ROBOT = load_robot_config("sawyer")
+FINISHED_AT = Time(sec=7)
+
+
+class InstantArm(MotionBackend):
+    """Reaches every pose at once; a named move never ends until it is stopped."""
+
+    def __init__(self):
+        super().__init__(ROBOT.workspace)
+        self.pose = ToolPose.top_down(np.mean([ROBOT.workspace.min, ROBOT.workspace.max], 0), 0.0)
+        self.opening = 0.0
+        self.stopped: list[Outcome] = []
+
+    def _move_to(self, goal, speed):
+        self.pose = goal
+
+    def _move_linear(self, waypoints, speed):
+        self.pose = waypoints[-1] if waypoints else self.pose
+
+    def move_to_named(self, name):
+        try:
+            while True:
+                self.check_stop()
+                time.sleep(0.01)
+        except MotionError as error:
+            self.stopped.append(error.outcome)
+            raise
+
+    def set_gripper(self, opening):
+        self.opening = opening
+        return opening
+
+    def gripper_opening(self):
+        return self.opening
+
+    def tool_pose(self):
+        return self.pose
+
+    def add_box_obstacle(self, name, centre, half_extents):
+        pass
+
+    def remove_obstacle(self, name):
+        pass
+
+
+@pytest.fixture
+def arm_and_client(ros_env):
+    """An InstantArm served on `motion`, and a RemoteMotionBackend driving it."""
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=int(ros_env["ROS_DOMAIN_ID"]))
+    server, client = (rclpy.create_node(name, context=context) for name in ("server", "client"))
+    arm = InstantArm()
+    MotionActionServer(server, arm, ROBOT, lock=threading.Lock(), finished=lambda: FINISHED_AT)
+    executor = MultiThreadedExecutor(num_threads=2, context=context)
+    for node in (server, client):
+        executor.add_node(node)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    yield arm, RemoteMotionBackend(client, ROBOT)
+    executor.shutdown()
+    thread.join(timeout=5)
+    rclpy.shutdown(context=context)
+
+
+def test_motions_reach_the_served_backend_and_report_its_state(arm_and_client):
+    arm, remote = arm_and_client
+    goal = arm.pose.moved([0.02, 0.0, 0.0])
+    remote.move_to(goal, 0.1)
+    assert np.allclose(arm.pose.position, goal.position)
+    assert np.allclose(remote.tool_pose().position, goal.position)
+    assert remote.set_gripper(0.03) == pytest.approx(0.03) == arm.opening
+    assert remote.stamp == FINISHED_AT
+
+
+def test_a_goal_stops_at_its_timeout(arm_and_client):
+    arm, remote = arm_and_client
+    remote.reset(time.monotonic() + 1.0)
+    with pytest.raises(MotionError) as error:
+        remote.move_to_named("home")
+    assert error.value.outcome == Outcome.TIMEOUT and arm.stopped == [Outcome.TIMEOUT]
+
+
+def test_a_cancellation_stops_the_motion_under_way(arm_and_client):
+    arm, remote = arm_and_client
+    remote.reset(time.monotonic() + 30.0)    # ends the motion should the cancellation not
+    answers = []
+
+    def move_home():
+        try:
+            remote.move_to_named("home")
+        except MotionError as error:
+            answers.append((error.outcome, error.reason))
+
+    mover = threading.Thread(target=move_home)
+    mover.start()
+    # the goal is cancelled on the server once the client holds its accepted handle
+    wait_until(lambda: remote._goal_handle is not None, 10.0, what="the goal's acceptance")
+    remote.cancel()
+    mover.join(10.0)
+    assert arm.stopped == [Outcome.CANCELLED]
+    assert answers == [(Outcome.CANCELLED, "cancelled")]     # the server's answer, not given up
