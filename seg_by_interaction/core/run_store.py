@@ -33,12 +33,12 @@ from typing import Any
 import cv2
 import numpy as np
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.files import write_json_atomic, write_png_atomic
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.images import depth_to_metres, metres_to_millimetres
 from seg_by_interaction.core.interaction.kinds import COLLECTED
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import from_dict, to_dict
 
 FRAMES = ("before", "mid", "after")

@@ -28,7 +28,7 @@ class NodeEntry(typing.NamedTuple):
 
 NODES = {
     "camera_node": NodeEntry("seg_by_interaction.nodes.camera_node:CameraNode",
-                             "seg_by_interaction.core.camera_sources:CameraNodeParams"),
+                             "seg_by_interaction.core.camera.sources:CameraNodeParams"),
     "world_node": NodeEntry("seg_by_interaction.nodes.world_node:WorldNode",
                             "seg_by_interaction.core.world.params:WorldParams"),
     "hypothesis_server": NodeEntry(

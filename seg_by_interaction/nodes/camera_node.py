@@ -17,7 +17,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 from std_srvs.srv import SetBool
 
-from seg_by_interaction.core.camera_sources import CameraNodeParams, FolderSource, UsbSource
+from seg_by_interaction.core.camera.sources import CameraNodeParams, FolderSource, UsbSource
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.ros import images, qos
 from seg_by_interaction.ros.node_main import run_node

@@ -19,11 +19,11 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.hypothesis import hypotheses_from_proposals
 from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.model.checkpoint import CheckpointError, latest_checkpoint
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.visualize import hypotheses_overlay
 from seg_by_interaction.msg import ModelUpdate, ObjectHypothesisArray

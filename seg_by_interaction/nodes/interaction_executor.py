@@ -26,6 +26,7 @@ from std_msgs.msg import Header
 from std_srvs.srv import Trigger
 
 from seg_by_interaction.action import Interact
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.hypothesis import project_point
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.interaction.executor import (ExecutorParams, FailureCounter,
@@ -33,7 +34,6 @@ from seg_by_interaction.core.interaction.executor import (ExecutorParams, Failur
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
 from seg_by_interaction.core.interaction.primitives import Primitives
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
 from seg_by_interaction.msg import InteractionRecord

@@ -10,12 +10,11 @@ from rclpy.node import Node
 from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import ImageError
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import CameraConfig
 from seg_by_interaction.ros import images, qos
-
 
 STALE_NS = 5_000_000_000     # a frame half waiting this long for its other half is dropped
 

@@ -7,12 +7,12 @@ from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Point, Vector3
 from std_msgs.msg import Header
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import ToolPose
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.msg import InteractionRecord, Metric, Primitive
 from seg_by_interaction.ros import hypothesis_msgs, images, poses
 

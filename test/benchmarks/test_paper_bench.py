@@ -14,10 +14,10 @@ from seg_by_interaction.benchmarks.paper_plan import (BenchLayout, PaperBenchCon
 from seg_by_interaction.benchmarks.stages import Stage, StageFailed, run_stages
 from seg_by_interaction.benchmarks.supervised_bound import ground_truth_examples
 from seg_by_interaction.cli.config_files import check_config_file
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
 from seg_by_interaction.core.geometry import Pose
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import config_dir
 from seg_by_interaction.core.run_store import RecordMeta, RunStore
 from seg_by_interaction.core.validated import ConfigError

@@ -10,9 +10,9 @@ from seg_by_interaction.benchmarks import speed_bench
 from seg_by_interaction.cli import build_parser
 from seg_by_interaction.cli.bench_cmd import bench_speed, bench_world
 from seg_by_interaction.cli.bench_papers import papers_command
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import Pose
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.run_store import RecordMeta, RunStore
 
 

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
 
 

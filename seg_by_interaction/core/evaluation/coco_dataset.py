@@ -11,9 +11,9 @@ from typing import Iterator
 import numpy as np
 from pycocotools.coco import COCO
 
-from seg_by_interaction.core.camera_sources import read_depth_png, read_intrinsics, read_rgb_png
+from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.camera.sources import read_depth_png, read_intrinsics, read_rgb_png
 from seg_by_interaction.core.geometry import PinholeIntrinsics
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import from_dict
 
 

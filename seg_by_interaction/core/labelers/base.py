@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.interaction.kinds import KINDS, LABELLED
-from seg_by_interaction.core.rgbd import RGBDView
 
 # Each pair by name: (the labelled frame, the other frame). The labelled frame's pixel is
 # the action pixel on `before`, the place pixel on `after`.

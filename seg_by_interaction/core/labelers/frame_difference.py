@@ -58,9 +58,9 @@ import functools
 import cv2
 import numpy as np
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.labelers.base import (FramePair, Interaction, Label, Labeler,
-                                                  frame_pairs)
-from seg_by_interaction.core.rgbd import RGBDView
+                                                   frame_pairs)
 from seg_by_interaction.core.validated import setting
 
 REFERENCE_SIZE = (350, 430)     # Pathak et al.'s frames (height, width) the sizes refer to

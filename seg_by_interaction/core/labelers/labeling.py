@@ -6,12 +6,12 @@ import dataclasses
 
 import numpy as np
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.interaction.executor import NOT_ATTEMPTED
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Interaction, Label
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.run_store import StoredRecord
 from seg_by_interaction.core.validated import setting
 

@@ -4,7 +4,7 @@ import json
 import numpy as np
 from pycocotools.coco import COCO
 
-from seg_by_interaction.core.camera_sources import FolderSource
+from seg_by_interaction.core.camera.sources import FolderSource
 from seg_by_interaction.core.evaluation.coco import CocoWriter
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 

@@ -6,10 +6,10 @@ import numpy as np
 import pybullet
 import pytest
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import Interaction, frame_pairs
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceParams
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import ConfigError
 
 HEIGHT, WIDTH = 240, 320

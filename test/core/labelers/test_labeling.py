@@ -5,15 +5,15 @@ import json
 import numpy as np
 import pytest
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
 from seg_by_interaction.core.evaluation.label_export import export_labels
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
 from seg_by_interaction.core.labelers import LABELERS
+from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
 from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
                                                        label_records)
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.run_store import RecordMeta, RunStore, StoredRecord
 from seg_by_interaction.core.training.online import examples_from_run
 from seg_by_interaction.core.validated import ConfigError, from_dict

@@ -7,13 +7,13 @@ import types
 import numpy as np
 import pytest
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import Pose
 from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.model.checkpoint import CheckpointError, load_checkpoint
 from seg_by_interaction.core.model.segmenter import SegmenterParams
 from seg_by_interaction.core.model.spec import ModelSpec
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.run_store import RecordMeta, RunStore
 from seg_by_interaction.core.training.online import (OnlineLearner, OnlineTrainerParams,
                                                      examples_from_run, train_offline)

@@ -18,9 +18,9 @@ import cv2
 import numpy as np
 import yaml
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import ImageError, depth_to_metres
-from seg_by_interaction.core.rgbd import RGBDView
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ import cv2
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.camera_sources import FolderSource, PinholeIntrinsics
+from seg_by_interaction.core.camera.sources import FolderSource, PinholeIntrinsics
 from seg_by_interaction.core.images import metres_to_millimetres
 from seg_by_interaction.core.validated import ConfigError
 
