@@ -119,8 +119,11 @@ def test_idle_nodes_stop_on_ctrl_c_and_bad_starts_exit_with_a_clear_error(start_
 
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     (run_dir / "checkpoints" / "model_v000001.pt").write_bytes(b"torn")
-    trainer = start_process(node_command("online_trainer", "-p", f"run_dir:={run_dir}"))
+    resumed = start_process(node_command("online_trainer", "-p", f"run_dir:={run_dir}"))
+    trainer = start_process(node_command("online_trainer"))
     server = start_process(node_command("hypothesis_server", "-p", "run_dir:=/x"))
-    assert trainer.wait(timeout=60) == 2 and "model_v000001.pt" in trainer.output()
+    assert trainer.wait(timeout=60) == 2 and "needs a run_dir" in trainer.output()
     assert server.wait(timeout=60) == 2 and "unknown parameter(s) ['run_dir']" in server.output()
     assert "Traceback" not in trainer.output() + server.output()
+    wait_until(lambda: "ready" in resumed.output(), 60, what="a start past a damaged checkpoint")
+    assert "quarantined checkpoints/model_v000001.pt" in resumed.output()
