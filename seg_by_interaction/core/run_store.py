@@ -35,7 +35,7 @@ import os
 import pathlib
 import re
 import shutil
-from typing import Any
+from typing import Any, Callable, Iterator, TypeVar
 
 import cv2
 import numpy as np
@@ -55,6 +55,7 @@ RECORD_PREFIX = "r"
 RECORD_ID = re.compile(rf"{RECORD_PREFIX}\d{{6,}}")
 QUARANTINE = "quarantine"
 UNREADABLE = (OSError, ValueError, KeyError, TypeError)
+T = TypeVar("T")
 
 
 class StorageError(OSError):
@@ -167,7 +168,7 @@ class RunStore:
         interactions cancelled before they ended (a stop; a resumed run makes up for them)."""
         return sum(meta.counts_as_interaction for _, meta in self.metas())
 
-    def metas(self):
+    def metas(self) -> Iterator[tuple[str, RecordMeta]]:
         """(record_id, meta) of every record that loads, oldest first; damaged ones are
         quarantined."""
         for record_id in self.record_ids():
@@ -192,7 +193,7 @@ class RunStore:
             raise ValueError(f"{record_id!r} is not a record id ({RECORD_ID.pattern})")
         return self.records_dir / record_id
 
-    def intact(self, read, record_id: str):
+    def intact(self, read: Callable[[str], T], record_id: str) -> T | None:
         """`read(record_id)`, or None once what is damaged has been quarantined."""
         try:
             return read(record_id)
