@@ -40,22 +40,27 @@ def collect(args: argparse.Namespace) -> int:
     from seg_by_interaction.ros.node_main import STARTUP_ERRORS, composed
 
     domain = use_private_domain()
-    RunStore(args.out).write_run_info({**provenance(), "robot": args.robot, "seed": args.seed,
-                                       "loss": args.loss, "interactions": args.interactions,
-                                       "ros_domain_id": domain})
     try:
+        RunStore(args.out).write_run_info({**provenance(), "robot": args.robot, "seed": args.seed,
+                                           "loss": args.loss, "interactions": args.interactions,
+                                           "ros_domain_id": domain})
         wiring = loop_wiring(loop_run(args))
         with composed([node_class(n) for n in wiring.nodes], loop_arguments(wiring),
                       EXECUTOR_THREADS) as nodes:
             nodes_by_name = dict(zip(wiring.nodes, nodes))
             _follow(nodes_by_name["collector"])
             _drain(nodes_by_name)
+            stopped_by = nodes_by_name["collector"].error
     except STARTUP_ERRORS as error:
         print(f"error: {error}")
         return 2
     except (KeyboardInterrupt, ExternalShutdownException):
         print(f"interrupted; run the same command again to resume in {args.out}")
         return 130
+    if stopped_by:
+        print(f"error: collection stopped: {stopped_by}; run the same command again to resume "
+              f"in {args.out}")
+        return 1
     print(f"run directory: {args.out}")
     return 0
 

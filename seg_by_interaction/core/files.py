@@ -10,10 +10,13 @@ import cv2
 import numpy as np
 
 
+TMP_SUFFIX = ".tmp"
+
+
 def write_bytes_atomic(path: str | pathlib.Path, data: bytes) -> None:
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -23,6 +26,12 @@ def write_bytes_atomic(path: str | pathlib.Path, data: bytes) -> None:
     except BaseException:
         pathlib.Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_partial_writes(directory: pathlib.Path) -> None:
+    """The temporary files of writers killed mid-write in `directory`."""
+    for leftover in directory.glob(f".*{TMP_SUFFIX}"):
+        leftover.unlink(missing_ok=True)
 
 
 def write_json_atomic(path: str | pathlib.Path, data) -> None:

@@ -14,21 +14,28 @@
     <run>/memory_bank/                   the online trainer's examples
     <run>/checkpoints/model_v<NNNNNN>.pt  and trainer_state.pt (optimiser, to resume)
     <run>/trainer_log.jsonl              training losses over steps
+    <run>/quarantine/                    stored files that failed to load, moved aside
 
 record.json holds a `RecordMeta` (the primitive and its parameters, the outcome and its
 reason, the action and place pixels, the hypothesis acted on, the phase timings), then the
 record ID, the camera intrinsics and the camera pose at each image's time. Record IDs
-count up (`r000042`), so a killed run resumes after its last complete record. Only
-`write_record` writes a record; `read_record` (and `read_meta`, without the images) read it.
+count up (`r000042`), so a killed run resumes after its last complete record; nothing else
+names a record's directory. Only `write_record` writes a record; `read_record` (and
+`read_meta`, without the images) read it, raising DamagedFile when it does not load, and
+`intact` moves what is damaged (the record, or only its labels) into quarantine/ so the
+run goes on without it.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import logging
 import os
 import pathlib
+import re
 import shutil
-from typing import Any
+from typing import Any, Callable, Iterator, TypeVar
 
 import cv2
 import numpy as np
@@ -41,8 +48,28 @@ from seg_by_interaction.core.interaction.kinds import COLLECTED
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.validated import from_dict, to_dict
 
+log = logging.getLogger(__name__)
+
 FRAMES = ("before", "mid", "after")
 RECORD_PREFIX = "r"
+RECORD_ID = re.compile(rf"{RECORD_PREFIX}\d{{6,}}")
+QUARANTINE = "quarantine"
+UNREADABLE = (OSError, ValueError, KeyError, TypeError)
+T = TypeVar("T")
+
+
+class StorageError(OSError):
+    """The run directory does not take what is written to it (disk full, read-only, no
+    permission): the collection must stop until it does."""
+
+
+class DamagedFile(ValueError):
+    """A stored file that does not load; `path` is what to move aside for the run to go
+    on: a record's directory, or its labels."""
+
+    def __init__(self, path: pathlib.Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -134,19 +161,27 @@ class RunStore:
         """Complete records, oldest first (temporary directories of a killed writer are not
         records)."""
         return sorted(p.name for p in self.records_dir.iterdir()
-                      if p.name.startswith(RECORD_PREFIX) and (p / "record.json").is_file())
+                      if RECORD_ID.fullmatch(p.name) and (p / "record.json").is_file())
 
     def count_interactions(self) -> int:
         """Complete records of interactions with objects: reset sweeps do not count, nor
         interactions cancelled before they ended (a stop; a resumed run makes up for them)."""
-        return sum(self.read_meta(r).counts_as_interaction for r in self.record_ids())
+        return sum(meta.counts_as_interaction for _, meta in self.metas())
+
+    def metas(self) -> Iterator[tuple[str, RecordMeta]]:
+        """(record_id, meta) of every record that loads, oldest first; damaged ones are
+        quarantined."""
+        for record_id in self.record_ids():
+            if (meta := self.intact(self.read_meta, record_id)) is not None:
+                yield record_id, meta
 
     def read_meta(self, record_id: str) -> RecordMeta:
         """A record's meta without its images."""
-        return RecordMeta.from_json(self._read_json(record_id))
+        with _damage_names(self.record_dir(record_id)):
+            return RecordMeta.from_json(self._record_json(record_id))
 
-    def _read_json(self, record_id: str) -> dict:
-        return json.loads((self.record_dir(record_id) / "record.json").read_text())
+    def _record_json(self, record_id: str) -> dict:
+        return _read_json(self.record_dir(record_id) / "record.json")
 
     def next_record_id(self) -> str:
         ids = self.record_ids()
@@ -154,7 +189,40 @@ class RunStore:
         return f"{RECORD_PREFIX}{number:06d}"
 
     def record_dir(self, record_id: str) -> pathlib.Path:
+        if not RECORD_ID.fullmatch(record_id):
+            raise ValueError(f"{record_id!r} is not a record id ({RECORD_ID.pattern})")
         return self.records_dir / record_id
+
+    def intact(self, read: Callable[[str], T], record_id: str) -> T | None:
+        """`read(record_id)`, or None once what is damaged has been quarantined."""
+        try:
+            return read(record_id)
+        except DamagedFile as damage:
+            self.quarantine(damage.path, str(damage))
+            return None
+
+    def quarantine(self, path: pathlib.Path, reason: str) -> None:
+        """Move a damaged file or directory of the run into quarantine/ (a rename: atomic),
+        logged with its name and the reason. Several nodes may find the same damage: what
+        another moved first is left alone."""
+        name = path.relative_to(self.root).as_posix().replace("/", "__")
+        folder = self.root / QUARANTINE
+        target = folder / name
+        copies = 1
+        while target.exists():
+            copies += 1
+            target = folder / f"{name}.{copies}"
+        try:
+            folder.mkdir(exist_ok=True)
+            os.rename(path, target)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            log.error(f"{path} does not load ({reason}) and cannot be moved aside: "
+                      f"{error.strerror}")
+            return
+        log.warning(f"quarantined {path.relative_to(self.root)} as {target.relative_to(self.root)}"
+                    f": {reason}")
 
     def write_record(self, record_id: str, meta: RecordMeta, views: dict[str, RGBDView],
                      hypothesis_mask: np.ndarray | None = None) -> pathlib.Path:
@@ -164,37 +232,58 @@ class RunStore:
         if final.exists():
             raise FileExistsError(f"record {record_id} already exists in {self.records_dir}")
         staging = self.records_dir / f".{record_id}.partial"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        for name, view in views.items():
-            _write_view(staging, name, view)
-        if hypothesis_mask is not None and hypothesis_mask.any():
-            write_png_atomic(staging / "hypothesis_mask.png", hypothesis_mask.astype(np.uint8) * 255)
-        intrinsics = next((v.intrinsics for v in views.values() if v.intrinsics is not None), None)
-        write_json_atomic(staging / "record.json", {
-            **meta.to_json(), "record_id": record_id,
-            "intrinsics": to_dict(intrinsics) if intrinsics is not None else None,
-            "frames": {name: _view_meta(view) for name, view in views.items()}})
-        os.rename(staging, final)
+        try:
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            for name, view in views.items():
+                _write_view(staging, name, view)
+            if hypothesis_mask is not None and hypothesis_mask.any():
+                write_png_atomic(staging / "hypothesis_mask.png",
+                                 hypothesis_mask.astype(np.uint8) * 255)
+            intrinsics = next((v.intrinsics for v in views.values() if v.intrinsics is not None),
+                              None)
+            write_json_atomic(staging / "record.json", {
+                **meta.to_json(), "record_id": record_id,
+                "intrinsics": to_dict(intrinsics) if intrinsics is not None else None,
+                "frames": {name: _view_meta(view) for name, view in views.items()}})
+            os.rename(staging, final)
+        except OSError as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise StorageError(error.errno, f"cannot store record {record_id} in "
+                                            f"{self.records_dir}: {error.strerror}") from error
         return final
 
     def read_record(self, record_id: str) -> StoredRecord:
         directory = self.record_dir(record_id)
-        data = self._read_json(record_id)
-        intrinsics = from_dict(PinholeIntrinsics, data["intrinsics"]) if data.get("intrinsics") else None
-        views = {name: _read_view(directory, name, frame_meta, intrinsics)
-                 for name, frame_meta in data["frames"].items()}
-        mask_path = directory / "hypothesis_mask.png"
-        mask = _read_png(mask_path) > 0 if mask_path.exists() else None
-        return StoredRecord(record_id, RecordMeta.from_json(data), views, mask)
+        with _damage_names(directory):
+            data = self._record_json(record_id)
+            intrinsics = (from_dict(PinholeIntrinsics, data["intrinsics"])
+                          if data.get("intrinsics") else None)
+            views = {name: _read_view(directory, name, frame_meta, intrinsics)
+                     for name, frame_meta in data["frames"].items()}
+            mask_path = directory / "hypothesis_mask.png"
+            mask = _read_png(mask_path) > 0 if mask_path.exists() else None
+            return StoredRecord(record_id, RecordMeta.from_json(data), views, mask)
 
     def write_labels(self, record_id: str, labels: list[dict], masks: dict[str, np.ndarray]) -> None:
         """The labeler's decisions for one record; labels.json is written last, so its
         presence means the record is labelled."""
         labels_dir = self.record_dir(record_id) / "labels"
-        for pair, mask in masks.items():
-            write_png_atomic(labels_dir / f"{pair}_mask.png", mask.astype(np.uint8) * 255)
-        write_json_atomic(labels_dir / "labels.json", labels)
+        try:
+            for pair, mask in masks.items():
+                write_png_atomic(labels_dir / f"{pair}_mask.png", mask.astype(np.uint8) * 255)
+            write_json_atomic(labels_dir / "labels.json", labels)
+        except OSError as error:
+            raise StorageError(error.errno, f"cannot store the labels of {record_id} in "
+                                            f"{labels_dir}: {error.strerror}") from error
+
+    def free_space_problem(self, min_free_mb: float) -> str:
+        """Why the run directory cannot take another interaction ('' if it can)."""
+        free_mb = shutil.disk_usage(self.root).free / 2 ** 20
+        if free_mb < min_free_mb:
+            return (f"only {free_mb:.0f} MB free for the run directory {self.root}, less than "
+                    f"the {min_free_mb:g} MB an interaction may need")
+        return ""
 
     def read_labels(self, record_id: str) -> list[dict] | None:
         """Each label's decision with its `mask` (bool array) attached; None if unlabelled."""
@@ -202,10 +291,11 @@ class RunStore:
         path = labels_dir / "labels.json"
         if not path.exists():
             return None
-        labels = json.loads(path.read_text())
-        for label in labels:
-            label["mask"] = _read_png(labels_dir / f"{label['frame_pair']}_mask.png") > 0
-        return labels
+        with _damage_names(labels_dir):
+            labels = _read_json(path)
+            for label in labels:
+                label["mask"] = _read_png(labels_dir / f"{label['frame_pair']}_mask.png") > 0
+            return labels
 
     def write_run_info(self, info: dict[str, Any]) -> None:
         """run.json; a resumed run keeps its original and appends the resume."""
@@ -215,6 +305,22 @@ class RunStore:
             existing.setdefault("resumed", []).append(info)
             info = existing
         write_json_atomic(path, info)
+
+
+@contextlib.contextmanager
+def _damage_names(path: pathlib.Path):
+    """Whatever fails while reading the files under `path` is a DamagedFile naming it."""
+    try:
+        yield
+    except UNREADABLE as error:
+        raise DamagedFile(path, f"does not load: {type(error).__name__}: {error}") from error
+
+
+def _read_json(path: pathlib.Path):
+    try:
+        return json.loads(path.read_text())
+    except ValueError as error:
+        raise ValueError(f"{path.name}: {error}") from error
 
 
 def _write_view(directory: pathlib.Path, name: str, view: RGBDView) -> None:

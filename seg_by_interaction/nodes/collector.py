@@ -53,6 +53,7 @@ class Collector(Node):
         self.scene_id = ""
         self.finished = threading.Event()
         self.last_result: str = ""
+        self.error = ""                 # why the collection stopped before its budget
         self.published = 0
         group = ReentrantCallbackGroup()
         self.records_pub = self.create_publisher(InteractionRecord, "interaction_records", qos.RELIABLE)
@@ -111,7 +112,7 @@ class Collector(Node):
             self.get_logger().info(f"collection stopped: {self.schedule.done} interactions ({error})")
         except (TimeoutError, RuntimeError) as error:
             self.get_logger().error(f"collection stopped: {error}")
-            self.last_result = str(error)
+            self.last_result = self.error = str(error)
         finally:
             self.finished.set()
 
@@ -158,7 +159,8 @@ class Collector(Node):
         goal = Interact.Goal(primitive=primitive, timeout=self.params.interaction_timeout_s)
         handle = wait_for(self.interact.send_goal_async(goal), SERVICE_WAIT_S, "the interact goal")
         if not handle.accepted:
-            raise RuntimeError("the executor refused the interaction (too many failures in a row?)")
+            raise RuntimeError(f"the executor refused the interaction (its log says why; the last "
+                               f"result: {self.last_result or 'none'})")
         self._goal_handle = handle
         try:
             result = wait_for(handle.get_result_async(), self.params.interaction_timeout_s + 30,

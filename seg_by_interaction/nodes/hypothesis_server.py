@@ -23,7 +23,7 @@ from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.hypothesis import hypotheses_from_proposals
 from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
 from seg_by_interaction.core.images import ImageError
-from seg_by_interaction.core.model.checkpoint import CheckpointError, latest_checkpoint
+from seg_by_interaction.core.model.checkpoint import CheckpointError
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.visualize import hypotheses_overlay
 from seg_by_interaction.msg import ModelUpdate, ObjectHypothesisArray
@@ -55,11 +55,10 @@ class HypothesisServer(Node):
                                f"v{self.proposer.version}")
 
     def _load_initial_checkpoint(self) -> None:
-        path = self.params.checkpoint
-        if not path and self.params.checkpoint_dir:
-            path = latest_checkpoint(self.params.checkpoint_dir) or ""
-        if path:
-            self.proposer.load(str(path))   # a bad checkpoint named at start is a startup error
+        if self.params.checkpoint:   # a bad checkpoint named at start is a startup error
+            self.proposer.load(self.params.checkpoint)
+        elif self.params.checkpoint_dir:
+            self.proposer.load_newest(self.params.checkpoint_dir)
 
     def _on_model_update(self, update: ModelUpdate) -> None:
         if update.version <= self.proposer.version:
@@ -75,7 +74,7 @@ class HypothesisServer(Node):
 
     def _load(self, update: ModelUpdate) -> None:
         try:
-            self.proposer.load(update.checkpoint_path, update.sha256 or None)
+            self.proposer.load_announced(update.checkpoint_path, update.sha256 or None)
         except CheckpointError as error:
             self.get_logger().error(f"model update v{update.version} refused, keeping "
                                     f"v{self.proposer.version}: {error}")

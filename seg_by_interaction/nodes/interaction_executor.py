@@ -35,7 +35,7 @@ from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
 from seg_by_interaction.core.interaction.primitives import Primitives
 from seg_by_interaction.core.robot_config import load_robot_config
-from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
+from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore, StorageError
 from seg_by_interaction.msg import InteractionRecord
 from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
@@ -65,6 +65,7 @@ class InteractionExecutor(Node):
         self.store = RunStore(self.params.run_dir) if self.params.run_dir else None
         self.rng = np.random.default_rng(self.params.seed)
         self.failures = FailureCounter(self.params.max_consecutive_failures)
+        self.storage_error = ""    # set once a record cannot be stored: no goal is taken after
         self._busy = threading.Lock()
         io = ReentrantCallbackGroup()
         self.frames = FrameBuffer(self, self.camera, self.params.record_ground_truth, io)
@@ -79,6 +80,11 @@ class InteractionExecutor(Node):
     # --- goal handling ------------------------------------------------------------------
 
     def _accept_goal(self, _goal) -> GoalResponse:
+        storage = self.storage_error or (self.store and
+                                         self.store.free_space_problem(self.params.min_free_mb))
+        if storage:
+            self.get_logger().error(f"refusing goal: {storage}; free space and run again")
+            return GoalResponse.REJECT
         if self.failures.tripped:
             self.get_logger().error(f"refusing goal: {self.failures.consecutive} interactions "
                                     "failed in a row; call ~/resume after checking the robot")
@@ -143,6 +149,8 @@ class InteractionExecutor(Node):
             self.get_logger().info(summary)
         else:
             self.get_logger().warning(summary)
+        if self.storage_error:
+            return Interact.Result(success=False, reason=self.storage_error, record=record)
         return Interact.Result(success=outcome.success, reason=outcome.reason, record=record)
 
     def _recover(self, primitives: Primitives) -> None:
@@ -179,8 +187,12 @@ class InteractionExecutor(Node):
         record_id = ""
         if self.store is not None and outcome.frames:
             record_id = self.store.next_record_id()
-            self.store.write_record(record_id, self._record_meta(primitive, request, outcome),
-                                    outcome.frames, _hypothesis_mask(primitive, outcome.frames))
+            try:
+                self.store.write_record(record_id, self._record_meta(primitive, request, outcome),
+                                        outcome.frames, _hypothesis_mask(primitive, outcome.frames))
+            except StorageError as error:
+                self.storage_error, record_id = str(error), ""
+                self.get_logger().error(f"{error}; refusing further goals")
         info = self.frames.camera_info
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.robot.base_frame)
         return interaction_msgs.record_msg(record_id, primitive, outcome.outcome, outcome.reason,

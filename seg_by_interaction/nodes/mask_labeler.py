@@ -53,9 +53,15 @@ class MaskLabeler(Node):
         self._backlog_timer.cancel()
         if self.store is None:
             return
-        backlog = [r for r in self.store.record_ids() if self.store.read_labels(r) is None]
-        for record_id in backlog:
-            self._label(self.store.read_record(record_id))
+        store = self.store
+        backlog = [r for r in store.record_ids() if store.intact(store.read_labels, r) is None]
+        try:
+            for record_id in backlog:
+                if (record := store.intact(store.read_record, record_id)) is not None:
+                    self._label(record)
+        except OSError as error:
+            self.get_logger().error(f"records left unlabelled: {error}")
+            return
         if backlog:
             self.get_logger().info(f"labelled {len(backlog)} records left from an earlier run")
 

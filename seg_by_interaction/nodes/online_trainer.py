@@ -103,10 +103,12 @@ class OnlineTrainer(Node):
                                f"{metadata.interactions_seen} interactions")
 
     def finish(self) -> None:
-        """Stop training and announce a final checkpoint of what was learned since the last."""
+        """Stop training, bank the stored labels that never arrived, and announce a final
+        checkpoint of what was learned since the last."""
         self._stop.set()
         self._thread.join()
         with self._lock:
+            self.learner.adopt_stored_labels()
             trained_since = self.learner.trainer.steps > self.learner.checkpointed_step
         if trained_since:
             self._checkpoint()

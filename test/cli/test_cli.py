@@ -92,3 +92,18 @@ def test_the_demo_runs_its_steps_as_parsed_commands_with_every_default(tmp_path)
 
     assert _run_command("dataset", "make", "--split", "test", "--scenes", 1, "--out", tmp_path / "set") == 0
     assert (tmp_path / "set" / "annotations.json").is_file()
+
+
+def test_collect_stops_with_an_error_while_the_run_directory_cannot_take_records(tmp_path, ros_env):
+    run = tmp_path / "run"
+    low_disk = subprocess.run([SBI, "collect", "--interactions", "3", "--out", str(run),
+                               "-p", "interaction_executor:min_free_mb:=1e12"],
+                              capture_output=True, text=True, timeout=120, env=ros_env)
+    assert low_disk.returncode == 1, low_disk.stderr[-2000:]
+    assert "error: collection stopped: the executor refused" in low_disk.stdout
+    assert "MB free for the run directory" in low_disk.stderr
+    assert not list((run / "records").iterdir())
+    (tmp_path / "file").write_text("")
+    unwritable = sbi("collect", "--interactions", "3", "--out", str(tmp_path / "file" / "run"))
+    assert unwritable.returncode == 2 and "error: [Errno 20] Not a directory" in unwritable.stdout
+    assert "Traceback" not in unwritable.stderr

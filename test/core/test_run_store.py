@@ -1,6 +1,9 @@
-"""The run directory: atomic records, resume by record ID, labels beside their record."""
+"""The run directory: atomic records, resume by record ID, labels beside their record;
+damaged files quarantined, a full disk reported, record IDs only of the run's own naming."""
 import dataclasses
+import errno
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -8,7 +11,9 @@ import pytest
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore
+from seg_by_interaction.core import files
+from seg_by_interaction.core.run_store import (DamagedFile, HypothesisRef, RecordMeta, RunStore,
+                                               StorageError)
 
 
 def view(seed=0, with_truth=False):
@@ -106,3 +111,64 @@ def test_run_info_keeps_the_original_and_appends_resumes(tmp_path):
     store.write_run_info({"command": "again"})
     info = json.loads((tmp_path / "run.json").read_text())
     assert info["command"] == "first" and info["resumed"] == [{"command": "again"}]
+
+
+def test_a_truncated_record_json_names_the_file_and_is_quarantined(tmp_path, caplog):
+    store = RunStore(tmp_path)
+    for record_id in ("r000001", "r000002"):
+        store.write_record(record_id, meta("push"), {"before": view()})
+    path = store.record_dir("r000002") / "record.json"
+    path.write_text(path.read_text()[:40])
+    with pytest.raises(DamagedFile, match=r"r000002: does not load: .*record\.json"):
+        store.read_meta("r000002")
+    with caplog.at_level(logging.WARNING):
+        assert store.count_interactions() == 1
+    assert "quarantined records/r000002 as quarantine/records__r000002" in caplog.text
+    assert store.record_ids() == ["r000001"]
+    assert (tmp_path / "quarantine" / "records__r000002" / "record.json").exists()
+
+
+def test_a_bad_png_quarantines_its_record_and_bad_labels_only_the_labels(tmp_path):
+    store = RunStore(tmp_path)
+    for record_id in ("r000001", "r000002"):
+        store.write_record(record_id, meta("pick_place"), {"before": view()})
+        store.write_labels(record_id, [{"frame_pair": "before_mid"}],
+                           {"before_mid": np.ones((24, 32), bool)})
+    (store.record_dir("r000001") / "before_rgb.png").write_bytes(b"\x89PNG broken")
+    (store.record_dir("r000002") / "labels" / "before_mid_mask.png").write_bytes(b"")
+    assert store.intact(store.read_record, "r000001") is None
+    assert store.intact(store.read_labels, "r000002") is None
+    assert store.record_ids() == ["r000002"] and store.read_labels("r000002") is None
+    assert sorted(p.name for p in (tmp_path / "quarantine").iterdir()) == [
+        "records__r000001", "records__r000002__labels"]
+
+
+def test_record_ids_come_only_from_the_runs_own_naming(tmp_path):
+    store = RunStore(tmp_path)
+    for hostile in ("../../etc", "/etc/passwd", "r000001/../../x", "", "r12"):
+        with pytest.raises(ValueError, match="not a record id"):
+            store.read_record(hostile)
+    (store.records_dir / "notes").mkdir()
+    (store.records_dir / "notes" / "record.json").write_text("{}")
+    assert store.record_ids() == []
+
+
+def test_a_full_disk_fails_the_record_write_leaving_nothing(tmp_path, monkeypatch):
+    store = RunStore(tmp_path)
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files, "write_bytes_atomic", full)
+    with pytest.raises(StorageError, match="cannot store record r000001 .*No space left") as error:
+        store.write_record("r000001", meta("push"), {"before": view()})
+    assert error.value.errno == errno.ENOSPC
+    with pytest.raises(StorageError, match="labels of r000001"):
+        store.write_labels("r000001", [], {"before_mid": np.ones((24, 32), bool)})
+    assert list(store.records_dir.iterdir()) == [] and store.next_record_id() == "r000001"
+
+
+def test_free_space_below_the_minimum_is_a_problem(tmp_path):
+    store = RunStore(tmp_path)
+    assert store.free_space_problem(0) == ""
+    assert "MB free for the run directory" in store.free_space_problem(1e12)

@@ -1,5 +1,6 @@
 """The loop's nodes as real processes over DDS, on their failure paths: the executor's
-timeouts, cancellation, bad goals and its stop after consecutive failures; the hypothesis
+timeouts, cancellation, bad goals, its stop after consecutive failures and once records
+cannot be stored; the hypothesis
 server refusing malformed frames and bad checkpoints while it keeps answering; idle nodes
 stopping on Ctrl-C (given twice, as a terminal under launch does), and nodes that cannot start saying why."""
 import signal
@@ -13,6 +14,7 @@ from std_srvs.srv import Trigger
 
 from seg_by_interaction.action import Interact
 from seg_by_interaction.core.interaction.motion import Outcome, ToolPose
+from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import ModelUpdate, Primitive
 from seg_by_interaction.ros import images, poses, qos
 from seg_by_interaction.srv import Segment
@@ -73,6 +75,13 @@ def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_proce
     assert accepted and result.record.outcome == Outcome.INVALID_REQUEST and "frame" in result.reason
     assert executor.process.poll() is None
 
+    store = RunStore(tmp_path)                              # the next record cannot be stored
+    (store.records_dir / f".{store.next_record_id()}.partial").write_text("")
+    accepted, result = send(client, far)
+    assert accepted and not result.success and "cannot store record" in result.reason
+    accepted, _ = send(client, far)                         # nothing moves any more
+    assert not accepted and "refusing goal: [Errno" in executor.output()
+
 
 def test_hypothesis_server_refuses_bad_frames_and_checkpoints_and_keeps_answering(
         start_process, test_node, tmp_path):
@@ -119,8 +128,11 @@ def test_idle_nodes_stop_on_ctrl_c_and_bad_starts_exit_with_a_clear_error(start_
 
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
     (run_dir / "checkpoints" / "model_v000001.pt").write_bytes(b"torn")
-    trainer = start_process(node_command("online_trainer", "-p", f"run_dir:={run_dir}"))
+    resumed = start_process(node_command("online_trainer", "-p", f"run_dir:={run_dir}"))
+    trainer = start_process(node_command("online_trainer"))
     server = start_process(node_command("hypothesis_server", "-p", "run_dir:=/x"))
-    assert trainer.wait(timeout=60) == 2 and "model_v000001.pt" in trainer.output()
+    assert trainer.wait(timeout=60) == 2 and "needs a run_dir" in trainer.output()
     assert server.wait(timeout=60) == 2 and "unknown parameter(s) ['run_dir']" in server.output()
     assert "Traceback" not in trainer.output() + server.output()
+    wait_until(lambda: "ready" in resumed.output(), 60, what="a start past a damaged checkpoint")
+    assert "quarantined checkpoints/model_v000001.pt" in resumed.output()

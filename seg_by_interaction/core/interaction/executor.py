@@ -64,6 +64,8 @@ class ExecutorParams:
     max_consecutive_failures: int = setting(5, "refuse further goals after this many failed "
                                                "interactions in a row (until ~/resume)",
                                             min=1, max=1000)
+    min_free_mb: float = setting(100.0, "refuse goals while the run directory's disk has less "
+                                        "free space than this", min=0.0)
     record_ground_truth: bool = setting(False, "store the simulated world's instance masks with "
                                                "each record, for measuring labels (simulation "
                                                "only; nothing that learns reads them)")

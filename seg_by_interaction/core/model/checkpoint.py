@@ -9,8 +9,10 @@ import datetime
 import hashlib
 import io
 import json
+import os
 import pathlib
 import re
+import stat
 from typing import Any
 
 import torch
@@ -21,6 +23,7 @@ from seg_by_interaction.core.model.network import DeepMask
 from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting, to_dict
 
+MAX_CHECKPOINT_MB = 1024
 _NAME = re.compile(r"model_v(\d{6,})\.pt")
 _SPEC_FIELD_LABELS = {"architecture": "architecture", "window_px": "window (px)",
                       "mask_size": "mask size", "mean": "normalisation mean",
@@ -29,6 +32,10 @@ _SPEC_FIELD_LABELS = {"architecture": "architecture", "window_px": "window (px)"
 
 class CheckpointError(ValueError):
     """A checkpoint is missing, unreadable, altered or does not fit the expected model."""
+
+
+class CheckpointMismatch(CheckpointError):
+    """An intact checkpoint made for another model spec."""
 
 
 def _now() -> str:
@@ -55,14 +62,19 @@ def checkpoint_name(version: int) -> str:
     return f"model_v{version:06d}.pt"
 
 
-def latest_checkpoint(directory: str | pathlib.Path) -> pathlib.Path | None:
-    """The checkpoint with the highest version in `directory`; None if it has none."""
+def checkpoints_newest_first(directory: str | pathlib.Path) -> list[pathlib.Path]:
+    """The checkpoints in `directory`, highest version first; [] if it has none."""
     directory = pathlib.Path(directory)
     if not directory.is_dir():
-        return None
+        return []
     versions = {int(match[1]): path for path in directory.iterdir()
                 if (match := _NAME.fullmatch(path.name))}
-    return versions[max(versions)] if versions else None
+    return [versions[version] for version in sorted(versions, reverse=True)]
+
+
+def latest_checkpoint(directory: str | pathlib.Path) -> pathlib.Path | None:
+    """The checkpoint with the highest version in `directory`; None if it has none."""
+    return next(iter(checkpoints_newest_first(directory)), None)
 
 
 def save_checkpoint(path: str | pathlib.Path, network: DeepMask,
@@ -86,25 +98,51 @@ def save_checkpoint(path: str | pathlib.Path, network: DeepMask,
 
 
 def load_checkpoint(path: str | pathlib.Path, expected_spec: ModelSpec | None = None,
-                    sha256: str | None = None) -> tuple[DeepMask, CheckpointMetadata]:
-    """The network (in eval mode) and metadata stored at `path`. With `sha256`, the file
-    must have that hash; with `expected_spec`, the checkpoint must be for that spec."""
+                    sha256: str | None = None, max_mb: float = MAX_CHECKPOINT_MB
+                    ) -> tuple[DeepMask, CheckpointMetadata]:
+    """The network (in eval mode) and metadata stored at `path`, a regular file of at most
+    `max_mb`. With `sha256`, the file must have that hash; with `expected_spec`, the
+    checkpoint must be for that spec. Its weights must be finite."""
     path = pathlib.Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise CheckpointError(f"cannot read checkpoint {path}: {error.strerror}") from error
+    data = read_checkpoint_bytes(path, max_mb)
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256.lower():
         raise CheckpointError(f"checkpoint {path} does not have the expected sha256 {sha256} "
                               "(altered or a different file)")
     payload = _payload(path, data)
     metadata = _metadata(path, payload["metadata"])
     if expected_spec is not None and metadata.spec != expected_spec:
-        raise CheckpointError(f"checkpoint {path} is for another model: "
+        raise CheckpointMismatch(f"checkpoint {path} is for another model: "
                               f"{spec_differences(expected_spec, metadata.spec)}")
     network = build_network(metadata.spec)
     _load_state(path, network, payload["state_dict"])
     return network.eval(), metadata
+
+
+def read_checkpoint_bytes(path: pathlib.Path, max_mb: float = MAX_CHECKPOINT_MB) -> bytes:
+    """The file's bytes, if it is a regular file (not a link, FIFO or device, which could
+    block the reader or never end) of at most `max_mb`."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except (OSError, ValueError) as error:   # ValueError: a NUL in the path
+        raise CheckpointError(f"cannot read checkpoint {path}: "
+                              f"{getattr(error, 'strerror', None) or error}") from error
+    limit = int(max_mb * 2 ** 20)
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise CheckpointError(f"checkpoint {path} is not a regular file")
+        if status.st_size > limit:
+            raise CheckpointError(f"checkpoint {path} has {status.st_size} bytes, more than "
+                                  f"the {max_mb:g} MB allowed")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        raise CheckpointError(f"cannot read checkpoint {path}: {error.strerror}") from error
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise CheckpointError(f"checkpoint {path} grew beyond the {max_mb:g} MB allowed")
+    return data
 
 
 def spec_differences(expected: ModelSpec, found: ModelSpec) -> str:
@@ -137,6 +175,10 @@ def _metadata(path: pathlib.Path, plain: dict) -> CheckpointMetadata:
 
 def _load_state(path: pathlib.Path, network: DeepMask, stored: dict) -> None:
     wanted = network.state_dict()
+    not_tensors = [name for name, value in stored.items() if not isinstance(value, torch.Tensor)]
+    if not_tensors:
+        raise CheckpointError(f"checkpoint {path} holds values that are not tensors: "
+                              f"{_few(not_tensors)}")
     missing = [name for name in wanted if name not in stored]
     unexpected = [name for name in stored if name not in wanted]
     misshaped = [f"{name} {tuple(stored[name].shape)} (expected {tuple(tensor.shape)})"
@@ -146,6 +188,11 @@ def _load_state(path: pathlib.Path, network: DeepMask, stored: dict) -> None:
         raise CheckpointError(f"checkpoint {path} does not fit a {network.spec.architecture} "
                               f"network: missing {_few(missing)}, unexpected "
                               f"{_few(unexpected)}, mis-shaped {_few(misshaped)}")
+    not_finite = [name for name, tensor in stored.items()
+                  if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+    if not_finite:
+        raise CheckpointError(f"checkpoint {path} has weights that are not finite (NaN or "
+                              f"infinite): {_few(not_finite)}")
     network.load_state_dict(stored)
 
 

@@ -5,9 +5,9 @@ Each example is one compressed `<example_id>.npz` (image, mask and its metadata 
 JSON), so the files alone are enough to rebuild the bank; `index.json` lists the examples
 the bank holds. Both are written atomically, the example first, so a killed writer leaves
 at worst an example the index does not list yet, which the next opening adopts. Opening
-a directory restores the bank: unreadable files are moved aside (`.corrupt`) with a
-warning, and an unreadable or stale index is rebuilt from the files that load. One
-process writes a bank.
+a directory restores the bank: unreadable files are moved aside (by the `quarantine`
+given, else renamed `.corrupt`) with a warning, and an unreadable or stale index is
+rebuilt from the files that load. One process writes a bank.
 
 Positives and negatives each have a capacity; beyond it the oldest example of that class
 goes, oldest by `created_seq`, then by arrival. Sampling draws each class in proportion
@@ -28,11 +28,12 @@ import math
 import pathlib
 import re
 import zipfile
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
-from seg_by_interaction.core.files import write_bytes_atomic, write_json_atomic
+from seg_by_interaction.core.files import (remove_partial_writes, write_bytes_atomic,
+                                           write_json_atomic)
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +81,12 @@ METADATA = ("example_id", "positive", "action_px", "confidence", "record_id", "f
 
 class MemoryBank:
     def __init__(self, directory: str | pathlib.Path | None, capacity_positive: int = 2000,
-                 capacity_negative: int = 2000):
+                 capacity_negative: int = 2000,
+                 quarantine: Callable[[pathlib.Path, str], None] | None = None):
         if min(capacity_positive, capacity_negative) < 1:
             raise ValueError("capacities must be at least 1")
         self.directory = None if directory is None else pathlib.Path(directory)
+        self._quarantine = quarantine or _rename_corrupt
         self._capacity = {True: capacity_positive, False: capacity_negative}
         self._examples: dict[str, Example] = {}
         self._arrival: dict[str, int] = {}
@@ -191,16 +194,13 @@ class MemoryBank:
         return sorted(self._examples, key=self._arrival.__getitem__)
 
     def _restore(self) -> None:
-        for leftover in self.directory.glob(".*.tmp"):  # from a writer killed mid-write
-            leftover.unlink()
+        remove_partial_writes(self.directory)
         listed = self._read_index()
         for path in sorted(self.directory.glob("*.npz")):
             try:
                 example, arrival = _decode(path)
             except UNREADABLE as error:
-                log.warning("memory bank %s: skipping unreadable %s, moved aside as %s.corrupt "
-                            "(%s)", self.directory, path.name, path.name, error)
-                path.rename(path.with_name(f"{path.name}.corrupt"))
+                self._quarantine(path, f"memory bank: skipping unreadable {path.name} ({error})")
                 continue
             self._insert(example, arrival)
         evicted = self._evict_beyond_capacity(True) + self._evict_beyond_capacity(False)
@@ -223,6 +223,11 @@ class MemoryBank:
             log.warning("memory bank %s: unreadable index, rebuilding it (%s)", self.directory,
                         error)
             return None
+
+
+def _rename_corrupt(path: pathlib.Path, reason: str) -> None:
+    log.warning(f"{reason}, moved aside as {path.name}.corrupt")
+    path.rename(path.with_name(f"{path.name}.corrupt"))
 
 
 def _encode(example: Example, arrival: int) -> bytes:

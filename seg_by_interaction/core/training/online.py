@@ -14,10 +14,11 @@ from typing import Iterable, Iterator
 
 import torch
 
-from seg_by_interaction.core.files import write_bytes_atomic
+from seg_by_interaction.core.files import remove_partial_writes, write_bytes_atomic
 from seg_by_interaction.core.model.build import build_network
-from seg_by_interaction.core.model.checkpoint import (CheckpointMetadata, checkpoint_name,
-                                                      latest_checkpoint, load_checkpoint,
+from seg_by_interaction.core.model.checkpoint import (CheckpointError, CheckpointMetadata,
+                                                      CheckpointMismatch, checkpoint_name,
+                                                      checkpoints_newest_first, load_checkpoint,
                                                       save_checkpoint)
 from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
@@ -59,14 +60,13 @@ def labelled_interactions(store: RunStore, max_interactions: int | None = None
     default) that the labeler has labelled; reset sweeps and cancelled interactions are not
     interactions."""
     interactions = 0
-    for record_id in store.record_ids():
-        if not store.read_meta(record_id).counts_as_interaction:
+    for record_id, meta in store.metas():
+        if not meta.counts_as_interaction:
             continue
         interactions += 1
         if max_interactions is not None and interactions > max_interactions:
             return
-        labels = store.read_labels(record_id)
-        if labels:
+        if labels := store.intact(store.read_labels, record_id):
             yield record_id, labels
 
 
@@ -91,7 +91,8 @@ def examples_from_run(store: RunStore, max_interactions: int | None = None,
     """The stored labels of the first `max_interactions` interactions (all by default),
     as memory-bank examples."""
     for record_id, labels in labelled_interactions(store, max_interactions):
-        yield from record_examples(store.read_record(record_id), labels, min_confidence)
+        if record := store.intact(store.read_record, record_id):
+            yield from record_examples(record, labels, min_confidence)
 
 
 class OnlineLearner:
@@ -103,11 +104,13 @@ class OnlineLearner:
         self.params = params
         self.provenance = provenance
         self.store = RunStore(params.run_dir)
-        self.bank = MemoryBank(self.store.memory_bank_dir, params.bank_positives, params.bank_negatives)
+        self.bank = MemoryBank(self.store.memory_bank_dir, params.bank_positives,
+                               params.bank_negatives, self.store.quarantine)
+        remove_partial_writes(self.store.checkpoint_dir)
         network, metadata = self._network()
         self.version = metadata.version if metadata else 0
         self.trainer = Trainer(network, params.training, self.bank, params.seed)
-        self._restore_trainer_state()
+        self._restore_trainer_state(metadata.step if metadata else 0)
         # The bank forgets examples beyond its capacity; the pacing must not (a resumed
         # trainer with a full bank would otherwise stall until it had seen as many again).
         self.examples_received = max(len(self.bank), metadata.examples_seen if metadata else 0)
@@ -116,18 +119,41 @@ class OnlineLearner:
         self.last_losses: dict = {}
 
     def _network(self):
-        path = latest_checkpoint(self.store.checkpoint_dir)
-        if path is None:
-            torch.manual_seed(self.params.seed)
-            return build_network(self.params.model, pretrained=self.params.pretrained), None
-        network, metadata = load_checkpoint(path, expected_spec=self.params.model)
-        log.info(f"resuming from {path.name} (step {metadata.step})")
-        return network, metadata
+        """The newest checkpoint that loads (damaged ones are quarantined), else a fresh
+        network. A checkpoint for another model spec stops the start: it is intact, the
+        configuration is what differs."""
+        for path in checkpoints_newest_first(self.store.checkpoint_dir):
+            try:
+                network, metadata = load_checkpoint(path, expected_spec=self.params.model)
+            except CheckpointMismatch:
+                raise
+            except CheckpointError as error:
+                self.store.quarantine(path, str(error))
+                continue
+            log.info(f"resuming from {path.name} (step {metadata.step})")
+            return network, metadata
+        torch.manual_seed(self.params.seed)
+        return build_network(self.params.model, pretrained=self.params.pretrained), None
 
-    def _restore_trainer_state(self) -> None:
+    def _restore_trainer_state(self, step: int) -> None:
+        """The optimiser state saved with the checkpoint resumed from; else a fresh one at
+        the checkpoint's step, said in the log when the saved one is damaged or for another
+        step (a fallback past a damaged checkpoint)."""
+        self.trainer.steps = step
         path = self.store.checkpoint_dir / TRAINER_STATE
-        if path.exists():
-            self.trainer.load_state_dict(torch.load(path, weights_only=True))
+        if not path.exists():
+            return
+        try:
+            state = torch.load(path, weights_only=True)
+            if state["steps"] != step:
+                log.warning(f"{TRAINER_STATE} is for step {state['steps']}, the model for step "
+                            f"{step}: starting with a fresh optimiser state")
+                return
+            self.trainer.load_state_dict(state)
+        except Exception as error:  # torch reports corruption with many exception types
+            self.trainer.steps = step
+            self.store.quarantine(path, f"does not load ({error}): starting with a fresh "
+                                        "optimiser state")
 
     # --- data -------------------------------------------------------------------------
 
@@ -145,8 +171,7 @@ class OnlineLearner:
         added = 0
         for record_id, labels in labelled_interactions(self.store):
             missing = [label for label in labels if example_id(record_id, label) not in self.bank]
-            if missing:
-                record = self.store.read_record(record_id)
+            if missing and (record := self.store.intact(self.store.read_record, record_id)):
                 added += sum(self.add(example) for example in
                              record_examples(record, missing, self.params.min_confidence))
         return added

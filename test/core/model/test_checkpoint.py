@@ -1,8 +1,11 @@
 """Checkpoints: a saved network comes back bit-exact with its metadata; files are written
 atomically and identified by sha256; anything truncated, altered or for another model is
-refused with a message that says why."""
+refused with a message that says why, and reading is bounded: regular files only, of a
+limited size, with finite weights."""
 import dataclasses
 import hashlib
+import os
+import time
 
 import pytest
 import torch
@@ -70,6 +73,50 @@ def test_damaged_files_are_refused(saved, damage):
     path, _ = saved
     path.write_bytes(damage(path.read_bytes()))
     with pytest.raises(CheckpointError, match="truncated or corrupt"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("make", [
+    lambda path: os.mkfifo(path),
+    lambda path: path.symlink_to("/dev/zero"),
+    lambda path: path.mkdir(),
+], ids=["fifo", "link to /dev/zero", "directory"])
+def test_only_regular_files_are_read_and_nothing_blocks(tmp_path, make):
+    path = tmp_path / checkpoint_name(1)
+    make(path)
+    started = time.monotonic()
+    with pytest.raises(CheckpointError, match="not a regular file|cannot read"):
+        load_checkpoint(path)
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_device_file_is_refused():
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        load_checkpoint("/dev/zero")
+
+
+def test_a_file_beyond_the_size_limit_is_refused_unread(saved):
+    path, _ = saved
+    with pytest.raises(CheckpointError, match="more than the 0.01 MB allowed"):
+        load_checkpoint(path, max_mb=0.01)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_weights_that_are_not_finite_are_refused(saved, value):
+    path, _ = saved
+    payload = torch.load(path, weights_only=True)
+    payload["state_dict"]["reduce.0.bias"][0] = value
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match=r"not finite .*reduce\.0\.bias"):
+        load_checkpoint(path)
+
+
+def test_values_that_are_not_tensors_are_refused(saved):
+    path, _ = saved
+    payload = torch.load(path, weights_only=True)
+    payload["state_dict"]["reduce.0.bias"] = 3
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match="not tensors"):
         load_checkpoint(path)
 
 

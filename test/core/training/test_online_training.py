@@ -1,7 +1,10 @@
-"""The trainer's side of the loop: stored labels into the memory bank, training paced by
-the data, checkpoints with provenance, resume after a kill; offline training on a run;
-the hypothesis server's proposer swapping models without dropping a request."""
+"""The trainer's side of the loop: stored labels into the memory bank (once each), training
+paced by the data, checkpoints with provenance, resume after a kill past damaged files;
+offline training on a run; the hypothesis server's proposer swapping models without
+dropping a request, and refusing announcements it must not load."""
 import dataclasses
+import os
+import shutil
 import types
 
 import numpy as np
@@ -11,12 +14,14 @@ from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import Pose
 from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.model.checkpoint import CheckpointError, load_checkpoint
+from seg_by_interaction.core.model.checkpoint import (CheckpointError, checkpoint_name,
+                                                      load_checkpoint)
 from seg_by_interaction.core.model.segmenter import SegmenterParams
 from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.run_store import RecordMeta, RunStore
-from seg_by_interaction.core.training.online import (OnlineLearner, OnlineTrainerParams,
-                                                     examples_from_run, train_offline)
+from seg_by_interaction.core.training.online import (TRAINER_STATE, OnlineLearner,
+                                                     OnlineTrainerParams, examples_from_run,
+                                                     train_offline)
 from seg_by_interaction.core.training.trainer import TrainerParams
 
 SMALL = TrainerParams(batch_size=4, min_positives=1)
@@ -136,3 +141,119 @@ def test_proposer_bootstraps_then_swaps_in_verified_models(tmp_path):
     with pytest.raises(CheckpointError, match="window"):
         other.load(path)
     assert proposer.version == 1                        # the working model stays
+
+
+def trained_versions(run_dir, versions):
+    """A learner that trained a step before each of `versions` checkpoints."""
+    make_run(run_dir)
+    learner = OnlineLearner(params(run_dir), {})
+    learner.adopt_stored_labels()
+    saved = []
+    for _ in range(versions):
+        learner.train_step()
+        saved.append(learner.save_checkpoint())
+    return learner, saved
+
+
+def truncate(path):
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def test_resume_falls_back_to_the_newest_valid_checkpoint_with_a_fresh_optimiser(tmp_path):
+    _, saved = trained_versions(tmp_path, 3)
+    checkpoints = tmp_path / "checkpoints"
+    truncate(checkpoints / checkpoint_name(3))
+    (checkpoints / ".model_v000004.pt.x1.tmp").write_bytes(b"killed mid-write")
+    resumed = OnlineLearner(params(tmp_path), {})
+    assert resumed.version == 2 and resumed.trainer.steps == saved[1][2].step == 2
+    assert (tmp_path / "quarantine" / "checkpoints__model_v000003.pt").exists()
+    assert sorted(p.name for p in checkpoints.iterdir()) == [
+        checkpoint_name(1), checkpoint_name(2), TRAINER_STATE]
+    assert resumed.save_checkpoint()[2].version == 3
+
+
+def test_a_damaged_trainer_state_is_quarantined_and_training_goes_on(tmp_path, caplog):
+    trained_versions(tmp_path, 2)
+    truncate(tmp_path / "checkpoints" / TRAINER_STATE)
+    resumed = OnlineLearner(params(tmp_path), {})
+    assert resumed.version == 2 and resumed.trainer.steps == 2
+    assert "fresh optimiser state" in caplog.text
+    assert (tmp_path / "quarantine" / f"checkpoints__{TRAINER_STATE}").exists()
+    resumed.train_step()
+
+
+def test_damaged_records_are_quarantined_and_the_others_adopted(tmp_path):
+    store = make_run(tmp_path)
+    (store.record_dir("r000002") / "before_rgb.png").write_bytes(b"\x89PNG broken")
+    record_json = store.record_dir("r000003") / "record.json"
+    record_json.write_text(record_json.read_text()[:30])
+    learner = OnlineLearner(params(tmp_path), {})
+    assert learner.adopt_stored_labels() == 2
+    assert learner.bank.record_ids() == {"r000001", "r000004"}
+    assert sorted(p.name for p in (tmp_path / "quarantine").iterdir()) == [
+        "records__r000002", "records__r000003"]
+
+
+def test_labels_are_banked_once_whether_delivered_or_only_stored(tmp_path):
+    store = make_run(tmp_path, interactions=3)
+    learner = OnlineLearner(params(tmp_path), {})
+    delivered = next(examples_from_run(store))            # the labeler's message arrived
+    assert learner.add(delivered) and not learner.add(delivered)
+    assert learner.adopt_stored_labels() == 2             # written, never delivered
+    make_run(tmp_path / "later", interactions=4)          # a label written after the start
+    shutil.copytree(tmp_path / "later" / "records" / "r000004", store.record_dir("r000004"))
+    assert learner.adopt_stored_labels() == 1 and learner.adopt_stored_labels() == 0
+    assert len(learner.bank) == 4 and learner.examples_received == 4
+    assert len(OnlineLearner(params(tmp_path), {}).bank) == 4
+
+
+def announcing_proposer(checkpoint_dir):
+    return Proposer(HypothesisServerParams(checkpoint_dir=str(checkpoint_dir),
+                                           segmenter=SegmenterParams(scales=(1.0,))))
+
+
+def test_announcements_load_only_newer_checkpoints_from_the_checkpoint_directory(tmp_path):
+    _, saved = trained_versions(tmp_path / "run", 3)
+    checkpoints = tmp_path / "run" / "checkpoints"
+    proposer = announcing_proposer(checkpoints)
+    path, sha256, _ = saved[1]
+    outside = tmp_path / "elsewhere.pt"
+    shutil.copy(path, outside)
+    with pytest.raises(CheckpointError, match="outside the checkpoint directory"):
+        proposer.load_announced(str(outside), None)
+    (checkpoints / "link.pt").symlink_to(outside)
+    with pytest.raises(CheckpointError, match="outside the checkpoint directory"):
+        proposer.load_announced(str(checkpoints / "link.pt"), None)
+    with pytest.raises(CheckpointError, match="outside"):
+        proposer.load_announced(f"{checkpoints}/../../elsewhere.pt", None)
+    with pytest.raises(CheckpointError, match="no checkpoint_dir"):
+        announcing_proposer("").load_announced(path, sha256)
+    os.mkfifo(checkpoints / "model_v000009.pt")
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        proposer.load_announced(str(checkpoints / "model_v000009.pt"), None)
+
+    assert proposer.load_announced(path, sha256).version == 2
+    older, older_sha256, _ = saved[0]                    # announced as v3 or anything else
+    with pytest.raises(CheckpointError, match=r"v1, step 1\) is not newer .*\(v2, step 2\)"):
+        proposer.load_announced(older, older_sha256)
+    assert proposer.version == 2
+    assert proposer.load_announced(saved[2][0], saved[2][1]).version == 3
+
+
+def test_the_newest_checkpoint_that_loads_is_the_start_model(tmp_path):
+    trained_versions(tmp_path, 2)
+    checkpoints = tmp_path / "checkpoints"
+    truncate(checkpoints / checkpoint_name(2))
+    proposer = announcing_proposer(checkpoints)
+    assert proposer.load_newest(checkpoints).version == 1 and proposer.version == 1
+    assert (checkpoints / checkpoint_name(2)).exists()        # the trainer quarantines, not it
+    assert announcing_proposer(checkpoints).load_newest(tmp_path / "none") is None
+
+
+def test_a_damaged_bank_example_is_quarantined_and_banked_again_from_its_record(tmp_path):
+    make_run(tmp_path)
+    OnlineLearner(params(tmp_path), {}).adopt_stored_labels()
+    (tmp_path / "memory_bank" / "r000001_before_mid.npz").write_bytes(b"PK torn")
+    resumed = OnlineLearner(params(tmp_path), {})
+    assert len(resumed.bank) == 3 and resumed.adopt_stored_labels() == 1
+    assert (tmp_path / "quarantine" / "memory_bank__r000001_before_mid.npz").exists()
