@@ -9,8 +9,10 @@ config/<robot>.yaml (workspace, table height, cameras) are world coordinates. Jo
 
 A model (one module of this package each) subclasses `SimRobot`: it names itself
 (`model`, the robot config's `simulation.model`), builds its URDF and names its finger
-links. The gripper is by default two prismatic fingers, `gripper.joints`, each travelling
-0..max_opening/2 toward the other; a model with another gripper overrides its drive.
+links. The config's tool centre point (`tcp`) is added to that URDF as a fixed link, as
+a real robot's description adds it. The gripper is by default two prismatic fingers,
+`gripper.joints`, each travelling 0..max_opening/2 toward the other; a model with another
+gripper overrides its drive.
 
 Friction (grasps hold by finger contact and friction only, never by constraints on the
 object): finger pads have lateral friction `gripper.finger_friction` (1.2 in the shipped
@@ -34,7 +36,8 @@ import pybullet
 
 from seg_by_interaction.core.geometry import matrix_to_quaternion, pose_matrix
 from seg_by_interaction.core.robot_config import CameraConfig, RobotConfig
-from seg_by_interaction.core.world.robots.urdf import RobotModelError, kinematic_copy, write_urdf
+from seg_by_interaction.core.world.robots.urdf import (RobotModelError, add_joint, add_link,
+                                                       kinematic_copy, write_urdf)
 
 IK_POSITION_TOLERANCE_M = 0.01
 IK_ORIENTATION_TOLERANCE_RAD = math.radians(5.0)
@@ -59,6 +62,7 @@ class SimRobot(abc.ABC):
         self.client = client
         self.config = config
         tree = self.model_urdf()
+        _add_tcp(tree, config)
         path = write_urdf(tree, self.model)
         flags = pybullet.URDF_USE_INERTIA_FROM_FILE
         self.body = pybullet.loadURDF(str(path), useFixedBase=True, flags=flags,
@@ -72,7 +76,7 @@ class SimRobot(abc.ABC):
             self._links[info[12].decode()] = index
             self._info[index] = info
         self.arm_joint_indices = [self._joint(name) for name in config.arm_joints]
-        self.ee_link_index = self._link(config.end_effector_link)
+        self.ee_link_index = self._link(config.tcp.link)
         self._place_base_at_origin()
 
         lower, upper, self._continuous = [], [], []
@@ -227,7 +231,7 @@ class SimRobot(abc.ABC):
             names[info[12].decode()] = index
             names["joint:" + info[1].decode()] = index
         self._ik_joints = [names["joint:" + name] for name in self.config.arm_joints]
-        self._ik_ee = names[self.config.end_effector_link]
+        self._ik_ee = names[self.config.tcp.link]
         movable = [i for i in range(pybullet.getNumJoints(self._ik_body, physicsClientId=self._ik_client))
                    if pybullet.getJointInfo(self._ik_body, i, physicsClientId=self._ik_client)[2]
                    != pybullet.JOINT_FIXED]
@@ -322,7 +326,8 @@ class SimRobot(abc.ABC):
     # -- frames
 
     def ee_pose(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.link_pose(self.config.end_effector_link)
+        """World pose of the tool centre point."""
+        return self.link_pose(self.config.tcp.link)
 
     def link_pose(self, link_name: str) -> tuple[np.ndarray, np.ndarray]:
         """World pose (position, quaternion xyzw) of a link's URDF frame."""
@@ -419,6 +424,18 @@ class SimRobot(abc.ABC):
         frame = self._ik_link_frame(self._ik_ee)
         return (float(np.linalg.norm(frame[:3, 3] - position)),
                 _quaternion_angle(matrix_to_quaternion(frame[:3, :3]), orientation))
+
+
+def _add_tcp(tree: ET.Element, config: RobotConfig) -> None:
+    """The config's TCP link, fixed to its parent link at its offset."""
+    tcp = config.tcp
+    links = {link.get("name") for link in tree.findall("link")}
+    if tcp.parent_link not in links or tcp.link in links:
+        raise RobotModelError(f"the TCP link '{tcp.link}' needs a parent link '{tcp.parent_link}' "
+                              f"in the model and no link of its own name there")
+    add_link(tree, tcp.link, 0.001)
+    add_joint(tree, f"{tcp.link}_joint", "fixed", tcp.parent_link, tcp.link, xyz=tcp.offset.position,
+              rpy=pybullet.getEulerFromQuaternion(tcp.offset.orientation_xyzw))
 
 
 def _disconnect(client: int) -> None:

@@ -2,10 +2,9 @@
 
 example-robot-data 6.0.0 `pr2_description/urdf/pr2.urdf` (installed without dependencies
 from requirements-nodeps.txt, only its files are read), base fixed. Torso, head, left arm
-and laser tilt are held at `simulation.fixed_joints`. The config's end-effector link
-`r_gripper_tcp_frame` is added as a fixed child of `r_gripper_tool_frame` (rotated by +90
-degrees about its y axis) so that z is the approach axis like on the Sawyer; on a real
-PR2 publish it as that static transform.
+and laser tilt are held at `simulation.fixed_joints`. config/pr2.yaml puts the TCP on
+`r_gripper_tool_frame`, turned by +90 degrees about its y axis so that z is the approach
+axis like on the Sawyer.
 
 The gripper is one position motor on the master finger joint (`gripper.joints[0]`,
 torque 2 x force x FINGER_LEVER_M for both fingers); the other joints that mimic it in the
@@ -25,20 +24,17 @@ tip hulls are closest above the pad centre).
 """
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pybullet
 
 from seg_by_interaction.core.world.robots.base import SimRobot
-from seg_by_interaction.core.world.robots.urdf import (RobotModelError, add_joint, add_link,
-                                                       add_tiny_inertia, model_file,
-                                                       parse_with_absolute_meshes)
+from seg_by_interaction.core.world.robots.urdf import (RobotModelError, add_tiny_inertia,
+                                                       model_file, parse_with_absolute_meshes)
 
 URDF = ("example-robot-data",
         "cmeel.prefix/share/example-robot-data/robots/pr2_description/urdf/pr2.urdf")
-TCP_LINK = "r_gripper_tcp_frame"
 FINGER_LEVER_M = 0.13         # finger joint to pad centre, turns newtons into N m
 GEAR_MAX_TORQUE_NM = 200.0    # gear constraints coupling the finger and tip joints
 GEAR_ERP = 0.8
@@ -58,13 +54,6 @@ class PR2(SimRobot):
                 add_tiny_inertia(link)
             else:
                 _repair_inertia(link)
-        links = {link.get("name") for link in root.findall("link")}
-        ee = self.config.end_effector_link
-        if ee not in links:
-            if ee != TCP_LINK:
-                raise RobotModelError(f"the PR2 URDF has no end-effector link '{ee}'")
-            add_link(root, ee, 0.001)
-            add_joint(root, f"{ee}_joint", "fixed", "r_gripper_tool_frame", ee, rpy=(0, math.pi / 2, 0))
         return root
 
     def finger_link_names(self) -> tuple[list[str], list[str]]:
