@@ -9,7 +9,7 @@ from seg_by_interaction.core.validated import ConfigError
 
 
 def test_shipped_robots_load():
-    assert {"sawyer", "pr2"} <= set(available_robots())
+    assert {"sawyer", "pr2", "panda"} <= set(available_robots())
     for name in available_robots():
         robot = load_robot_config(name)
         assert robot.name == name
@@ -24,13 +24,13 @@ def test_a_config_without_simulation_validates():
     assert (robot.tcp.link, robot.tcp.parent_link) == ("sbi_tcp", "tool0")
 
 
-@pytest.mark.parametrize("name", ["sawyer", "pr2"])
+@pytest.mark.parametrize("name", ["sawyer", "pr2", "panda"])
 def test_configs_name_their_own_tcp_link_on_a_link_of_the_arm(name):
     tcp = load_robot_config(name).tcp
     assert tcp.link == "sbi_tcp" and tcp.parent_link not in ("", "sbi_tcp")
 
 
-@pytest.mark.parametrize("name", ["sawyer", "pr2"])
+@pytest.mark.parametrize("name", ["sawyer", "pr2", "panda"])
 def test_cameras_look_down_at_the_table_area(name):
     robot = load_robot_config(name)
     camera = robot.camera()
@@ -70,7 +70,7 @@ def test_inconsistent_configs_are_rejected(tmp_path, edit, message):
 
 
 def test_unknown_robot_lists_the_available_ones():
-    with pytest.raises(ConfigError, match=r"unknown robot 'ur5'; available: \['pr2', 'sawyer'\]"):
+    with pytest.raises(ConfigError, match=r"unknown robot 'ur5'; available: \['panda', 'pr2', 'sawyer'\]"):
         load_robot_config("ur5")
 
 

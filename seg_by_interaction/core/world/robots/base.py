@@ -11,8 +11,9 @@ A model (one module of this package each) subclasses `SimRobot`: it names itself
 (`model`, the robot config's `simulation.model`), builds its URDF and names its finger
 links. The config's tool centre point (`tcp`) is added to that URDF as a fixed link, as
 a real robot's description adds it. The gripper is by default two prismatic fingers,
-`gripper.joints`, each travelling 0..max_opening/2 toward the other; a model with another
-gripper overrides its drive.
+`gripper.joints`, each travelling toward the other; a model with another gripper
+overrides its drive. Whatever the drive, the opening in metres maps to the master
+coordinate through a table of pad-to-pad distances measured at load time.
 
 Friction (grasps hold by finger contact and friction only, never by constraints on the
 object): finger pads have lateral friction `gripper.finger_friction` (1.2 in the shipped
@@ -121,13 +122,31 @@ class SimRobot(abc.ABC):
         self._gripper_geared = []
 
     def _master_from_opening(self, opening: float) -> float:
-        return opening / 2
+        return float(np.interp(opening, self._opening_table, self._master_table))
 
     def _opening_from_fingers(self, values: list[float]) -> float:
-        return float(sum(values))
+        return float(np.interp(np.mean(values), self._master_table, self._opening_table))
 
     def _open_master(self) -> float:
-        return self.config.gripper.max_opening / 2
+        return self._master_table[-1]
+
+    def _calibrate_opening(self):
+        """The table of pad-to-pad distances against master coordinates, measured over
+        the master joint's range: finger meshes need not meet at zero travel."""
+        master = self._gripper_primary[0]
+        lower, upper = self._info[master][8], self._info[master][9]
+        masters = np.linspace(lower, upper, 24)
+        openings = []
+        for value in masters:
+            self._reset_gripper_joints(value)
+            points = pybullet.getClosestPoints(self.body, self.body, 0.5, self._pad_links[0],
+                                               self._pad_links[1], physicsClientId=self.client)
+            openings.append(max(0.0, min(p[8] for p in points)) if points else 0.0)
+        openings = np.maximum.accumulate(np.array(openings))
+        keep = np.concatenate([[True], np.diff(openings) > 1e-6])
+        self._master_table, self._opening_table = masters[keep], openings[keep]
+        if len(self._master_table) < 2:
+            raise RobotModelError(f"could not calibrate the opening of the '{self.model}' gripper")
 
     # -- set-up
 
@@ -164,6 +183,7 @@ class SimRobot(abc.ABC):
         self._pad_links = [self._link(name) for name in pads]
         self._finger_links = self._pad_links + [self._link(name) for name in finger_bodies]
         self._setup_gripper_drive(tree)
+        self._calibrate_opening()
         for link in self._finger_links:
             pybullet.changeDynamics(self.body, link, lateralFriction=FINGER_BODY_FRICTION,
                                     physicsClientId=self.client)

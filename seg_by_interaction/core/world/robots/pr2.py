@@ -17,10 +17,9 @@ parallel under load. (Independent position motors per joint let the blocked fing
 while the tip motors kept turning the tips toward the commanded angle, so the pads tilted
 and the object slipped.) The URDF's r_gripper_r_parallel_root_joint mimics with a sign
 that leaves its limits, carries no collision geometry and is held at its clamped value by
-a motor. The finger meshes are kept as collision geometry. The opening in metres is
-mapped to the master angle through a table of pad-to-pad distances measured at load time;
-with an object between the pads it reads up to ~2 mm less than the object's width (the
-tip hulls are closest above the pad centre).
+a motor. The finger meshes are kept as collision geometry; with an object between the
+pads the calibrated opening reads up to ~2 mm less than the object's width (the tip hulls
+are closest above the pad centre).
 """
 from __future__ import annotations
 
@@ -71,16 +70,6 @@ class PR2(SimRobot):
         for name in self.config.gripper.joints[1:]:
             multipliers.setdefault(name, 1.0)
         self._couple_gripper_joints(multipliers)
-        self._calibrate_opening()
-
-    def _master_from_opening(self, opening: float) -> float:
-        return float(np.interp(opening, self._opening_table, self._master_table))
-
-    def _opening_from_fingers(self, values: list[float]) -> float:
-        return float(np.interp(np.mean(values), self._master_table, self._opening_table))
-
-    def _open_master(self) -> float:
-        return self._master_table[-1]
 
     def _couple_gripper_joints(self, multipliers: dict[str, float]):
         """A motor on the master finger joint; every other mimic joint geared to it.
@@ -115,23 +104,6 @@ class PR2(SimRobot):
                                       maxForce=GEAR_MAX_TORQUE_NM, erp=GEAR_ERP,
                                       physicsClientId=self.client)
             self._gripper_geared.append((index, multiplier))
-
-    def _calibrate_opening(self):
-        """The table of pad-to-pad distances against master angles."""
-        master = self._gripper_primary[0]
-        lower, upper = self._info[master][8], self._info[master][9]
-        masters = np.linspace(lower, upper, 24)
-        openings = []
-        for value in masters:
-            self._reset_gripper_joints(value)
-            points = pybullet.getClosestPoints(self.body, self.body, 0.5, self._pad_links[0],
-                                               self._pad_links[1], physicsClientId=self.client)
-            openings.append(max(0.0, min(p[8] for p in points)) if points else 0.0)
-        openings = np.maximum.accumulate(np.array(openings))
-        keep = np.concatenate([[True], np.diff(openings) > 1e-6])
-        self._master_table, self._opening_table = masters[keep], openings[keep]
-        if len(self._master_table) < 2:
-            raise RobotModelError("could not calibrate the PR2 gripper's opening")
 
 
 def _repair_inertia(link: ET.Element) -> None:
