@@ -450,9 +450,12 @@ def _add_tcp(tree: ET.Element, config: RobotConfig) -> None:
     """The config's TCP link, fixed to its parent link at its offset."""
     tcp = config.tcp
     links = {link.get("name") for link in tree.findall("link")}
-    if tcp.parent_link not in links or tcp.link in links:
-        raise RobotModelError(f"the TCP link '{tcp.link}' needs a parent link '{tcp.parent_link}' "
-                              f"in the model and no link of its own name there")
+    model = config.simulation.model
+    if tcp.parent_link not in links:
+        raise RobotModelError(f"model '{model}' has no link '{tcp.parent_link}' for the TCP")
+    if tcp.link in links:
+        raise RobotModelError(f"model '{model}' already has a link '{tcp.link}'; the TCP needs "
+                              f"a name of its own")
     add_link(tree, tcp.link, 0.001)
     add_joint(tree, f"{tcp.link}_joint", "fixed", tcp.parent_link, tcp.link, xyz=tcp.offset.position,
               rpy=pybullet.getEulerFromQuaternion(tcp.offset.orientation_xyzw))

@@ -52,6 +52,17 @@ def test_a_robot_without_simulation_is_refused_clearly():
     assert str(error.value) == "robot 'ur5e' has no simulation section; the embedded world cannot load it"
 
 
+@pytest.mark.parametrize("tcp, message", [
+    ({"parent_link": "right_wrist"}, "model 'sawyer_robosuite' has no link 'right_wrist' for the TCP"),
+    ({"link": "right_l6"}, "model 'sawyer_robosuite' already has a link 'right_l6'"),
+])
+def test_a_tcp_that_does_not_fit_the_model_is_refused(tcp, message):
+    config = load_robot_config("sawyer")
+    config = dataclasses.replace(config, tcp=dataclasses.replace(config.tcp, **tcp))
+    with pytest.raises(RobotModelError, match=message):
+        load_robot(-1, config)   # refused before it touches a client
+
+
 def test_robot_loads_with_base_frame_at_the_origin(world):
     position, orientation = world.link_pose(world.config.base_frame)
     assert np.allclose(position, 0.0, atol=1e-9)
