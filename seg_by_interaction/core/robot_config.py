@@ -85,6 +85,19 @@ class CameraConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ToolCentrePoint:
+    """The frame the primitives command: between the finger pads, z along the approach
+    and y along the line the fingers close on. It is a link of its own, fixed to a link
+    of the robot's description (usually the flange) at `offset`; the simulated robots
+    add it, a real robot's description gets it from the snippet in README.md ("On a
+    robot computer")."""
+    link: str = setting("sbi_tcp", "name of the TCP link")
+    parent_link: str = setting(description="link of the robot's description the TCP is "
+                                           "fixed to, usually the flange")
+    offset: Pose = setting(description="the TCP in the parent link's frame")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class SimulationConfig:
     """What the embedded simulated world needs to stand in for this robot."""
     model: str = setting(description="robot model the simulator loads (the name of one "
@@ -105,7 +118,7 @@ class RobotConfig:
     base_frame: str = setting(description="planning frame (REP 105 base frame of the arm)")
     planning_group: str = setting(description="MoveIt planning group of the arm")
     arm_joints: list[str] = setting(description="arm joints in planning-group order")
-    end_effector_link: str = setting(description="link whose pose the primitives command")
+    tcp: ToolCentrePoint = setting(description="the tool centre point the primitives command")
     gripper: GripperConfig = setting(description="parallel two-finger gripper")
     named_poses: dict[str, list[float]] = setting(
         description="joint positions by name; 'home' and 'out_of_view' are required")
@@ -115,7 +128,9 @@ class RobotConfig:
     table_height: float = setting(description="table surface z in the planning frame, metres")
     speeds: SpeedLimits = setting(SpeedLimits(), "speed limits")
     cameras: list[CameraConfig] = setting(description="at least one camera")
-    simulation: SimulationConfig = setting(description="the embedded simulated world's model")
+    simulation: SimulationConfig | None = setting(
+        None, "the embedded simulated world's model; a robot without it runs on its own "
+              "motion server only")
 
     def __post_init__(self):
         missing = [p for p in REQUIRED_NAMED_POSES if p not in self.named_poses]
@@ -138,9 +153,13 @@ class RobotConfig:
         if not self.workspace.min[2] <= self.table_height <= self.workspace.max[2]:
             raise ConfigError(f"table_height {self.table_height} lies outside the workspace's "
                               f"z range [{self.workspace.min[2]}, {self.workspace.max[2]}]")
-        driven = sorted(set(self.simulation.fixed_joints) & set(self.arm_joints + self.gripper.joints))
-        if driven:
-            raise ConfigError(f"simulation.fixed_joints names arm or gripper joints {driven}")
+        if self.tcp.link in (self.tcp.parent_link, self.base_frame):
+            raise ConfigError(f"tcp.link '{self.tcp.link}' must be a link of its own, not its "
+                              f"parent or the base frame")
+        if self.simulation is not None:
+            driven = sorted(set(self.simulation.fixed_joints) & set(self.arm_joints + self.gripper.joints))
+            if driven:
+                raise ConfigError(f"simulation.fixed_joints names arm or gripper joints {driven}")
 
     def camera(self, name: str = "") -> CameraConfig:
         """The named camera, or the first one."""

@@ -9,14 +9,28 @@ from seg_by_interaction.core.validated import ConfigError
 
 
 def test_shipped_robots_load():
-    assert {"sawyer", "pr2"} <= set(available_robots())
+    assert {"sawyer", "pr2", "panda"} <= set(available_robots())
     for name in available_robots():
         robot = load_robot_config(name)
         assert robot.name == name
         assert robot.workspace.contains(robot.workspace.min)
 
 
-@pytest.mark.parametrize("name", ["sawyer", "pr2"])
+def test_a_config_without_simulation_validates():
+    """A user's arm, written from its own description's names, needs no simulated model."""
+    robot = load_robot_config(str(config_dir() / "examples" / "ur5e.yaml"))
+    assert robot.simulation is None
+    assert robot.arm_joints[0] == "shoulder_pan_joint" and len(robot.named_poses["home"]) == 6
+    assert (robot.tcp.link, robot.tcp.parent_link) == ("sbi_tcp", "tool0")
+
+
+@pytest.mark.parametrize("name", ["sawyer", "pr2", "panda"])
+def test_configs_name_their_own_tcp_link_on_a_link_of_the_arm(name):
+    tcp = load_robot_config(name).tcp
+    assert tcp.link == "sbi_tcp" and tcp.parent_link not in ("", "sbi_tcp")
+
+
+@pytest.mark.parametrize("name", ["sawyer", "pr2", "panda"])
 def test_cameras_look_down_at_the_table_area(name):
     robot = load_robot_config(name)
     camera = robot.camera()
@@ -46,6 +60,8 @@ def edited_sawyer(tmp_path, edit):
     (lambda r: r["gripper"].update(max_opening=-0.1), "below the minimum"),
     (lambda r: r["cameras"][0].update(depth_range=[3.0, 0.5]), "must be (near, far)"),
     (lambda r: r.update(end_effector="x"), "unknown key(s) ['end_effector']"),
+    (lambda r: r["tcp"].update(link="right_hand"), "must be a link of its own"),
+    (lambda r: r.pop("tcp"), "missing required key 'tcp'"),
 ])
 def test_inconsistent_configs_are_rejected(tmp_path, edit, message):
     with pytest.raises(ConfigError) as error:
@@ -54,7 +70,7 @@ def test_inconsistent_configs_are_rejected(tmp_path, edit, message):
 
 
 def test_unknown_robot_lists_the_available_ones():
-    with pytest.raises(ConfigError, match=r"unknown robot 'ur5'; available: \['pr2', 'sawyer'\]"):
+    with pytest.raises(ConfigError, match=r"unknown robot 'ur5'; available: \['panda', 'pr2', 'sawyer'\]"):
         load_robot_config("ur5")
 
 

@@ -10,6 +10,7 @@ import pathlib
 import pkgutil
 
 from seg_by_interaction.core.robot_config import RobotConfig
+from seg_by_interaction.core.validated import ConfigError
 from seg_by_interaction.core.world.robots.base import SimRobot
 from seg_by_interaction.core.world.robots.urdf import RobotModelError
 
@@ -30,6 +31,9 @@ def robot_classes() -> dict[str, type[SimRobot]]:
 
 def load_robot(client: int, config: RobotConfig) -> SimRobot:
     """Load the configured robot into PyBullet `client`, base frame at the origin."""
+    if config.simulation is None:
+        raise ConfigError(f"robot '{config.name}' has no simulation section; the embedded world "
+                          f"cannot load it")
     classes = robot_classes()
     model = config.simulation.model
     if model not in classes:

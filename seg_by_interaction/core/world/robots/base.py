@@ -9,8 +9,11 @@ config/<robot>.yaml (workspace, table height, cameras) are world coordinates. Jo
 
 A model (one module of this package each) subclasses `SimRobot`: it names itself
 (`model`, the robot config's `simulation.model`), builds its URDF and names its finger
-links. The gripper is by default two prismatic fingers, `gripper.joints`, each travelling
-0..max_opening/2 toward the other; a model with another gripper overrides its drive.
+links. The config's tool centre point (`tcp`) is added to that URDF as a fixed link, as
+a real robot's description adds it. The gripper is by default two prismatic fingers,
+`gripper.joints`, each travelling toward the other; a model with another gripper
+overrides its drive. Whatever the drive, the opening in metres maps to the master
+coordinate through a table of pad-to-pad distances measured at load time.
 
 Friction (grasps hold by finger contact and friction only, never by constraints on the
 object): finger pads have lateral friction `gripper.finger_friction` (1.2 in the shipped
@@ -34,7 +37,8 @@ import pybullet
 
 from seg_by_interaction.core.geometry import matrix_to_quaternion, pose_matrix
 from seg_by_interaction.core.robot_config import CameraConfig, RobotConfig
-from seg_by_interaction.core.world.robots.urdf import RobotModelError, kinematic_copy, write_urdf
+from seg_by_interaction.core.world.robots.urdf import (RobotModelError, add_joint, add_link,
+                                                       kinematic_copy, write_urdf)
 
 IK_POSITION_TOLERANCE_M = 0.01
 IK_ORIENTATION_TOLERANCE_RAD = math.radians(5.0)
@@ -59,6 +63,7 @@ class SimRobot(abc.ABC):
         self.client = client
         self.config = config
         tree = self.model_urdf()
+        _add_tcp(tree, config)
         path = write_urdf(tree, self.model)
         flags = pybullet.URDF_USE_INERTIA_FROM_FILE
         self.body = pybullet.loadURDF(str(path), useFixedBase=True, flags=flags,
@@ -72,7 +77,7 @@ class SimRobot(abc.ABC):
             self._links[info[12].decode()] = index
             self._info[index] = info
         self.arm_joint_indices = [self._joint(name) for name in config.arm_joints]
-        self.ee_link_index = self._link(config.end_effector_link)
+        self.ee_link_index = self._link(config.tcp.link)
         self._place_base_at_origin()
 
         lower, upper, self._continuous = [], [], []
@@ -117,13 +122,31 @@ class SimRobot(abc.ABC):
         self._gripper_geared = []
 
     def _master_from_opening(self, opening: float) -> float:
-        return opening / 2
+        return float(np.interp(opening, self._opening_table, self._master_table))
 
     def _opening_from_fingers(self, values: list[float]) -> float:
-        return float(sum(values))
+        return float(np.interp(np.mean(values), self._master_table, self._opening_table))
 
     def _open_master(self) -> float:
-        return self.config.gripper.max_opening / 2
+        return self._master_table[-1]
+
+    def _calibrate_opening(self):
+        """The table of pad-to-pad distances against master coordinates, measured over
+        the master joint's range: finger meshes need not meet at zero travel."""
+        master = self._gripper_primary[0]
+        lower, upper = self._info[master][8], self._info[master][9]
+        masters = np.linspace(lower, upper, 24)
+        openings = []
+        for value in masters:
+            self._reset_gripper_joints(value)
+            points = pybullet.getClosestPoints(self.body, self.body, 0.5, self._pad_links[0],
+                                               self._pad_links[1], physicsClientId=self.client)
+            openings.append(max(0.0, min(p[8] for p in points)) if points else 0.0)
+        openings = np.maximum.accumulate(np.array(openings))
+        keep = np.concatenate([[True], np.diff(openings) > 1e-6])
+        self._master_table, self._opening_table = masters[keep], openings[keep]
+        if len(self._master_table) < 2:
+            raise RobotModelError(f"could not calibrate the opening of the '{self.model}' gripper")
 
     # -- set-up
 
@@ -160,6 +183,7 @@ class SimRobot(abc.ABC):
         self._pad_links = [self._link(name) for name in pads]
         self._finger_links = self._pad_links + [self._link(name) for name in finger_bodies]
         self._setup_gripper_drive(tree)
+        self._calibrate_opening()
         for link in self._finger_links:
             pybullet.changeDynamics(self.body, link, lateralFriction=FINGER_BODY_FRICTION,
                                     physicsClientId=self.client)
@@ -227,7 +251,7 @@ class SimRobot(abc.ABC):
             names[info[12].decode()] = index
             names["joint:" + info[1].decode()] = index
         self._ik_joints = [names["joint:" + name] for name in self.config.arm_joints]
-        self._ik_ee = names[self.config.end_effector_link]
+        self._ik_ee = names[self.config.tcp.link]
         movable = [i for i in range(pybullet.getNumJoints(self._ik_body, physicsClientId=self._ik_client))
                    if pybullet.getJointInfo(self._ik_body, i, physicsClientId=self._ik_client)[2]
                    != pybullet.JOINT_FIXED]
@@ -322,7 +346,8 @@ class SimRobot(abc.ABC):
     # -- frames
 
     def ee_pose(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.link_pose(self.config.end_effector_link)
+        """World pose of the tool centre point."""
+        return self.link_pose(self.config.tcp.link)
 
     def link_pose(self, link_name: str) -> tuple[np.ndarray, np.ndarray]:
         """World pose (position, quaternion xyzw) of a link's URDF frame."""
@@ -419,6 +444,21 @@ class SimRobot(abc.ABC):
         frame = self._ik_link_frame(self._ik_ee)
         return (float(np.linalg.norm(frame[:3, 3] - position)),
                 _quaternion_angle(matrix_to_quaternion(frame[:3, :3]), orientation))
+
+
+def _add_tcp(tree: ET.Element, config: RobotConfig) -> None:
+    """The config's TCP link, fixed to its parent link at its offset."""
+    tcp = config.tcp
+    links = {link.get("name") for link in tree.findall("link")}
+    model = config.simulation.model
+    if tcp.parent_link not in links:
+        raise RobotModelError(f"model '{model}' has no link '{tcp.parent_link}' for the TCP")
+    if tcp.link in links:
+        raise RobotModelError(f"model '{model}' already has a link '{tcp.link}'; the TCP needs "
+                              f"a name of its own")
+    add_link(tree, tcp.link, 0.001)
+    add_joint(tree, f"{tcp.link}_joint", "fixed", tcp.parent_link, tcp.link, xyz=tcp.offset.position,
+              rpy=pybullet.getEulerFromQuaternion(tcp.offset.orientation_xyzw))
 
 
 def _disconnect(client: int) -> None:

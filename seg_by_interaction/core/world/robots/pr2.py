@@ -2,10 +2,9 @@
 
 example-robot-data 6.0.0 `pr2_description/urdf/pr2.urdf` (installed without dependencies
 from requirements-nodeps.txt, only its files are read), base fixed. Torso, head, left arm
-and laser tilt are held at `simulation.fixed_joints`. The config's end-effector link
-`r_gripper_tcp_frame` is added as a fixed child of `r_gripper_tool_frame` (rotated by +90
-degrees about its y axis) so that z is the approach axis like on the Sawyer; on a real
-PR2 publish it as that static transform.
+and laser tilt are held at `simulation.fixed_joints`. config/pr2.yaml puts the TCP on
+`r_gripper_tool_frame`, turned by +90 degrees about its y axis so that z is the approach
+axis like on the Sawyer.
 
 The gripper is one position motor on the master finger joint (`gripper.joints[0]`,
 torque 2 x force x FINGER_LEVER_M for both fingers); the other joints that mimic it in the
@@ -18,27 +17,23 @@ parallel under load. (Independent position motors per joint let the blocked fing
 while the tip motors kept turning the tips toward the commanded angle, so the pads tilted
 and the object slipped.) The URDF's r_gripper_r_parallel_root_joint mimics with a sign
 that leaves its limits, carries no collision geometry and is held at its clamped value by
-a motor. The finger meshes are kept as collision geometry. The opening in metres is
-mapped to the master angle through a table of pad-to-pad distances measured at load time;
-with an object between the pads it reads up to ~2 mm less than the object's width (the
-tip hulls are closest above the pad centre).
+a motor. The finger meshes are kept as collision geometry; with an object between the
+pads the calibrated opening reads up to ~2 mm less than the object's width (the tip hulls
+are closest above the pad centre).
 """
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pybullet
 
 from seg_by_interaction.core.world.robots.base import SimRobot
-from seg_by_interaction.core.world.robots.urdf import (RobotModelError, add_joint, add_link,
-                                                       add_tiny_inertia, model_file,
-                                                       parse_with_absolute_meshes)
+from seg_by_interaction.core.world.robots.urdf import (RobotModelError, add_tiny_inertia,
+                                                       model_file, parse_with_absolute_meshes)
 
 URDF = ("example-robot-data",
         "cmeel.prefix/share/example-robot-data/robots/pr2_description/urdf/pr2.urdf")
-TCP_LINK = "r_gripper_tcp_frame"
 FINGER_LEVER_M = 0.13         # finger joint to pad centre, turns newtons into N m
 GEAR_MAX_TORQUE_NM = 200.0    # gear constraints coupling the finger and tip joints
 GEAR_ERP = 0.8
@@ -58,13 +53,6 @@ class PR2(SimRobot):
                 add_tiny_inertia(link)
             else:
                 _repair_inertia(link)
-        links = {link.get("name") for link in root.findall("link")}
-        ee = self.config.end_effector_link
-        if ee not in links:
-            if ee != TCP_LINK:
-                raise RobotModelError(f"the PR2 URDF has no end-effector link '{ee}'")
-            add_link(root, ee, 0.001)
-            add_joint(root, f"{ee}_joint", "fixed", "r_gripper_tool_frame", ee, rpy=(0, math.pi / 2, 0))
         return root
 
     def finger_link_names(self) -> tuple[list[str], list[str]]:
@@ -82,16 +70,6 @@ class PR2(SimRobot):
         for name in self.config.gripper.joints[1:]:
             multipliers.setdefault(name, 1.0)
         self._couple_gripper_joints(multipliers)
-        self._calibrate_opening()
-
-    def _master_from_opening(self, opening: float) -> float:
-        return float(np.interp(opening, self._opening_table, self._master_table))
-
-    def _opening_from_fingers(self, values: list[float]) -> float:
-        return float(np.interp(np.mean(values), self._master_table, self._opening_table))
-
-    def _open_master(self) -> float:
-        return self._master_table[-1]
 
     def _couple_gripper_joints(self, multipliers: dict[str, float]):
         """A motor on the master finger joint; every other mimic joint geared to it.
@@ -126,23 +104,6 @@ class PR2(SimRobot):
                                       maxForce=GEAR_MAX_TORQUE_NM, erp=GEAR_ERP,
                                       physicsClientId=self.client)
             self._gripper_geared.append((index, multiplier))
-
-    def _calibrate_opening(self):
-        """The table of pad-to-pad distances against master angles."""
-        master = self._gripper_primary[0]
-        lower, upper = self._info[master][8], self._info[master][9]
-        masters = np.linspace(lower, upper, 24)
-        openings = []
-        for value in masters:
-            self._reset_gripper_joints(value)
-            points = pybullet.getClosestPoints(self.body, self.body, 0.5, self._pad_links[0],
-                                               self._pad_links[1], physicsClientId=self.client)
-            openings.append(max(0.0, min(p[8] for p in points)) if points else 0.0)
-        openings = np.maximum.accumulate(np.array(openings))
-        keep = np.concatenate([[True], np.diff(openings) > 1e-6])
-        self._master_table, self._opening_table = masters[keep], openings[keep]
-        if len(self._master_table) < 2:
-            raise RobotModelError("could not calibrate the PR2 gripper's opening")
 
 
 def _repair_inertia(link: ET.Element) -> None:

@@ -2,15 +2,12 @@
 
 robosuite 1.5.2 `bullet_data/sawyer_description/urdf/sawyer_arm.urdf` (arm only;
 installed without dependencies from requirements-nodeps.txt, only its files are read). A
-root link `base` is added above `right_arm_base_link` (identity, as on the real robot)
-and our gripper is appended to `right_l6`: a palm box, two prismatic fingers (config
-`gripper.joints`, each travelling 0..max_opening/2 along the hand's y axis) with rubber
-pads on their inner faces, and the fixed end-effector link `right_hand`. **right_hand is
-the TCP**: the centre between the two pads, 0.125 m beyond the flange, with z along the
-approach direction (out of the flange) and y along the closing direction; a top-down
-grasp is right_hand's z pointing down at the object's centre. (On the real Sawyer
-`right_hand` is the flange; there the TCP is 0.125 m further along z.) The pads extend
-0.015 m beyond the TCP.
+root link `base` is added above `right_arm_base_link` (identity, as on the real robot),
+the flange `right_hand` on `right_l6` as on the real Sawyer (0.0245 m along z, turned by
+90 degrees about z), and our gripper on the flange: a palm box and two prismatic fingers
+(config `gripper.joints`, each travelling 0..max_opening/2 along the hand's y axis) with
+rubber pads on their inner faces. The pads' centre line lies 0.125 m beyond the flange,
+where config/sawyer.yaml puts the TCP, and they extend 0.015 m beyond it.
 """
 from __future__ import annotations
 
@@ -31,9 +28,10 @@ FINGER_THICKNESS_M = 0.012
 FINGER_WIDTH_M = 0.022
 PAD_THICKNESS_M = 0.004
 PAD_LENGTH_M = 0.035
-TCP_DEPTH_M = 0.125               # flange to TCP along z
+PAD_LINE_DEPTH_M = 0.125          # flange to the TCP between the pads, along z
 PAD_TIP_BELOW_TCP_M = 0.015       # finger and pad ends this far beyond the TCP
 
+FLANGE_LINK = "right_hand"
 PALM_LINK = "right_gripper_base"
 FINGER_LINK = "right_gripper_{side}_finger"
 PAD_LINK = "right_gripper_{side}_finger_pad"
@@ -65,11 +63,12 @@ class Sawyer(SimRobot):
         palm_y = gripper.max_opening + 2 * (FINGER_THICKNESS_M + PAD_THICKNESS_M) + 0.01
         add_link(root, PALM_LINK, 0.35, [((PALM_SIZE[0], palm_y, PALM_SIZE[2]),
                                           (0.0, 0.0, PALM_SIZE[2] / 2))])
-        # Hand frame = right_l6 at the flange face, turned like the real Sawyer's right_hand.
-        add_joint(root, "right_gripper_base_joint", "fixed", "right_l6", PALM_LINK,
+        root.append(_frame_link(FLANGE_LINK))
+        add_joint(root, f"{FLANGE_LINK}_joint", "fixed", "right_l6", FLANGE_LINK,
                   xyz=(0, 0, FLANGE_OFFSET_M), rpy=(0, 0, math.pi / 2))
+        add_joint(root, "right_gripper_base_joint", "fixed", FLANGE_LINK, PALM_LINK)
         finger_top = PALM_SIZE[2]
-        finger_bottom = TCP_DEPTH_M + PAD_TIP_BELOW_TCP_M
+        finger_bottom = PAD_LINE_DEPTH_M + PAD_TIP_BELOW_TCP_M
         finger_length = finger_bottom - finger_top
         pad_centre_z = finger_bottom - PAD_LENGTH_M / 2
         for side, joint_name, sign in (("l", left_joint, 1.0), ("r", right_joint, -1.0)):
@@ -86,9 +85,6 @@ class Sawyer(SimRobot):
                                         (0.0, sign * PAD_THICKNESS_M / 2, pad_centre_z))],
                      rgba=(0.1, 0.1, 0.1, 1.0))
             add_joint(root, f"{pad}_joint", "fixed", finger, pad)
-        ee = self.config.end_effector_link
-        add_link(root, ee, 0.001)
-        add_joint(root, f"{ee}_joint", "fixed", PALM_LINK, ee, xyz=(0, 0, TCP_DEPTH_M))
 
 
 def _frame_link(name: str) -> ET.Element:

@@ -1,4 +1,4 @@
-"""The PR2 model: its right arm, r_gripper_tcp_frame added with z along the approach."""
+"""The PR2 model: its right arm, the TCP on r_gripper_tool_frame turned to approach along z."""
 import numpy as np
 
 from seg_by_interaction.core.geometry import pose_matrix

@@ -1,5 +1,5 @@
-"""Simulated robots, every model with a robot config: loading, limits, inverse kinematics,
-grasping by friction, cameras; the model table."""
+"""Simulated robots, every robot config with a simulation section: loading, the tool
+centre point, limits, inverse kinematics, grasping by friction, cameras; the model table."""
 import dataclasses
 import math
 
@@ -8,10 +8,11 @@ import pybullet
 import pytest
 
 from seg_by_interaction.core.geometry import pose_matrix, quaternion_to_matrix
-from seg_by_interaction.core.robot_config import available_robots, load_robot_config
+from seg_by_interaction.core.robot_config import available_robots, config_dir, load_robot_config
+from seg_by_interaction.core.validated import ConfigError
 from seg_by_interaction.core.world.robots import RobotModelError, load_robot, robot_classes
 
-ROBOTS = available_robots()
+ROBOTS = [name for name in available_robots() if load_robot_config(name).simulation]
 STEP_S = 1.0 / 240.0   # PyBullet's default time step
 
 
@@ -44,12 +45,55 @@ def test_unknown_simulation_model_lists_the_available_ones():
                                 f"available: {sorted(robot_classes())}")
 
 
+def test_a_robot_without_simulation_is_refused_clearly():
+    config = load_robot_config(str(config_dir() / "examples" / "ur5e.yaml"))
+    with pytest.raises(ConfigError) as error:
+        load_robot(-1, config)   # refused before it touches a client
+    assert str(error.value) == "robot 'ur5e' has no simulation section; the embedded world cannot load it"
+
+
+@pytest.mark.parametrize("tcp, message", [
+    ({"parent_link": "right_wrist"}, "model 'sawyer_robosuite' has no link 'right_wrist' for the TCP"),
+    ({"link": "right_l6"}, "model 'sawyer_robosuite' already has a link 'right_l6'"),
+])
+def test_a_tcp_that_does_not_fit_the_model_is_refused(tcp, message):
+    config = load_robot_config("sawyer")
+    config = dataclasses.replace(config, tcp=dataclasses.replace(config.tcp, **tcp))
+    with pytest.raises(RobotModelError, match=message):
+        load_robot(-1, config)   # refused before it touches a client
+
+
 def test_robot_loads_with_base_frame_at_the_origin(world):
     position, orientation = world.link_pose(world.config.base_frame)
     assert np.allclose(position, 0.0, atol=1e-9)
     assert abs(abs(orientation[3]) - 1.0) < 1e-9
     assert len(world.arm_joint_indices) == 7
     assert world.ee_link_index in world.robot_link_ids()
+
+
+def test_tcp_is_fixed_to_its_parent_link_at_the_configured_offset(world):
+    tcp = world.config.tcp
+    parent_from_tcp = np.linalg.inv(pose_matrix(*world.link_pose(tcp.parent_link))) @ \
+        pose_matrix(*world.ee_pose())
+    assert np.allclose(parent_from_tcp, tcp.offset.matrix(), atol=1e-5)   # float32 link states
+
+
+def test_tcp_lies_between_the_finger_pads(world):
+    """Midway between the pads along y, and within their length along the approach."""
+    config = world.config
+    world.reset_arm(world.inverse_kinematics([*table_centre(config)[:2], config.table_height + 0.15],
+                                             top_down(0.0)))
+    tcp_from_world = np.linalg.inv(pose_matrix(*world.ee_pose()))
+    points = pybullet.getClosestPoints(world.body, world.body, 0.5, *world._pad_links,
+                                       physicsClientId=world.client)
+    nearest = min(points, key=lambda p: p[8])
+    on_pads = [(tcp_from_world @ [*nearest[i], 1.0])[:3] for i in (5, 6)]
+    assert on_pads[0][1] * on_pads[1][1] < 0
+    assert abs(on_pads[0][1] + on_pads[1][1]) < 0.002
+    for pad in world._pad_links:
+        low, high = pybullet.getAABB(world.body, pad, physicsClientId=world.client)
+        tcp_z = world.ee_pose()[0][2]   # the approach points down: pads from low[2] up
+        assert low[2] < tcp_z < high[2]
 
 
 def test_named_poses_lie_within_joint_limits(world):
