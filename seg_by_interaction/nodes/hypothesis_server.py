@@ -12,6 +12,8 @@ Subscribes: the camera's rgb, depth, camera_info (sensor QoS); model_updates (Mo
 """
 from __future__ import annotations
 
+import concurrent.futures
+import math
 import threading
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
@@ -31,6 +33,7 @@ from seg_by_interaction.ros import hypothesis_msgs, images, qos
 from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import Segment
 
 
@@ -38,6 +41,7 @@ class HypothesisServer(Node):
     def __init__(self, **kwargs):
         # before anything can fail: the context destroys a node whose construction failed
         self._loaders: list[threading.Thread] = []
+        self._segmenting = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="segment")
         super().__init__("hypothesis_server", automatically_declare_parameters_from_overrides=True,
                          **kwargs)
         self.params = declare_parameters(self, HypothesisServerParams)
@@ -45,7 +49,9 @@ class HypothesisServer(Node):
         self.camera = self.robot.camera(self.params.camera)
         self.proposer = Proposer(self.params)
         self._load_initial_checkpoint()
-        self.frames = FrameBuffer(self, self.camera, callback_group=ReentrantCallbackGroup())
+        self.rejections = Rejections(self)
+        self.frames = FrameBuffer(self, self.camera, self.rejections, self.params.frames,
+                                  callback_group=ReentrantCallbackGroup())
         self.hypotheses_pub = self.create_publisher(ObjectHypothesisArray, "hypotheses", qos.RELIABLE)
         self.overlay_pub = self.create_publisher(Image, "~/overlay", qos.SENSOR_DATA)
         self.create_service(Segment, "~/segment", self._segment, callback_group=ReentrantCallbackGroup())
@@ -71,6 +77,7 @@ class HypothesisServer(Node):
     def destroy_node(self):
         for loader in self._loaders:     # a thread left in torch at exit aborts the process
             loader.join()
+        self._segmenting.shutdown(wait=True, cancel_futures=True)
         return super().destroy_node()
 
     def _load(self, update: ModelUpdate) -> None:
@@ -82,11 +89,12 @@ class HypothesisServer(Node):
 
     def _segment(self, request: Segment.Request, response: Segment.Response) -> Segment.Response:
         try:
+            self._check_request(request)
             view, header = self._view(request)
-            proposals, source, version = self.proposer.propose(view)
+            proposals, source, version = self._propose(view)
         except (ImageError, ValueError) as error:
             response.success, response.message = False, str(error)
-            self.get_logger().warning(f"segment request failed: {error}")
+            self.rejections.reject("~/segment", str(error))
             return response
         limit = request.max_hypotheses or self.params.max_hypotheses
         proposals = [p for p in proposals if p.score >= request.min_score]
@@ -105,6 +113,24 @@ class HypothesisServer(Node):
         response.message = f"{len(hypotheses)} hypotheses from {source} v{version}"
         response.hypotheses = array
         return response
+
+    def _propose(self, view: RGBDView):
+        """The proposer's answer within the time limit; a segmentation past it runs on while
+        the request gets an error."""
+        timeout_s = self.params.segment_timeout_s
+        try:
+            return self._segmenting.submit(self.proposer.propose, view).result(timeout_s)
+        except concurrent.futures.TimeoutError:
+            raise ValueError(f"segmentation did not finish within {timeout_s:.1f} s "
+                             "(segment_timeout_s)") from None
+
+    def _check_request(self, request: Segment.Request) -> None:
+        if not math.isfinite(request.min_score):
+            raise ValueError(f"min_score {request.min_score} is not a number")
+        image = request.image
+        if image.width * image.height > self.params.max_pixels:
+            raise ImageError(f"image of {image.width}x{image.height} has more than max_pixels "
+                             f"{self.params.max_pixels} pixels")
 
     def _view(self, request: Segment.Request):
         """The frame to segment: the request's own, or the latest received."""
