@@ -31,6 +31,7 @@ from seg_by_interaction.core.visualize import hypotheses_overlay
 from seg_by_interaction.msg import ModelUpdate, ObjectHypothesisArray
 from seg_by_interaction.ros import hypothesis_msgs, images, qos
 from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
+from seg_by_interaction.ros.futures import wait_for
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
@@ -92,7 +93,7 @@ class HypothesisServer(Node):
             self._check_request(request)
             view, header = self._view(request)
             proposals, source, version = self._propose(view)
-        except (ImageError, ValueError) as error:
+        except (ValueError, TimeoutError) as error:     # ImageError is a ValueError
             response.success, response.message = False, str(error)
             self.rejections.reject("~/segment", str(error))
             return response
@@ -115,14 +116,10 @@ class HypothesisServer(Node):
         return response
 
     def _propose(self, view: RGBDView):
-        """The proposer's answer within the time limit; a segmentation past it runs on while
-        the request gets an error."""
-        timeout_s = self.params.segment_timeout_s
-        try:
-            return self._segmenting.submit(self.proposer.propose, view).result(timeout_s)
-        except concurrent.futures.TimeoutError:
-            raise ValueError(f"segmentation did not finish within {timeout_s:.1f} s "
-                             "(segment_timeout_s)") from None
+        """The proposer's answer within the time limit (TimeoutError); a segmentation past
+        it runs on while the request gets its error."""
+        return wait_for(self._segmenting.submit(self.proposer.propose, view),
+                        self.params.segment_timeout_s, "segmentation (segment_timeout_s)")
 
     def _check_request(self, request: Segment.Request) -> None:
         if not math.isfinite(request.min_score):
