@@ -19,7 +19,7 @@ import dataclasses
 import enum
 import threading
 import time
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 import numpy as np
 
@@ -89,7 +89,7 @@ def check_gripper_opening(opening: float, max_opening: float) -> None:
         _invalid(f"gripper opening {opening} m is not within the gripper's 0..{max_opening} m")
 
 
-def _invalid(reason: str):
+def _invalid(reason: str) -> NoReturn:
     raise MotionError(Outcome.INVALID_REQUEST, reason)
 
 
