@@ -55,7 +55,8 @@ class FrameBuffer:
         topics = {"rgb": camera.rgb_topic, "depth": camera.depth_topic,
                   "truth": f"/{camera.name}/ground_truth/instances"}
         for kind in kinds:
-            node.create_subscription(Image, topics[kind], lambda m, k=kind: self._add(k, m, topics[k]),
+            node.create_subscription(Image, topics[kind],
+                                     lambda m, k=kind: self._add(k, m, topics[k]),
                                      qos.SENSOR_DATA, callback_group=callback_group)
         node.create_subscription(CameraInfo, camera.camera_info_topic, self._set_info,
                                  qos.SENSOR_DATA, callback_group=callback_group)

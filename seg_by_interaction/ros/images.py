@@ -46,7 +46,8 @@ def intrinsics_from_msg(msg: CameraInfo) -> PinholeIntrinsics:
     """Raises ImageError on intrinsics no camera has (non-finite, focal length not positive,
     principal point outside the image)."""
     k = msg.k
-    values = {"width": msg.width, "height": msg.height, "fx": k[0], "fy": k[4], "cx": k[2], "cy": k[5]}
+    values = {"width": msg.width, "height": msg.height,
+              "fx": k[0], "fy": k[4], "cx": k[2], "cy": k[5]}
     if not all(math.isfinite(v) for v in values.values()) or min(k[0], k[4]) <= 0:
         raise images.ImageError(f"camera info with unusable intrinsics {values}")
     try:

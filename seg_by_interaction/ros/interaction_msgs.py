@@ -73,9 +73,10 @@ def _checked_request(msg: Primitive, robot: RobotConfig, image_hw: tuple[int, in
     if msg.place.header.frame_id:
         place = _in_workspace(poses.from_pose_stamped(msg.place, robot.base_frame), robot, "place")
     direction = np.array([msg.direction.x, msg.direction.y, 0.0])
-    if "direction" in KINDS[kind].needs and not (np.all(np.isfinite(direction))
-                                                 and np.linalg.norm(direction) > DIRECTION_MIN_NORM):
-        raise ValueError(f"a {kind} needs a finite horizontal direction, got {direction[:2].tolist()}")
+    usable = np.all(np.isfinite(direction)) and np.linalg.norm(direction) > DIRECTION_MIN_NORM
+    if "direction" in KINDS[kind].needs and not usable:
+        raise ValueError(f"a {kind} needs a finite horizontal direction, got "
+                         f"{direction[:2].tolist()}")
     if not 0.0 <= msg.distance <= MAX_DISTANCE_M:
         raise ValueError(f"distance {msg.distance} m is not within 0..{MAX_DISTANCE_M} m")
     if not 0.0 <= msg.grasp_width <= robot.gripper.max_opening:
@@ -90,8 +91,9 @@ def _checked_request(msg: Primitive, robot: RobotConfig, image_hw: tuple[int, in
 
 def _in_workspace(pose: ToolPose, robot: RobotConfig, what: str) -> ToolPose:
     if not robot.workspace.contains(pose.position):
+        box = f"{robot.workspace.min}..{robot.workspace.max}"
         raise MotionError(Outcome.OUTSIDE_WORKSPACE, f"{what} {np.round(pose.position, 3).tolist()} "
-                          f"lies outside the workspace box {robot.workspace.min}..{robot.workspace.max}")
+                                                     f"lies outside the workspace box {box}")
     return pose
 
 

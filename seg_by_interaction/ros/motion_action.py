@@ -95,8 +95,10 @@ class MotionActionServer:
             check_gripper_opening(goal.gripper_opening, self.robot.gripper.max_opening)
         if goal.command == Motion.Goal.ADD_BOX:
             size = goal.box_size
-            self.limits.check_box(targets[0].position, (size.x, size.y, size.z), self.robot.workspace)
-        if goal.command in (Motion.Goal.ADD_BOX, Motion.Goal.REMOVE_OBSTACLE) and not goal.obstacle_name:
+            self.limits.check_box(targets[0].position, (size.x, size.y, size.z),
+                                  self.robot.workspace)
+        scene = goal.command in (Motion.Goal.ADD_BOX, Motion.Goal.REMOVE_OBSTACLE)
+        if scene and not goal.obstacle_name:
             raise MotionError(Outcome.INVALID_REQUEST, "a planning-scene box needs a name")
         self._execute_checked(goal, targets)
 

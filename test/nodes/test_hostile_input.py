@@ -24,7 +24,7 @@ from seg_by_interaction.srv import Segment
 CAMERA = load_robot_config("sawyer").camera()
 HEIGHT, WIDTH = CAMERA.intrinsics.height, CAMERA.intrinsics.width
 ENCODINGS = ["rgb8", "mono8", "32FC1", "16UC1", "yuv422", ""]
-PUBLISH_GAP_S = 0.05    # a burst longer than the subscriptions' queues (keep last 5 or 10) loses some
+PUBLISH_GAP_S = 0.05    # bursts beyond the subscriptions' queues (keep last 5 or 10) lose some
 
 
 def diagnostics(test_node) -> dict[str, DiagnosticArray]:
@@ -50,28 +50,34 @@ def random_image(rng, stamp) -> Image:
 
 
 def textured_view(square_at=None) -> RGBDView:
-    rgb = np.clip(180 + np.random.default_rng(0).normal(0, 6, (HEIGHT, WIDTH, 3)), 0, 255).astype(np.uint8)
+    noise = np.random.default_rng(0).normal(0, 6, (HEIGHT, WIDTH, 3))
+    rgb = np.clip(180 + noise, 0, 255).astype(np.uint8)
     depth = np.full((HEIGHT, WIDTH), 1.0, np.float32)
     if square_at is not None:
         rgb[square_at] = (200, 30, 30)
         depth[square_at] = 0.96
-    return RGBDView(rgb=rgb, depth=depth, intrinsics=CAMERA.intrinsics, camera_pose=Pose(position=(0, 0, 0)))
+    return RGBDView(rgb=rgb, depth=depth, intrinsics=CAMERA.intrinsics,
+                    camera_pose=Pose(position=(0, 0, 0)))
 
 
-def test_hypothesis_server_keeps_its_last_good_frame_and_refuses_hostile_input(start_process, test_node):
+def test_hypothesis_server_keeps_its_last_good_frame_and_refuses_hostile_input(start_process,
+                                                                               test_node):
     latest = diagnostics(test_node)
     server = start_process(node_command("hypothesis_server", "-p", "segmenter.scales:=[1.0]"))
-    publishers = {kind: test_node.create_publisher(message, topic, qos.SENSOR_DATA) for kind, message, topic in [
-        ("rgb", Image, CAMERA.rgb_topic), ("depth", Image, CAMERA.depth_topic),
-        ("info", CameraInfo, CAMERA.camera_info_topic)]}
+    topics = [("rgb", Image, CAMERA.rgb_topic), ("depth", Image, CAMERA.depth_topic),
+              ("info", CameraInfo, CAMERA.camera_info_topic)]
+    publishers = {kind: test_node.create_publisher(message, topic, qos.SENSOR_DATA)
+                  for kind, message, topic in topics}
     segment = test_node.create_client(Segment, "/hypothesis_server/segment")
     view = textured_view(np.s_[100:130, 140:170])
     now = test_node.get_clock().now()
     good = now.to_msg()
-    late_depth = Header(stamp=(now + Duration(seconds=0.012)).to_msg(), frame_id=CAMERA.optical_frame)
+    late_depth = Header(stamp=(now + Duration(seconds=0.012)).to_msg(),
+                        frame_id=CAMERA.optical_frame)
 
     def publish_good_frame():
-        publishers["rgb"].publish(images.to_msg(view.rgb, "rgb8", Header(stamp=good, frame_id=CAMERA.optical_frame)))
+        rgb_header = Header(stamp=good, frame_id=CAMERA.optical_frame)
+        publishers["rgb"].publish(images.to_msg(view.rgb, "rgb8", rgb_header))
         publishers["depth"].publish(images.to_msg(view.depth, "32FC1", late_depth))  # 12 ms apart
         return call_service(test_node, segment, Segment.Request()).success
     wait_until(publish_good_frame, 60, interval=0.5, what="the good frame paired and segmented")
@@ -100,8 +106,8 @@ def test_hypothesis_server_keeps_its_last_good_frame_and_refuses_hostile_input(s
                                     depth=images.to_msg(view.depth, "32FC1", header),
                                     camera_info=CameraInfo(width=WIDTH, height=HEIGHT, k=[0.0] * 9))
     refused_before = rejected(latest, "hypothesis_server: ~/segment")   # e.g. before a frame came
-    for request, reason in [(huge, "max_pixels"), (Segment.Request(min_score=math.nan), "min_score"),
-                            (broken_camera, "unusable intrinsics")]:
+    for request, reason in [(huge, "max_pixels"), (broken_camera, "unusable intrinsics"),
+                            (Segment.Request(min_score=math.nan), "min_score")]:
         answer = call_service(test_node, segment, request)
         assert not answer.success and reason in answer.message
     wait_until(lambda: rejected(latest, "hypothesis_server: ~/segment") == refused_before + 3, 10,
@@ -141,7 +147,8 @@ def test_labeler_and_trainer_refuse_hostile_records_and_examples_and_learn_from_
     (store.records_dir / "r000005").mkdir()                 # left malformed on disk
     (store.records_dir / "r000005" / "record.json").write_text('{"primitive": "pick_place"}')
     labeler = start_process(node_command("mask_labeler", "-p", f"run_dir:={tmp_path}"))
-    trainer = start_process(node_command("online_trainer", "-p", f"run_dir:={tmp_path / 'trainer'}"))
+    trainer = start_process(node_command("online_trainer",
+                                         "-p", f"run_dir:={tmp_path / 'trainer'}"))
     wait_until(lambda: rejected(latest, "mask_labeler: run_dir records") == 1, 60,
                what="the malformed record refused at start")
     records = test_node.create_publisher(InteractionRecord, "interaction_records", qos.RELIABLE)

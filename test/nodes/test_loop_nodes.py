@@ -70,22 +70,25 @@ def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_proce
 
     for hostile, reason in hostile_goals():                # refused before any motion
         accepted, result = send(client, hostile)
-        assert accepted and result.record.outcome in (Outcome.INVALID_REQUEST, Outcome.OUTSIDE_WORKSPACE)
+        assert accepted and result.record.outcome in (Outcome.INVALID_REQUEST,
+                                                      Outcome.OUTSIDE_WORKSPACE)
         assert reason in result.reason, result.reason
     accepted, result = send(client, pick_goal(0.65))
-    assert accepted and result.record.outcome in (Outcome.OK, Outcome.NOTHING_GRASPED), result.reason
+    assert accepted and result.record.outcome in (Outcome.OK, Outcome.NOTHING_GRASPED), \
+        result.reason
     assert executor.process.poll() is None
 
 
 def hostile_goals():
     """Hand-written and seeded random malformed goals, with what their refusal names."""
     goals = []
-    for change, reason in [(lambda p: setattr(p.target.header, "frame_id", "camera"), "frame"),
-                           (lambda p: setattr(p, "type", 99), "unknown primitive type"),
-                           (lambda p: setattr(p.target.pose, "orientation", Quaternion(w=0.0)), "quaternion"),
-                           (lambda p: setattr(p.target.pose.position, "z", 2.5), "outside the workspace"),
-                           (lambda p: setattr(p.hypothesis, "id", "h0") or setattr(p.hypothesis.bbox, "width", 9)
-                            or setattr(p.hypothesis.bbox, "height", 9), "hypothesis 'h0' mask")]:
+    for change, reason in [
+            (lambda p: setattr(p.target.header, "frame_id", "camera"), "frame"),
+            (lambda p: setattr(p, "type", 99), "unknown primitive type"),
+            (lambda p: setattr(p.target.pose, "orientation", Quaternion(w=0.0)), "quaternion"),
+            (lambda p: setattr(p.target.pose.position, "z", 2.5), "outside the workspace"),
+            (lambda p: setattr(p.hypothesis, "id", "h0") or setattr(p.hypothesis.bbox, "width", 9)
+             or setattr(p.hypothesis.bbox, "height", 9), "hypothesis 'h0' mask")]:
         goal = pick_goal(0.65)
         change(goal.primitive)
         goals.append((goal, reason))

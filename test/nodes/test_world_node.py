@@ -71,7 +71,8 @@ def test_world_publishes_serves_resets_and_moves(start_process, test_node):
         assert answer.outcome == Outcome.INVALID_REQUEST and answer.reason
         assert np.all(np.isfinite(joints[-1].position))
     wait_until(lambda: any(s.name == "world_node: motion" and s.values[0].value == "4"
-                           for msg in diagnostics for s in msg.status), 10, what="rejections counted")
+                           for msg in diagnostics for s in msg.status), 10,
+               what="rejections counted")
     slow = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED,
                                                       named_pose="out_of_view", timeout=0.001))
     assert slow.outcome == Outcome.TIMEOUT

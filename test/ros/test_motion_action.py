@@ -143,6 +143,7 @@ def pose_msg(position, orientation=(1.0, 0.0, 0.0, 0.0)):
 
 CENTRE = np.mean([ROBOT.workspace.min, ROBOT.workspace.max], 0)
 GOALS = Motion.Goal
+VALID_GOAL = GOALS(command=GOALS.GRIPPER, gripper_opening=0.02)
 
 
 @pytest.mark.parametrize("goal, reason", [
@@ -151,7 +152,8 @@ GOALS = Motion.Goal
     (GOALS(command=GOALS.GRIPPER, gripper_opening=5.0), "gripper opening 5.0"),
     (GOALS(command=GOALS.MOVE_TO, poses=[pose_msg(CENTRE)], speed=1e-6), "speed 1e-06"),
     (GOALS(command=GOALS.MOVE_TO, poses=[pose_msg(CENTRE, (0, 0, 0, 0))]), "non-unit quaternion"),
-    (GOALS(command=GOALS.LINEAR, poses=[pose_msg(CENTRE)], timeout=math.inf), "not finite: timeout"),
+    (GOALS(command=GOALS.LINEAR, poses=[pose_msg(CENTRE)], timeout=math.inf),
+     "not finite: timeout"),
     (GOALS(command=GOALS.LINEAR, poses=[pose_msg(CENTRE)], timeout=-1.0), "timeout -1.0"),
     (GOALS(command=GOALS.ADD_BOX, poses=[pose_msg(CENTRE)], obstacle_name="b",
            box_size=Vector3(x=50.0, y=50.0, z=50.0)), "box size"),
@@ -174,7 +176,7 @@ def test_a_goal_that_raises_in_the_server_is_a_failure_and_the_server_serves_on(
     arm, remote = arm_and_client
     result = result_of(remote.client, GOALS(command=GOALS.REMOVE_OBSTACLE, obstacle_name="broken"))
     assert result.outcome == Outcome.FAILED and "a bug in the backend" in result.reason
-    assert result_of(remote.client, GOALS(command=GOALS.GRIPPER, gripper_opening=0.02)).outcome == Outcome.OK
+    assert result_of(remote.client, VALID_GOAL).outcome == Outcome.OK
 
 
 def test_seeded_random_goals_never_succeed_with_a_non_finite_field(arm_and_client):
@@ -193,4 +195,4 @@ def test_seeded_random_goals_never_succeed_with_a_non_finite_field(arm_and_clien
         if not all(map(math.isfinite, numbers)):
             assert result.outcome == Outcome.INVALID_REQUEST and result.reason
         assert np.all(np.isfinite(arm.pose.position)) and math.isfinite(arm.opening)
-    assert result_of(remote.client, GOALS(command=GOALS.GRIPPER, gripper_opening=0.02)).outcome == Outcome.OK
+    assert result_of(remote.client, VALID_GOAL).outcome == Outcome.OK

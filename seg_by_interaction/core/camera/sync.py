@@ -45,7 +45,8 @@ def check_image(kind: str, image: ImageHeader, expected_hw: tuple[int, int], now
     clock has not started)."""
     check_layout(image.height, image.width, image.encoding, image.step, image.size)
     if image.encoding not in ENCODINGS_OF[kind]:
-        raise ImageError(f"{kind} image in '{image.encoding}'; expected one of {ENCODINGS_OF[kind]}")
+        raise ImageError(f"{kind} image in '{image.encoding}'; expected one of "
+                         f"{ENCODINGS_OF[kind]}")
     if (image.height, image.width) != tuple(expected_hw):
         raise ImageError(f"{kind} image of {image.width}x{image.height}, the camera's are "
                          f"{expected_hw[1]}x{expected_hw[0]}")

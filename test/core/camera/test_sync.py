@@ -3,7 +3,8 @@ import dataclasses
 
 import pytest
 
-from seg_by_interaction.core.camera.sync import FramePairer, FrameSyncParams, ImageHeader, check_image
+from seg_by_interaction.core.camera.sync import (FramePairer, FrameSyncParams, ImageHeader,
+                                                 check_image)
 from seg_by_interaction.core.images import ImageError
 
 PARAMS = FrameSyncParams()
@@ -52,7 +53,8 @@ def test_depth_must_be_registered_to_colour_or_stated_so():
         pairer.add("depth", header(100, "32FC1", frame_id="depth_optical"), "depth")
     assert pairer.add("depth", header(105, "32FC1"), "registered") == {"rgb": "rgb",
                                                                        "depth": "registered"}
-    stated = FramePairer(("rgb", "depth"), dataclasses.replace(PARAMS, depth_frame_id="depth_optical"))
+    registered = dataclasses.replace(PARAMS, depth_frame_id="depth_optical")
+    stated = FramePairer(("rgb", "depth"), registered)
     stated.add("rgb", header(100), "rgb")
     assert stated.add("depth", header(100, "32FC1", frame_id="depth_optical"), "depth")
 

@@ -131,7 +131,8 @@ def test_kinds_of_outcome_are_attempts(outcome):
 @pytest.mark.parametrize("record_id, reason", [
     ("../../etc", "no record id"), ("r000001/../r000002", "no record id"),
     ("r000009", "no record r000009"), ("r000002", "malformed")])
-def test_record_ids_from_messages_name_only_well_formed_records_of_the_run(tmp_path, record_id, reason):
+def test_record_ids_from_messages_name_only_well_formed_records_of_the_run(tmp_path, record_id,
+                                                                          reason):
     store = RunStore(tmp_path)
     store.write_record("r000001", RecordMeta(primitive="pick_place", outcome=Outcome.OK,
                                              action_px=(28.0, 28.0)), pick_place_views())
