@@ -16,6 +16,7 @@ ENCODINGS = {
     "32FC1": (np.float32, 1),
 }
 DEPTH_ENCODINGS = ("32FC1", "16UC1")
+COLOUR_ENCODINGS = ("rgb8", "bgr8", "rgba8", "bgra8", "mono8", "8UC1")
 
 
 class ImageError(ValueError):
@@ -25,22 +26,30 @@ class ImageError(ValueError):
 def decode(height: int, width: int, encoding: str, step: int, data: bytes,
            is_bigendian: bool = False) -> np.ndarray:
     """A numpy view of a raw image buffer: HxW for one channel, HxWxC otherwise."""
+    row_bytes = check_layout(height, width, encoding, step, len(data))
+    dtype, channels = ENCODINGS[encoding]
+    dtype = np.dtype(dtype).newbyteorder(">" if is_bigendian else "<")
+    rows = np.frombuffer(data, dtype=np.uint8).reshape(height, step)[:, :row_bytes]
+    array = rows.copy().view(dtype).reshape(height, width, channels).astype(dtype.newbyteorder("="))
+    return array[:, :, 0] if channels == 1 else array
+
+
+def check_layout(height: int, width: int, encoding: str, step: int, size: int) -> int:
+    """The bytes of one row of pixels; raises ImageError unless `size` bytes hold such an
+    image."""
     if encoding not in ENCODINGS:
         raise ImageError(f"unsupported encoding '{encoding}'; supported: {sorted(ENCODINGS)}")
     dtype, channels = ENCODINGS[encoding]
-    dtype = np.dtype(dtype).newbyteorder(">" if is_bigendian else "<")
-    row_bytes = width * channels * dtype.itemsize
+    row_bytes = width * channels * np.dtype(dtype).itemsize
     if height <= 0 or width <= 0:
         raise ImageError(f"empty image ({width}x{height})")
     if step < row_bytes:
         raise ImageError(f"step {step} is shorter than a row of {width} {encoding} pixels "
                          f"({row_bytes} bytes)")
-    if len(data) != step * height:
+    if size != step * height:
         raise ImageError(f"{encoding} image of {width}x{height} with step {step} needs "
-                         f"{step * height} bytes, got {len(data)}")
-    rows = np.frombuffer(data, dtype=np.uint8).reshape(height, step)[:, :row_bytes]
-    array = rows.copy().view(dtype).reshape(height, width, channels).astype(dtype.newbyteorder("="))
-    return array[:, :, 0] if channels == 1 else array
+                         f"{step * height} bytes, got {size}")
+    return row_bytes
 
 
 def encode(array: np.ndarray, encoding: str) -> tuple[int, int, int, bytes]:

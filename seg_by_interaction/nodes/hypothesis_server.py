@@ -12,6 +12,8 @@ Subscribes: the camera's rgb, depth, camera_info (sensor QoS); model_updates (Mo
 """
 from __future__ import annotations
 
+import concurrent.futures
+import math
 import threading
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
@@ -29,8 +31,10 @@ from seg_by_interaction.core.visualize import hypotheses_overlay
 from seg_by_interaction.msg import ModelUpdate, ObjectHypothesisArray
 from seg_by_interaction.ros import hypothesis_msgs, images, qos
 from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
+from seg_by_interaction.ros.futures import wait_for
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import Segment
 
 
@@ -38,6 +42,7 @@ class HypothesisServer(Node):
     def __init__(self, **kwargs):
         # before anything can fail: the context destroys a node whose construction failed
         self._loaders: list[threading.Thread] = []
+        self._segmenting = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="segment")
         super().__init__("hypothesis_server", automatically_declare_parameters_from_overrides=True,
                          **kwargs)
         self.params = declare_parameters(self, HypothesisServerParams)
@@ -45,7 +50,9 @@ class HypothesisServer(Node):
         self.camera = self.robot.camera(self.params.camera)
         self.proposer = Proposer(self.params)
         self._load_initial_checkpoint()
-        self.frames = FrameBuffer(self, self.camera, callback_group=ReentrantCallbackGroup())
+        self.rejections = Rejections(self)
+        self.frames = FrameBuffer(self, self.camera, self.rejections, self.params.frames,
+                                  callback_group=ReentrantCallbackGroup())
         self.hypotheses_pub = self.create_publisher(ObjectHypothesisArray, "hypotheses", qos.RELIABLE)
         self.overlay_pub = self.create_publisher(Image, "~/overlay", qos.SENSOR_DATA)
         self.create_service(Segment, "~/segment", self._segment, callback_group=ReentrantCallbackGroup())
@@ -70,6 +77,7 @@ class HypothesisServer(Node):
     def destroy_node(self):
         for loader in self._loaders:     # a thread left in torch at exit aborts the process
             loader.join()
+        self._segmenting.shutdown(wait=True, cancel_futures=True)
         return super().destroy_node()
 
     def _load(self, update: ModelUpdate) -> None:
@@ -81,11 +89,12 @@ class HypothesisServer(Node):
 
     def _segment(self, request: Segment.Request, response: Segment.Response) -> Segment.Response:
         try:
+            self._check_request(request)
             view, header = self._view(request)
-            proposals, source, version = self.proposer.propose(view)
-        except (ImageError, ValueError) as error:
+            proposals, source, version = self._propose(view)
+        except (ValueError, TimeoutError) as error:     # ImageError is a ValueError
             response.success, response.message = False, str(error)
-            self.get_logger().warning(f"segment request failed: {error}")
+            self.rejections.reject("~/segment", str(error))
             return response
         limit = request.max_hypotheses or self.params.max_hypotheses
         proposals = [p for p in proposals if p.score >= request.min_score]
@@ -104,6 +113,20 @@ class HypothesisServer(Node):
         response.message = f"{len(hypotheses)} hypotheses from {source} v{version}"
         response.hypotheses = array
         return response
+
+    def _propose(self, view: RGBDView):
+        """The proposer's answer within the time limit (TimeoutError); a segmentation past
+        it runs on while the request gets its error."""
+        return wait_for(self._segmenting.submit(self.proposer.propose, view),
+                        self.params.segment_timeout_s, "segmentation (segment_timeout_s)")
+
+    def _check_request(self, request: Segment.Request) -> None:
+        if not math.isfinite(request.min_score):
+            raise ValueError(f"min_score {request.min_score} is not a number")
+        image = request.image
+        if image.width * image.height > self.params.max_pixels:
+            raise ImageError(f"image of {image.width}x{image.height} has more than max_pixels "
+                             f"{self.params.max_pixels} pixels")
 
     def _view(self, request: Segment.Request):
         """The frame to segment: the request's own, or the latest received."""

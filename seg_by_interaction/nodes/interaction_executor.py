@@ -41,6 +41,7 @@ from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.ros.remote_motion import RemoteMotionBackend
 
 FEEDBACK = Interact.Feedback
@@ -53,6 +54,7 @@ PHASES = {"open": FEEDBACK.PHASE_APPROACHING, "approach": FEEDBACK.PHASE_APPROAC
           "lift_clear": FEEDBACK.PHASE_RETREATING, "out_of_view": FEEDBACK.PHASE_RETREATING}
 PHASE_NAMES = {value: name[len("PHASE_"):].lower() for name, value in vars(FEEDBACK).items()
                if name.startswith("PHASE_")}
+MAX_GOAL_TIMEOUT_S = 3600.0
 
 
 class InteractionExecutor(Node):
@@ -68,7 +70,9 @@ class InteractionExecutor(Node):
         self.storage_error = ""    # set once a record cannot be stored: no goal is taken after
         self._busy = threading.Lock()
         io = ReentrantCallbackGroup()
-        self.frames = FrameBuffer(self, self.camera, self.params.record_ground_truth, io)
+        self.rejections = Rejections(self)
+        self.frames = FrameBuffer(self, self.camera, self.rejections, self.params.frames,
+                                  self.params.record_ground_truth, io)
         self.backend = RemoteMotionBackend(self, self.robot, self.params.motion_action, io)
         ActionServer(self, Interact, "interact", self._execute, goal_callback=self._accept_goal,
                      cancel_callback=self._cancel, callback_group=ReentrantCallbackGroup())
@@ -128,15 +132,14 @@ class InteractionExecutor(Node):
 
     def _run(self, goal_handle) -> Interact.Result:
         goal = goal_handle.request
-        self.backend.reset(time.monotonic() + (goal.timeout or self.params.default_timeout_s))
         try:
-            request = interaction_msgs.request_from_msg(goal.primitive, self.robot.base_frame)
-        except (ValueError, MotionError) as error:
-            reason = getattr(error, "reason", str(error))
-            self.get_logger().error(f"invalid interaction request: {reason}")
-            record = InteractionRecord(primitive=goal.primitive,
-                                       outcome=Outcome.INVALID_REQUEST, reason=reason)
-            return Interact.Result(success=False, reason=reason, record=record)
+            request = self._checked_request(goal)
+        except MotionError as error:
+            self.rejections.reject("interact", error.reason)
+            record = InteractionRecord(primitive=goal.primitive, outcome=error.outcome,
+                                       reason=error.reason)
+            return Interact.Result(success=False, reason=error.reason, record=record)
+        self.backend.reset(time.monotonic() + (goal.timeout or self.params.default_timeout_s))
         primitives = Primitives(self.backend, self.robot, self._capture, self.params.primitives,
                                 on_phase=lambda phase: self._feedback(goal_handle, request.kind, phase))
         outcome = run_interaction(primitives, request, self.rng)
@@ -152,6 +155,14 @@ class InteractionExecutor(Node):
         if self.storage_error:
             return Interact.Result(success=False, reason=self.storage_error, record=record)
         return Interact.Result(success=outcome.success, reason=outcome.reason, record=record)
+
+    def _checked_request(self, goal: Interact.Goal) -> InteractionRequest:
+        if not 0.0 <= goal.timeout <= MAX_GOAL_TIMEOUT_S:
+            raise MotionError(Outcome.INVALID_REQUEST, f"timeout {goal.timeout} s is not within "
+                                                       f"0..{MAX_GOAL_TIMEOUT_S} s")
+        intrinsics = self.camera.intrinsics
+        return interaction_msgs.request_from_msg(goal.primitive, self.robot,
+                                                 (intrinsics.height, intrinsics.width))
 
     def _recover(self, primitives: Primitives) -> None:
         """Out of time, the arm stopped where it was; bring it out of view again so the

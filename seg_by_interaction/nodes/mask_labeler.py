@@ -15,12 +15,13 @@ from std_msgs.msg import Header
 
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
-                                                       label_records)
-from seg_by_interaction.core.run_store import RunStore, StoredRecord
+                                                       label_records, read_record)
+from seg_by_interaction.core.run_store import RunStore, StorageError, StoredRecord
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric
 from seg_by_interaction.ros import images, qos
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.ros.rejections import Rejections
 
 
 class MaskLabeler(Node):
@@ -30,6 +31,7 @@ class MaskLabeler(Node):
         self.labeler = LABELERS.make_chosen(self.params, "labeler")
         self.store = RunStore(self.params.run_dir) if self.params.run_dir else None
         self.processed = 0
+        self.rejections = Rejections(self)
         group = MutuallyExclusiveCallbackGroup()
         self.examples_pub = self.create_publisher(LabeledExample, "labeled_examples", qos.RELIABLE)
         self.create_subscription(InteractionRecord, "interaction_records", self._on_record,
@@ -42,9 +44,10 @@ class MaskLabeler(Node):
             if self.store is None or not msg.record_id:
                 raise ValueError("the labeler reads records from its run_dir, and the executor "
                                  "stores them there: set run_dir on both")
-            self._label(self.store.read_record(msg.record_id))
+            self._label(read_record(self.store, msg.record_id))
         except (OSError, ValueError) as error:
-            self.get_logger().error(f"record {msg.record_id or '(unstored)'} not labelled: {error}")
+            self.rejections.reject("interaction_records", f"record {msg.record_id or '(unstored)'} "
+                                                          f"not labelled: {error}")
         finally:
             self.processed += 1
 
@@ -55,15 +58,19 @@ class MaskLabeler(Node):
             return
         store = self.store
         backlog = [r for r in store.record_ids() if store.intact(store.read_labels, r) is None]
-        try:
-            for record_id in backlog:
+        labelled = 0
+        for record_id in backlog:
+            try:
                 if (record := store.intact(store.read_record, record_id)) is not None:
                     self._label(record)
-        except OSError as error:
-            self.get_logger().error(f"records left unlabelled: {error}")
-            return
-        if backlog:
-            self.get_logger().info(f"labelled {len(backlog)} records left from an earlier run")
+                    labelled += 1
+            except StorageError as error:
+                self.get_logger().error(f"records left unlabelled: {error}")
+                return
+            except (OSError, ValueError) as error:
+                self.rejections.reject("run_dir records", f"{record_id} not labelled: {error}")
+        if labelled:
+            self.get_logger().info(f"labelled {labelled} records left from an earlier run")
 
     def _label(self, record: StoredRecord) -> None:
         interaction = interaction_from_record(record)

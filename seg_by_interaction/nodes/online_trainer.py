@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from std_msgs.msg import Header
 
-from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.provenance import provenance
-from seg_by_interaction.core.training.memory_bank import Example
 from seg_by_interaction.core.training.online import OnlineLearner, OnlineTrainerParams
 from seg_by_interaction.msg import LabeledExample, Metric, ModelUpdate, TrainerStatus
-from seg_by_interaction.ros import images, qos
+from seg_by_interaction.ros import interaction_msgs, qos
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.ros.rejections import Rejections
 
 IDLE_WAIT_S = 0.2
 STATUS_PERIOD_S = 2.0
@@ -41,6 +39,7 @@ class OnlineTrainer(Node):
         self.message = f"{adopted} stored labels adopted" if adopted else "waiting for examples"
         self._lock = threading.Lock()           # the learner is used by two threads
         self._data = threading.Event()
+        self.rejections = Rejections(self)
         self.update_pub = self.create_publisher(ModelUpdate, "model_updates", qos.LATCHED)
         self.status_pub = self.create_publisher(TrainerStatus, "trainer_status", qos.LATCHED)
         self.create_subscription(LabeledExample, "labeled_examples", self._on_example, qos.RELIABLE,
@@ -53,15 +52,14 @@ class OnlineTrainer(Node):
 
     def _on_example(self, msg: LabeledExample) -> None:
         try:
-            example = Example(example_id=msg.example_id, image=images.rgb_from_msg(msg.image),
-                              mask=images.to_array(msg.mask) > 0, positive=msg.positive,
-                              action_px=(msg.action_px.x, msg.action_px.y),
-                              confidence=float(np.clip(msg.confidence, 0.0, 1.0)),
-                              record_id=msg.record_id, frame_pair=msg.frame_pair, labeler=msg.labeler,
-                              created_seq=_sequence(msg.record_id))
+            example = interaction_msgs.example_from_msg(msg)
+        except ValueError as error:
+            self.rejections.reject("labeled_examples", f"example '{msg.example_id}': {error}")
+            return
+        try:
             with self._lock:
                 self.learner.add(example)
-        except (ImageError, ValueError, OSError) as error:
+        except (ValueError, OSError) as error:
             self.get_logger().error(f"example '{msg.example_id}' dropped: {error}")
             return
         self._data.set()
@@ -135,11 +133,6 @@ class OnlineTrainer(Node):
         if self._thread.is_alive():   # a thread left in torch at exit aborts the process
             self._thread.join()
         return super().destroy_node()
-
-
-def _sequence(record_id: str) -> int:
-    digits = "".join(c for c in record_id if c.isdigit())
-    return int(digits) if digits else 0
 
 
 def main(args=None) -> int:

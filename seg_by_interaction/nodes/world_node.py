@@ -32,6 +32,7 @@ from seg_by_interaction.ros import images, qos
 from seg_by_interaction.ros.motion_action import MotionActionServer
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
+from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import ResetScene
 
 
@@ -50,7 +51,8 @@ class WorldNode(Node):
         motions = MutuallyExclusiveCallbackGroup()
         backend = EmbeddedMotionBackend(self.arena, self.params.motion, seed=self.params.seed)
         MotionActionServer(self, backend, self.robot_config, lock=self.lock,
-                           finished=self._motion_finished, callback_group=motions)
+                           finished=self._motion_finished, rejections=Rejections(self),
+                           limits=self.params.motion_goals, callback_group=motions)
         self.create_service(ResetScene, "~/reset_scene", self._reset_scene, callback_group=motions)
         self.create_timer(1.0 / self.params.tick_hz, self._tick,
                           callback_group=ReentrantCallbackGroup())

@@ -1,9 +1,12 @@
 """The latest synchronised frames of one camera (RGB, depth and, in simulation, the
 ground-truth instances), and waiting for a frame taken after a given time: captures must
-show the scene after the arm moved, not a frame from before."""
+show the scene after the arm moved, not a frame from before. Images that cannot belong to
+the camera (size, encoding, layout, a stamp from the future, depth not registered to
+colour) are rejected and counted; the last good frame stays."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 from rclpy.node import Node
@@ -11,12 +14,13 @@ from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.camera.sync import (FramePairer, FrameSyncParams, ImageHeader,
+                                                 check_image)
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.robot_config import CameraConfig
 from seg_by_interaction.ros import images, qos
-
-STALE_NS = 5_000_000_000     # a frame half waiting this long for its other half is dropped
+from seg_by_interaction.ros.rejections import Rejections
 
 
 class FrameMessages:
@@ -36,42 +40,62 @@ class FrameMessages:
 
 
 class FrameBuffer:
-    def __init__(self, node: Node, camera: CameraConfig, with_ground_truth: bool = False,
+    def __init__(self, node: Node, camera: CameraConfig, rejections: Rejections,
+                 sync: FrameSyncParams = FrameSyncParams(), with_ground_truth: bool = False,
                  callback_group=None):
         self.camera = camera
+        self.sync = sync
         self._condition = threading.Condition()
-        self._latest: dict[str, dict[int, Image]] = {"rgb": {}, "depth": {}, "truth": {}}
-        self._wanted = ("rgb", "depth", "truth") if with_ground_truth else ("rgb", "depth")
+        kinds = ("rgb", "depth", "truth") if with_ground_truth else ("rgb", "depth")
+        self._pairer = FramePairer(kinds, sync)
         self._complete: FrameMessages | None = None
+        self._last_paired = time.monotonic()
         self.camera_info: CameraInfo | None = None
-        self._logger = node.get_logger()
-        subscribe = node.create_subscription
-        subscribe(Image, camera.rgb_topic, lambda m: self._add("rgb", m), qos.SENSOR_DATA,
-                  callback_group=callback_group)
-        subscribe(Image, camera.depth_topic, lambda m: self._add("depth", m), qos.SENSOR_DATA,
-                  callback_group=callback_group)
-        subscribe(CameraInfo, camera.camera_info_topic, self._set_info, qos.SENSOR_DATA,
-                  callback_group=callback_group)
-        if with_ground_truth:
-            subscribe(Image, f"/{camera.name}/ground_truth/instances",
-                      lambda m: self._add("truth", m), qos.SENSOR_DATA, callback_group=callback_group)
+        self._node, self._rejections = node, rejections
+        topics = {"rgb": camera.rgb_topic, "depth": camera.depth_topic,
+                  "truth": f"/{camera.name}/ground_truth/instances"}
+        for kind in kinds:
+            node.create_subscription(Image, topics[kind],
+                                     lambda m, k=kind: self._add(k, m, topics[k]),
+                                     qos.SENSOR_DATA, callback_group=callback_group)
+        node.create_subscription(CameraInfo, camera.camera_info_topic, self._set_info,
+                                 qos.SENSOR_DATA, callback_group=callback_group)
 
     def _set_info(self, msg: CameraInfo) -> None:
+        try:
+            intrinsics_of(msg, self.camera)
+        except ValueError as error:
+            self._rejections.reject(self.camera.camera_info_topic, str(error), stream=True)
+            return
         self.camera_info = msg
 
-    def _add(self, kind: str, msg: Image) -> None:
-        stamp = Time.from_msg(msg.header.stamp).nanoseconds
-        with self._condition:
-            self._latest[kind][stamp] = msg
-            if all(stamp in self._latest[k] for k in self._wanted):
-                latest = self._latest
-                self._complete = FrameMessages(stamp, latest["rgb"][stamp], latest["depth"][stamp],
-                                               latest["truth"].get(stamp))
-                self._condition.notify_all()
-            for frames in self._latest.values():   # halves of older frames never complete
-                for old in [s for s in frames if s < stamp - STALE_NS or
-                            (self._complete is not None and s <= self._complete.stamp_ns)]:
-                    del frames[old]
+    def _add(self, kind: str, msg: Image, topic: str) -> None:
+        header = ImageHeader(Time.from_msg(msg.header.stamp).nanoseconds, msg.header.frame_id,
+                             msg.height, msg.width, msg.encoding, msg.step, len(msg.data))
+        intrinsics = intrinsics_of(self.camera_info, self.camera)
+        try:
+            check_image(kind, header, (intrinsics.height, intrinsics.width),
+                        self._node.get_clock().now().nanoseconds, self.sync)
+            with self._condition:
+                frame = self._pairer.add(kind, header, msg)
+                if frame is not None:
+                    self._complete = FrameMessages(self._pairer.last_stamp_ns, frame["rgb"],
+                                                   frame["depth"], frame.get("truth"))
+                    self._last_paired = time.monotonic()
+                    self._condition.notify_all()
+        except ImageError as error:
+            self._rejections.reject(topic, str(error), stream=True)
+            return
+        self._warn_if_unpaired()
+
+    def _warn_if_unpaired(self) -> None:
+        waited = time.monotonic() - self._last_paired
+        if waited > self.sync.unpaired_warning_s:
+            self._node.get_logger().warning(
+                f"images arrive on {self.camera.rgb_topic} and {self.camera.depth_topic} but none "
+                f"paired for {waited:.0f} s: are colour and depth stamped within "
+                f"{self.sync.slop_s * 1e3:.0f} ms (frames.slop_s) and registered?",
+                throttle_duration_sec=self.sync.unpaired_warning_s)
 
     def latest(self) -> FrameMessages | None:
         with self._condition:

@@ -2,6 +2,8 @@
 box on the wire, full-size in the core)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from geometry_msgs.msg import Point
 from sensor_msgs.msg import RegionOfInterest
@@ -9,7 +11,8 @@ from std_msgs.msg import Header
 
 from seg_by_interaction.core.hypotheses.grasp import Grasp, MaskShape, mask_shape
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
-from seg_by_interaction.core.interaction.motion import ToolPose
+from seg_by_interaction.core.images import ImageError
+from seg_by_interaction.core.interaction.motion import MotionError, ToolPose
 from seg_by_interaction.msg import ObjectHypothesis
 from seg_by_interaction.ros import images, poses
 
@@ -32,19 +35,37 @@ def to_msg(hypothesis: Hypothesis, header: Header) -> ObjectHypothesis:
 
 
 def from_msg(msg: ObjectHypothesis, height: int, width: int) -> Hypothesis:
-    """The hypothesis with its mask pasted into a height x width image."""
+    """The hypothesis with its mask pasted into a height x width image; raises ValueError
+    (ImageError for the mask) when it cannot be one of such an image."""
+    if not (math.isfinite(msg.score) and math.isfinite(msg.centroid_px.x)
+            and math.isfinite(msg.centroid_px.y) and math.isfinite(msg.major_axis_angle)):
+        raise ValueError(f"hypothesis '{msg.id}' has non-finite score, centroid or axis")
     mask = np.zeros((height, width), bool)
     if msg.bbox.width and msg.bbox.height:
-        crop = images.to_array(msg.mask) > 0
+        try:
+            crop = images.to_array(msg.mask) > 0
+        except ImageError as error:
+            raise ImageError(f"hypothesis '{msg.id}' mask: {error}") from error
         x, y = msg.bbox.x_offset, msg.bbox.y_offset
+        if crop.shape != (msg.bbox.height, msg.bbox.width):
+            raise ValueError(f"hypothesis '{msg.id}' mask of {crop.shape[1]}x{crop.shape[0]} does "
+                             f"not fill its {msg.bbox.width}x{msg.bbox.height} box")
         if y + crop.shape[0] > height or x + crop.shape[1] > width:
             raise ValueError(f"hypothesis '{msg.id}' box lies outside the {width}x{height} image")
         mask[y:y + crop.shape[0], x:x + crop.shape[1]] = crop
     grasp = None
     if msg.grasp_valid:
-        tool = poses.from_pose_stamped(msg.grasp_pose, msg.grasp_pose.header.frame_id)
-        grasp = Grasp(tool.position, tool.closing_yaw, float(msg.grasp_width))
+        grasp = _grasp(msg)
     shape = mask_shape(mask) if mask.any() else MaskShape(0, (msg.centroid_px.x, msg.centroid_px.y),
                                                           msg.major_axis_angle, (0, 0, 0, 0))
     return Hypothesis(msg.id, msg.source, float(msg.score), mask, shape, grasp)
 
+
+def _grasp(msg: ObjectHypothesis) -> Grasp:
+    try:
+        tool = poses.from_pose_stamped(msg.grasp_pose, msg.grasp_pose.header.frame_id)
+    except MotionError as error:
+        raise ValueError(f"hypothesis '{msg.id}' grasp: {error.reason}") from error
+    if not 0.0 <= msg.grasp_width < math.inf:
+        raise ValueError(f"hypothesis '{msg.id}' grasp width {msg.grasp_width} is no width")
+    return Grasp(tool.position, tool.closing_yaw, float(msg.grasp_width))

@@ -2,12 +2,15 @@
 every machine this stack runs on; numpy is)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from seg_by_interaction.core import images
 from seg_by_interaction.core.geometry import PinholeIntrinsics
+from seg_by_interaction.core.validated import ConfigError, from_dict
 
 
 def to_array(msg: Image) -> np.ndarray:
@@ -40,5 +43,14 @@ def camera_info_msg(intrinsics: np.ndarray, width: int, height: int, header: Hea
 
 
 def intrinsics_from_msg(msg: CameraInfo) -> PinholeIntrinsics:
+    """Raises ImageError on intrinsics no camera has (non-finite, focal length not positive,
+    principal point outside the image)."""
     k = msg.k
-    return PinholeIntrinsics(width=msg.width, height=msg.height, fx=k[0], fy=k[4], cx=k[2], cy=k[5])
+    values = {"width": msg.width, "height": msg.height,
+              "fx": k[0], "fy": k[4], "cx": k[2], "cy": k[5]}
+    if not all(math.isfinite(v) for v in values.values()) or min(k[0], k[4]) <= 0:
+        raise images.ImageError(f"camera info with unusable intrinsics {values}")
+    try:
+        return from_dict(PinholeIntrinsics, values, "camera info")
+    except ConfigError as error:
+        raise images.ImageError(str(error)) from error

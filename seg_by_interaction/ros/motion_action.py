@@ -4,8 +4,10 @@ goal's timeout. The simulated world serves it with its embedded backend; a serve
 real arm would with a MoveIt backend."""
 from __future__ import annotations
 
+import math
 import threading
 import time
+import traceback
 from typing import Callable
 
 from builtin_interfaces.msg import Time
@@ -14,9 +16,15 @@ from rclpy.node import Node
 from std_msgs.msg import Header
 
 from seg_by_interaction.action import Motion
-from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome
+from seg_by_interaction.core.interaction.motion import (MotionBackend, MotionError,
+                                                        MotionGoalLimits, Outcome,
+                                                        check_gripper_opening)
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.ros import poses
+from seg_by_interaction.ros.rejections import Rejections
+
+COMMANDS = (Motion.Goal.MOVE_TO, Motion.Goal.LINEAR, Motion.Goal.NAMED, Motion.Goal.GRIPPER,
+            Motion.Goal.ADD_BOX, Motion.Goal.REMOVE_OBSTACLE)
 
 
 class MotionActionServer:
@@ -24,10 +32,15 @@ class MotionActionServer:
     (whatever the outcome), which returns the stamp of the motion's end."""
 
     def __init__(self, node: Node, backend: MotionBackend, robot: RobotConfig, *,
-                 lock: threading.Lock, finished: Callable[[], Time], callback_group=None,
+                 lock: threading.Lock, finished: Callable[[], Time], rejections: Rejections,
+                 limits: MotionGoalLimits = MotionGoalLimits(), callback_group=None,
                  action_name: str = "motion"):
         self.backend = backend
         self.robot = robot
+        self.limits = limits
+        self.rejections = rejections
+        self._logger = node.get_logger()
+        self._action_name = action_name
         self.lock = lock
         self.finished = finished
         ActionServer(node, Motion, action_name, self._execute, callback_group=callback_group,
@@ -46,6 +59,11 @@ class MotionActionServer:
                 outcome, reason = Outcome.OK, "done"
             except MotionError as error:
                 outcome, reason = error.outcome, error.reason
+                if outcome == Outcome.INVALID_REQUEST:
+                    self.rejections.reject(self._action_name, reason)
+            except Exception as error:  # noqa: BLE001 - never an OK, and the arm keeps serving
+                outcome, reason = Outcome.FAILED, f"motion server error: {error!r}"
+                self._logger.error(f"{reason}\n{traceback.format_exc()}")
             header = Header(stamp=self.finished(), frame_id=self.robot.base_frame)
             tool_pose = poses.to_pose_stamped(self.backend.tool_pose(), header)
             result = Motion.Result(outcome=int(outcome), reason=reason, tool_pose=tool_pose,
@@ -59,11 +77,33 @@ class MotionActionServer:
         return result
 
     def _run(self, goal) -> None:
-        frame = self.robot.base_frame
-        speed = goal.speed or self.robot.speeds.max_cartesian_speed
-        targets = [poses.from_pose_stamped(p, frame) for p in goal.poses]
+        """The goal checked whole, then executed."""
+        if goal.command not in COMMANDS:
+            raise MotionError(Outcome.INVALID_REQUEST, f"unknown motion command {goal.command}")
+        numbers = {"speed": goal.speed, "gripper_opening": goal.gripper_opening,
+                   "timeout": goal.timeout, "box_size.x": goal.box_size.x,
+                   "box_size.y": goal.box_size.y, "box_size.z": goal.box_size.z}
+        not_finite = [name for name, value in numbers.items() if not math.isfinite(value)]
+        if not_finite:
+            raise MotionError(Outcome.INVALID_REQUEST, f"not finite: {', '.join(not_finite)}")
+        self.limits.check_timeout(goal.timeout)
+        self.limits.check_speed(goal.speed)
+        targets = [poses.from_pose_stamped(p, self.robot.base_frame) for p in goal.poses]
         if goal.command in (Motion.Goal.MOVE_TO, Motion.Goal.ADD_BOX) and len(targets) != 1:
             raise MotionError(Outcome.INVALID_REQUEST, "this command takes exactly one pose")
+        if goal.command == Motion.Goal.GRIPPER:
+            check_gripper_opening(goal.gripper_opening, self.robot.gripper.max_opening)
+        if goal.command == Motion.Goal.ADD_BOX:
+            size = goal.box_size
+            self.limits.check_box(targets[0].position, (size.x, size.y, size.z),
+                                  self.robot.workspace)
+        scene = goal.command in (Motion.Goal.ADD_BOX, Motion.Goal.REMOVE_OBSTACLE)
+        if scene and not goal.obstacle_name:
+            raise MotionError(Outcome.INVALID_REQUEST, "a planning-scene box needs a name")
+        self._execute_checked(goal, targets)
+
+    def _execute_checked(self, goal, targets) -> None:
+        speed = goal.speed or self.robot.speeds.max_cartesian_speed
         if goal.command == Motion.Goal.MOVE_TO:
             self.backend.move_to(targets[0], speed)
         elif goal.command == Motion.Goal.LINEAR:
@@ -78,5 +118,3 @@ class MotionActionServer:
                                           [size.x / 2, size.y / 2, size.z / 2])
         elif goal.command == Motion.Goal.REMOVE_OBSTACLE:
             self.backend.remove_obstacle(goal.obstacle_name)
-        else:
-            raise MotionError(Outcome.INVALID_REQUEST, f"unknown motion command {goal.command}")

@@ -7,6 +7,7 @@ import signal
 import time
 
 import numpy as np
+from geometry_msgs.msg import Quaternion
 from rclpy.action import ActionClient
 from ros_harness import call_service, node_command, wait_until
 from std_msgs.msg import Header
@@ -64,15 +65,19 @@ def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_proce
                            Trigger.Request())
     assert resumed.success
 
-    far = pick_goal(3.0)                                    # outside the workspace: refused, recorded
+    far = pick_goal(3.0)                                    # outside the workspace: refused unmoved
     accepted, result = send(client, far)
     assert accepted and result.record.outcome == Outcome.OUTSIDE_WORKSPACE
-    assert result.record.record_id and (tmp_path / "records" / result.record.record_id / "record.json").exists()
+    assert not result.record.record_id
 
-    wrong_frame = pick_goal(0.65)
-    wrong_frame.primitive.target.header.frame_id = "camera"
-    accepted, result = send(client, wrong_frame)
-    assert accepted and result.record.outcome == Outcome.INVALID_REQUEST and "frame" in result.reason
+    for hostile, reason in hostile_goals():                # refused before any motion
+        accepted, result = send(client, hostile)
+        assert accepted and result.record.outcome in (Outcome.INVALID_REQUEST,
+                                                      Outcome.OUTSIDE_WORKSPACE)
+        assert reason in result.reason, result.reason
+    accepted, result = send(client, pick_goal(0.65))
+    assert accepted and result.record.outcome in (Outcome.OK, Outcome.NOTHING_GRASPED), \
+        result.reason
     assert executor.process.poll() is None
 
     store = RunStore(tmp_path)                              # the next record cannot be stored
@@ -81,6 +86,31 @@ def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_proce
     assert accepted and not result.success and "cannot store record" in result.reason
     accepted, _ = send(client, far)                         # nothing moves any more
     assert not accepted and "refusing goal: [Errno" in executor.output()
+
+
+def hostile_goals():
+    """Hand-written and seeded random malformed goals, with what their refusal names."""
+    goals = []
+    for change, reason in [
+            (lambda p: setattr(p.target.header, "frame_id", "camera"), "frame"),
+            (lambda p: setattr(p, "type", 99), "unknown primitive type"),
+            (lambda p: setattr(p.target.pose, "orientation", Quaternion(w=0.0)), "quaternion"),
+            (lambda p: setattr(p.target.pose.position, "z", 2.5), "outside the workspace"),
+            (lambda p: setattr(p.hypothesis, "id", "h0") or setattr(p.hypothesis.bbox, "width", 9)
+             or setattr(p.hypothesis.bbox, "height", 9), "hypothesis 'h0' mask")]:
+        goal = pick_goal(0.65)
+        change(goal.primitive)
+        goals.append((goal, reason))
+    rng = np.random.default_rng(18)
+    for _ in range(5):
+        goal = pick_goal(0.65)
+        goal.primitive.type = int(rng.choice([Primitive.PUSH, Primitive.POKE]))
+        goal.primitive.direction.x = float(rng.choice([np.nan, np.inf, 0.0]))
+        goal.primitive.poke_magnitude = int(rng.integers(0, 3))
+        goals.append((goal, "direction"))
+    timeout = pick_goal(0.65, timeout=-1.0)
+    goals.append((timeout, "timeout -1.0"))
+    return goals
 
 
 def test_hypothesis_server_refuses_bad_frames_and_checkpoints_and_keeps_answering(

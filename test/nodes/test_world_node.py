@@ -1,7 +1,9 @@
 """The world node as a real process over DDS: camera topics, ground truth, clock, scene
-resets and motion requests (including refused ones) while it keeps running."""
+resets and motion requests (including refused and hostile ones, counted on /diagnostics)
+while it keeps running."""
 import numpy as np
-from geometry_msgs.msg import PoseStamped
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PoseStamped, Vector3
 from rclpy.action import ActionClient
 from ros_harness import call_service, node_command, wait_for_message, wait_for_node, wait_until
 from rosgraph_msgs.msg import Clock
@@ -29,6 +31,8 @@ def test_world_publishes_serves_resets_and_moves(start_process, test_node):
                                   qos.SENSOR_DATA)
     test_node.create_subscription(Clock, "/clock", clock.append, 10)
     test_node.create_subscription(JointState, "/joint_states", joints.append, qos.SENSOR_DATA)
+    diagnostics = []
+    test_node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 10)
     world = start_process(node_command("world_node", "-p", "split:=test", "-p", "seed:=3",
                                        "-p", "arena.min_objects:=2", "-p", "arena.max_objects:=2"))
     wait_for_node(test_node, "world_node", timeout=60)
@@ -57,6 +61,18 @@ def test_world_publishes_serves_resets_and_moves(start_process, test_node):
     wrong_frame = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.LINEAR, poses=[
         poses.to_pose_stamped(ToolPose.top_down((0.6, 0.0, 0.1), 0.0), PoseStamped().header)]))
     assert wrong_frame.outcome == Outcome.INVALID_REQUEST and "planning frame" in wrong_frame.reason
+    near = poses.to_pose_stamped(ToolPose.top_down((0.6, 0.0, 0.1), 0.0), PoseStamped().header)
+    near.header.frame_id = "base"
+    for hostile in (Motion.Goal(command=Motion.Goal.GRIPPER, gripper_opening=float("nan")),
+                    Motion.Goal(command=Motion.Goal.ADD_BOX, poses=[near], obstacle_name="huge",
+                                box_size=Vector3(x=50.0, y=50.0, z=1e30)),
+                    Motion.Goal(command=Motion.Goal.MOVE_TO, poses=[near], speed=1e-6)):
+        answer = send_motion(test_node, motion, hostile)
+        assert answer.outcome == Outcome.INVALID_REQUEST and answer.reason
+        assert np.all(np.isfinite(joints[-1].position))
+    wait_until(lambda: any(s.name == "world_node: motion" and s.values[0].value == "4"
+                           for msg in diagnostics for s in msg.status), 10,
+               what="rejections counted")
     slow = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED,
                                                       named_pose="out_of_view", timeout=0.001))
     assert slow.outcome == Outcome.TIMEOUT

@@ -55,13 +55,17 @@ def lift_pixels(us, vs, depths, intrinsics: PinholeIntrinsics, camera_pose: Pose
 
 def top_down_grasp(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrinsics,
                    camera_pose: Pose) -> Grasp | None:
-    """The grasp for a mask, or None when too few of its pixels have a depth reading."""
+    """The grasp for a mask, or None when too few of its pixels have a depth reading or
+    they lift to no finite point."""
     rows, cols = np.nonzero(mask)
     depths = depth[rows, cols]
     valid = np.isfinite(depths) & (depths > 0)
     if valid.sum() < MIN_POINTS:
         return None
     points = lift_pixels(cols[valid], rows[valid], depths[valid], intrinsics, camera_pose)
+    points = points[np.all(np.isfinite(points), axis=1)]   # none, with a pose no camera has
+    if len(points) < MIN_POINTS:
+        return None
     top = np.percentile(points[:, 2], 90)
     # An oblique camera also sees side faces; the top surface locates the object better.
     upper = points[points[:, 2] > top - TOP_BAND_M]

@@ -8,6 +8,7 @@ import logging
 import pathlib
 import threading
 
+from seg_by_interaction.core.camera.sync import FrameSyncParams
 from seg_by_interaction.core.hypotheses.baselines import METHODS
 from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_MODEL
 from seg_by_interaction.core.masks import Proposal
@@ -38,6 +39,11 @@ class HypothesisServerParams:
     publish_overlay: bool = setting(True, "publish ~/overlay images of the hypotheses")
     model: ModelSpec = setting(ModelSpec(), "the model a checkpoint must match")
     segmenter: SegmenterParams = setting(SegmenterParams(), "dense multi-scale evaluation")
+    frames: FrameSyncParams = setting(FrameSyncParams(), "pairing and checking camera images")
+    max_pixels: int = setting(640 * 480, "larger images sent to ~/segment are refused (time "
+                                         "grows with the pixels: 1280x960 took 74 s)", min=1)
+    segment_timeout_s: float = setting(20.0, "a segmentation taking longer is answered with an "
+                                             "error", min=0.1, max=600.0)
 
 
 class Proposer:

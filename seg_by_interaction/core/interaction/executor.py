@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from seg_by_interaction.core.camera.sync import FrameSyncParams
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.interaction.primitives import (POKE_MAGNITUDES, PrimitiveParams,
@@ -70,6 +71,7 @@ class ExecutorParams:
                                                "each record, for measuring labels (simulation "
                                                "only; nothing that learns reads them)")
     seed: int = setting(0, "seed of random place spots", min=0)
+    frames: FrameSyncParams = setting(FrameSyncParams(), "pairing and checking camera images")
     primitives: PrimitiveParams = setting(PrimitiveParams(), "motion parameters of the primitives")
 
 

@@ -19,12 +19,13 @@ import dataclasses
 import enum
 import threading
 import time
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 import numpy as np
 
 from seg_by_interaction.core.geometry import matrix_to_quaternion, quaternion_to_matrix
 from seg_by_interaction.core.robot_config import WorkspaceBox
+from seg_by_interaction.core.validated import setting
 
 
 class Outcome(enum.IntEnum):
@@ -48,6 +49,48 @@ class MotionError(Exception):
         super().__init__(reason)
         self.outcome = outcome
         self.reason = reason
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MotionGoalLimits:
+    """What a motion request may ask of any backend beyond the workspace box; each check
+    raises MotionError(INVALID_REQUEST) naming the value."""
+    min_speed: float = setting(0.005, "slowest tool speed a motion may ask for, m/s",
+                               min=1e-4, max=1.0)
+    max_timeout_s: float = setting(3600.0, "longest time limit a motion may ask for", min=1.0)
+    max_box_size_m: float = setting(2.0, "largest side of a planning-scene box, metres",
+                                    min=0.01, max=100.0)
+    box_margin_m: float = setting(0.5, "how far outside the workspace box a planning-scene "
+                                       "box's centre may lie, metres", min=0.0, max=10.0)
+
+    def check_speed(self, speed: float) -> None:
+        """0 asks for the robot's configured speed."""
+        if not (speed == 0.0 or self.min_speed <= speed < np.inf):
+            _invalid(f"speed {speed} m/s is neither 0 (the configured speed) nor at least "
+                     f"{self.min_speed} m/s")
+
+    def check_timeout(self, timeout: float) -> None:
+        if not 0.0 <= timeout <= self.max_timeout_s:
+            _invalid(f"timeout {timeout} s is not within 0..{self.max_timeout_s} s")
+
+    def check_box(self, centre, size, workspace: WorkspaceBox) -> None:
+        size = np.asarray(size, float)
+        if not np.all((size > 0) & (size <= self.max_box_size_m)):
+            _invalid(f"box size {size.tolist()} m is not within 0..{self.max_box_size_m} m a side")
+        grown = WorkspaceBox(min=tuple(np.subtract(workspace.min, self.box_margin_m)),
+                             max=tuple(np.add(workspace.max, self.box_margin_m)))
+        if not grown.contains(centre):
+            _invalid(f"box centre {np.round(centre, 3).tolist()} lies more than "
+                     f"{self.box_margin_m} m outside the workspace box")
+
+
+def check_gripper_opening(opening: float, max_opening: float) -> None:
+    if not 0.0 <= opening <= max_opening:
+        _invalid(f"gripper opening {opening} m is not within the gripper's 0..{max_opening} m")
+
+
+def _invalid(reason: str) -> NoReturn:
+    raise MotionError(Outcome.INVALID_REQUEST, reason)
 
 
 @dataclasses.dataclass(frozen=True)

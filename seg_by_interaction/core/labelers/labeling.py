@@ -12,7 +12,7 @@ from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Interaction, Label
-from seg_by_interaction.core.run_store import StoredRecord
+from seg_by_interaction.core.run_store import RECORD_ID, RunStore, StoredRecord
 from seg_by_interaction.core.validated import setting
 
 
@@ -26,10 +26,29 @@ class LabelerNodeParams:
                                "killed labeler are labelled at start ('' = nothing to label)")
 
 
+class RecordError(ValueError):
+    """A record named by a message, or left in the run directory, that cannot be labelled."""
+
+
+def read_record(store: RunStore, record_id: str) -> StoredRecord:
+    """The store's record `record_id`; RecordError when the id names none of its records
+    (ids never name a path) or the record is malformed."""
+    if not RECORD_ID.fullmatch(record_id):
+        raise RecordError(f"'{record_id}' is no record id ({RECORD_ID.pattern})")
+    if record_id not in store.record_ids():
+        raise RecordError(f"no record {record_id} in {store.records_dir}")
+    try:
+        return store.read_record(record_id)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise RecordError(f"record {record_id} is malformed: {error!r}") from error
+
+
 def interaction_from_record(record: StoredRecord) -> Interaction | None:
     """The labeler's view of a recorded interaction; None for kinds never labelled (reset
     sweeps) and records without a before frame or action pixel (nothing to label)."""
     meta = record.meta
+    if meta.primitive not in KINDS:
+        raise RecordError(f"record {record.record_id} is of no primitive kind: '{meta.primitive}'")
     if not KINDS[meta.primitive].frame_pairs or "before" not in record.views or meta.action_px is None:
         return None
     views = record.views

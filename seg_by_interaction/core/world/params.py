@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from seg_by_interaction.core.interaction.motion import MotionGoalLimits
 from seg_by_interaction.core.validated import setting
 from seg_by_interaction.core.world.depth_noise import DepthNoise
 
@@ -87,3 +88,4 @@ class WorldParams:
                                       min=0.0, max=100.0)
     arena: ArenaConfig = setting(ArenaConfig(), "table, objects, light, depth noise")
     motion: EmbeddedMotionParams = setting(EmbeddedMotionParams(), "embedded motion backend")
+    motion_goals: MotionGoalLimits = setting(MotionGoalLimits(), "what a motion goal may ask")

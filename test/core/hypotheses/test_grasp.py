@@ -56,3 +56,9 @@ def test_grasp_closes_across_the_bar_at_its_top_surface(angle):
 def test_no_grasp_without_depth():
     mask = rotated_bar(0.0)
     assert top_down_grasp(mask, np.full(mask.shape, np.nan, np.float32), K, LOOKING_DOWN) is None
+
+
+def test_no_grasp_where_the_camera_pose_lifts_to_no_finite_point():
+    depth = np.full((160, 200), 0.9, np.float32)
+    broken = Pose(position=(0.0, 0.0, np.nan), orientation_xyzw=DOWN)
+    assert top_down_grasp(rotated_bar(0.0), depth, K, broken) is None

@@ -12,8 +12,9 @@ from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
-from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
-                                                       label_records)
+from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, RecordError,
+                                                       interaction_from_record, label_records,
+                                                       read_record)
 from seg_by_interaction.core.run_store import RecordMeta, RunStore, StoredRecord
 from seg_by_interaction.core.training.online import examples_from_run
 from seg_by_interaction.core.validated import ConfigError, from_dict
@@ -125,3 +126,23 @@ def test_examples_stop_at_the_interaction_budget(tmp_path):
 def test_kinds_of_outcome_are_attempts(outcome):
     interaction = interaction_from_record(record("push", outcome, (28, 28)))
     assert interaction.attempted
+
+
+@pytest.mark.parametrize("record_id, reason", [
+    ("../../etc", "no record id"), ("r000001/../r000002", "no record id"),
+    ("r000009", "no record r000009"), ("r000002", "malformed")])
+def test_record_ids_from_messages_name_only_well_formed_records_of_the_run(tmp_path, record_id,
+                                                                          reason):
+    store = RunStore(tmp_path)
+    store.write_record("r000001", RecordMeta(primitive="pick_place", outcome=Outcome.OK,
+                                             action_px=(28.0, 28.0)), pick_place_views())
+    (tmp_path / "records" / "r000002").mkdir()
+    (tmp_path / "records" / "r000002" / "record.json").write_text('{"primitive": "pick_place"}')
+    assert read_record(store, "r000001").meta.action_px == (28.0, 28.0)
+    with pytest.raises(RecordError, match=reason):
+        read_record(store, record_id)
+
+
+def test_a_record_of_no_primitive_kind_is_refused():
+    with pytest.raises(RecordError, match="no primitive kind"):
+        interaction_from_record(record("juggle", action_px=(1.0, 1.0)))
