@@ -82,9 +82,9 @@ def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_proce
 
     store = RunStore(tmp_path)                              # the next record cannot be stored
     (store.records_dir / f".{store.next_record_id()}.partial").write_text("")
-    accepted, result = send(client, far)
+    accepted, result = send(client, pick_goal(0.65))
     assert accepted and not result.success and "cannot store record" in result.reason
-    accepted, _ = send(client, far)                         # nothing moves any more
+    accepted, _ = send(client, pick_goal(0.65))             # nothing moves any more
     assert not accepted and "refusing goal: [Errno" in executor.output()
 
 
