@@ -4,7 +4,6 @@ and how often a primitive disturbs a neighbour."""
 from __future__ import annotations
 
 import collections
-import dataclasses
 import time
 
 import numpy as np
@@ -26,9 +25,7 @@ NEIGHBOUR_MOVED_M = 0.01
 
 def render_rate(robot: RobotConfig, width: int, height: int, frames: int = 20) -> float:
     """Camera frames per second (RGB, noisy depth, ground truth), shadows on, 8 objects."""
-    camera = robot.camera()
-    resized = dataclasses.replace(camera, intrinsics=camera.intrinsics.resized(width, height))
-    arena = Arena(dataclasses.replace(robot, cameras=[resized]), ArenaConfig(min_objects=8))
+    arena = Arena(robot.with_image_size(width, height), ArenaConfig(min_objects=8))
     try:
         arena.reset_scene("test", 0)
         arena.observe()

@@ -87,9 +87,9 @@ def _follow(collector) -> None:
 
 
 def _drain(nodes: dict) -> None:
+    """Let the labeler finish the last records and the trainer write its final checkpoint."""
     from seg_by_interaction.ros.loop import DRAIN_TIMEOUT_S
 
-    """Let the labeler finish the last records and the trainer write its final checkpoint."""
     collector, labeler = nodes["collector"], nodes["mask_labeler"]
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
     while labeler.processed < collector.published and time.monotonic() < deadline:

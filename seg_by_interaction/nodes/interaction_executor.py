@@ -38,7 +38,7 @@ from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore, StorageError
 from seg_by_interaction.msg import InteractionRecord
 from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses
-from seg_by_interaction.ros.frame_buffer import FrameBuffer
+from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
@@ -160,7 +160,7 @@ class InteractionExecutor(Node):
         if not 0.0 <= goal.timeout <= MAX_GOAL_TIMEOUT_S:
             raise MotionError(Outcome.INVALID_REQUEST, f"timeout {goal.timeout} s is not within "
                                                        f"0..{MAX_GOAL_TIMEOUT_S} s")
-        intrinsics = self.camera.intrinsics
+        intrinsics = intrinsics_of(self.frames.camera_info, self.camera)
         return interaction_msgs.request_from_msg(goal.primitive, self.robot,
                                                  (intrinsics.height, intrinsics.width))
 

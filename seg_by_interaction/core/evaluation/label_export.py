@@ -8,7 +8,6 @@ import pathlib
 import numpy as np
 
 from seg_by_interaction.core.evaluation.coco import CocoWriter
-from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.run_store import RunStore
 
 

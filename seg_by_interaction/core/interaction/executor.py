@@ -40,7 +40,7 @@ class InteractionRequest:
         for field in KINDS[self.kind].needs:
             if getattr(self, field) is None:
                 raise ValueError(f"a {self.kind} needs a {field}")
-        if self.magnitude not in POKE_MAGNITUDES:
+        if "magnitude" in KINDS[self.kind].needs and self.magnitude not in POKE_MAGNITUDES:
             raise ValueError(f"poke magnitude '{self.magnitude}' is not one of {POKE_MAGNITUDES}")
 
 

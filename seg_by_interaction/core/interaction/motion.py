@@ -5,7 +5,7 @@ simulated world) and MoveIt's on real arms.
 
 Tool frame: poses name the gripper's tool centre point in the planning frame, with z
 along the approach direction (pointing down for a top-down grasp) and y along the line
-the fingers close on. Each backend maps it to its robot's end-effector link.
+the fingers close on. Each backend commands the robot config's TCP link (`tcp.link`).
 
 Safety: every Cartesian waypoint, and every point of a planned path's tool trajectory,
 must lie in the configured workspace box; a motion that would leave it is refused before

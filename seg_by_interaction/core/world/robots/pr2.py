@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import numpy as np
 import pybullet
 
 from seg_by_interaction.core.world.robots.base import SimRobot
-from seg_by_interaction.core.world.robots.urdf import (RobotModelError, add_tiny_inertia,
-                                                       model_file, parse_with_absolute_meshes)
+from seg_by_interaction.core.world.robots.urdf import (add_tiny_inertia, model_file,
+                                                       parse_with_absolute_meshes)
 
 URDF = ("example-robot-data",
         "cmeel.prefix/share/example-robot-data/robots/pr2_description/urdf/pr2.urdf")
