@@ -10,7 +10,7 @@ import pathlib
 import numpy as np
 
 from seg_by_interaction.core.evaluation.label_quality import LabelQuality, judge_stored_labels
-from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.core.visualize import colourise_instances, side_by_side
 
 
@@ -20,10 +20,9 @@ def run_summary(store: RunStore) -> dict:
     outcomes = collections.Counter()
     labels = collections.Counter()
     quality = LabelQuality()
-    for record_id in store.record_ids():
-        meta = store.read_meta(record_id)
+    for record_id, meta in store.metas():
         outcomes[f"{meta.primitive}:{meta.outcome.name}"] += 1
-        stored = store.read_labels(record_id) or []
+        stored = store.intact(store.read_labels, record_id) or []
         for label in stored:
             labels[f"{label['frame_pair']}:{'positive' if label['positive'] else 'negative'}"] += 1
         if stored and meta.is_interaction:
@@ -39,7 +38,8 @@ def run_summary(store: RunStore) -> dict:
 
 def _ground_truth(store: RunStore, record_id: str) -> dict[str, np.ndarray]:
     directory = store.record_dir(record_id)
-    record = store.read_record(record_id) if any(directory.glob("ground_truth_*.png")) else None
+    has_truth = any(directory.glob("ground_truth_*.png"))
+    record = store.intact(store.read_record, record_id) if has_truth else None
     if record is None:
         return {}
     return {name: view.ground_truth for name, view in record.views.items() if view.ground_truth is not None}
@@ -48,19 +48,22 @@ def _ground_truth(store: RunStore, record_id: str) -> dict[str, np.ndarray]:
 def labels_picture(store: RunStore, rows: int = 8) -> np.ndarray | None:
     """Rows evenly over the run: the before frame with the hypothesis acted on, each
     label's mask on its frame, and the ground-truth instances of the labelled frame."""
-    labelled = [r for r in store.record_ids()
-                if store.read_labels(r) and store.read_meta(r).is_interaction]
+    labelled = [record_id for record_id, meta in store.metas()
+                if meta.is_interaction and store.intact(store.read_labels, record_id)]
     if not labelled:
         return None
     chosen = [labelled[int(i)] for i in np.linspace(0, len(labelled) - 1, min(rows, len(labelled)))]
-    pictures = [_label_row(store, record_id) for record_id in chosen]
+    records = [store.intact(store.read_record, record_id) for record_id in chosen]
+    pictures = [_label_row(store, record) for record in records if record is not None]
+    if not pictures:
+        return None
     width = max(p.shape[1] for p in pictures)
     return np.vstack([np.pad(p, ((0, 4), (0, width - p.shape[1]), (0, 0)), constant_values=255)
                       for p in pictures])
 
 
-def _label_row(store: RunStore, record_id: str) -> np.ndarray:
-    record = store.read_record(record_id)
+def _label_row(store: RunStore, record: StoredRecord) -> np.ndarray:
+    record_id = record.record_id
     before = record.views["before"].rgb.copy()
     if record.hypothesis_mask is not None:
         before[record.hypothesis_mask] = (0.5 * before[record.hypothesis_mask] + [0, 127, 0]).astype(np.uint8)
