@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
+from seg_by_interaction.core.labelers.base import FRAME_PAIRS
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.core.training.memory_bank import Example
 from seg_by_interaction.core.training.online import labelled_interactions, record_examples
@@ -20,8 +21,7 @@ def ground_truth_examples(store: RunStore, max_interactions: int | None = None) 
 
 
 def _relabel(oracle: GroundTruthOracle, record: StoredRecord, label: dict) -> dict:
-    labelled = label["labelled_frame"]
-    other = next(frame for frame in label["frame_pair"].split("_") if frame != labelled)
+    labelled, other = FRAME_PAIRS[label["frame_pair"]]
     truth, other_truth = record.ground_truth(labelled), record.ground_truth(other)
     if truth is None or other_truth is None:
         raise ValueError(f"record {record.record_id} has no ground-truth masks of frames "

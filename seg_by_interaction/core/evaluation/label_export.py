@@ -17,9 +17,11 @@ def export_labels(store: RunStore, out_dir: str | pathlib.Path,
     positive label."""
     writer = None
     for record_id in store.record_ids():
-        labels = [label for label in store.read_labels(record_id) or []
+        labels = [label for label in store.intact(store.read_labels, record_id) or []
                   if label["positive"] and label["confidence"] >= min_confidence]
-        record = store.read_record(record_id) if labels else None
+        record = store.intact(store.read_record, record_id) if labels else None
+        if record is None:
+            continue
         for label in labels:
             view = record.views[label["labelled_frame"]]
             if writer is None:

@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 
 from seg_by_interaction.core.geometry import quaternion_to_matrix
+from seg_by_interaction.core.labelers.base import FRAME_PAIRS
 
 MOVED_TRANSLATION_M = 0.01
 MOVED_ROTATION_DEG = 10.0
@@ -81,11 +82,10 @@ def judge_stored_labels(frames_truth: dict[str, np.ndarray], labels: list[dict])
     between its two frames, the label's mask is on its labelled frame."""
     judgements = []
     for label in labels:
-        first, second = label["frame_pair"].split("_")
-        if first not in frames_truth or second not in frames_truth:
+        labelled_frame, other_frame = FRAME_PAIRS[label["frame_pair"]]
+        if labelled_frame not in frames_truth or other_frame not in frames_truth:
             continue
-        labelled = frames_truth[label["labelled_frame"]]
-        other = frames_truth[second if label["labelled_frame"] == first else first]
+        labelled, other = frames_truth[labelled_frame], frames_truth[other_frame]
         judgements.append(judge_label(label["mask"], label["positive"], labelled,
                                       moved_between_frames(labelled, other)))
     return judgements

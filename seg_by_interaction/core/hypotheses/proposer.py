@@ -32,8 +32,7 @@ class HypothesisServerParams:
                                       "are loaded only from inside it ('' = none)")
     max_checkpoint_mb: float = setting(MAX_CHECKPOINT_MB, "larger checkpoint files are refused",
                                        min=1.0, max=65536.0)
-    bootstrap_method: str = setting("bottom_up", "proposals before the first model",
-                                    choices=("bottom_up",))
+    bootstrap_method: str = METHODS.choice("bottom_up", "proposals before the first model")
     max_hypotheses: int = setting(20, "hypotheses per answer when the request gives no limit",
                                   min=1, max=500)
     publish_overlay: bool = setting(True, "publish ~/overlay images of the hypotheses")

@@ -12,7 +12,7 @@ from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Interaction, Label
-from seg_by_interaction.core.run_store import RECORD_ID, RunStore, StoredRecord
+from seg_by_interaction.core.run_store import RECORD_ID, UNREADABLE, RunStore, StoredRecord
 from seg_by_interaction.core.validated import setting
 
 
@@ -39,7 +39,7 @@ def read_record(store: RunStore, record_id: str) -> StoredRecord:
         raise RecordError(f"no record {record_id} in {store.records_dir}")
     try:
         return store.read_record(record_id)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except UNREADABLE as error:
         raise RecordError(f"record {record_id} is malformed: {error!r}") from error
 
 
