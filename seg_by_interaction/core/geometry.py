@@ -64,6 +64,12 @@ class Pose:
         return self.rotation().T @ (np.asarray(point, float) - self.position)
 
 
+def pixel_in_image(pixel, height: int, width: int) -> bool:
+    """(u, v) lies on the image: between the centres of its first and last pixels."""
+    u, v = pixel
+    return 0 <= u <= width - 1 and 0 <= v <= height - 1
+
+
 def quaternion_to_matrix(xyzw) -> np.ndarray:
     """3x3 rotation matrix of a unit quaternion given as (x, y, z, w)."""
     q = np.asarray(xyzw, dtype=float)

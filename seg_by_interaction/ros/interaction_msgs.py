@@ -8,10 +8,12 @@ from geometry_msgs.msg import Point, Vector3
 from std_msgs.msg import Header
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.geometry import pixel_in_image
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.kinds import KINDS
-from seg_by_interaction.core.interaction.motion import MotionError, Outcome, ToolPose
+from seg_by_interaction.core.interaction.motion import (MotionError, Outcome, ToolPose,
+                                                        check_in_workspace)
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
 from seg_by_interaction.core.labelers.base import FRAME_PAIRS
 from seg_by_interaction.core.robot_config import RobotConfig
@@ -90,10 +92,7 @@ def _checked_request(msg: Primitive, robot: RobotConfig, image_hw: tuple[int, in
 
 
 def _in_workspace(pose: ToolPose, robot: RobotConfig, what: str) -> ToolPose:
-    if not robot.workspace.contains(pose.position):
-        box = f"{robot.workspace.min}..{robot.workspace.max}"
-        raise MotionError(Outcome.OUTSIDE_WORKSPACE, f"{what} {np.round(pose.position, 3).tolist()} "
-                                                     f"lies outside the workspace box {box}")
+    check_in_workspace(robot.workspace, [pose.position], what)
     return pose
 
 
@@ -103,7 +102,7 @@ def _check_hypothesis(msg: Primitive, image_hw: tuple[int, int]) -> None:
     height, width = image_hw
     hypothesis_msgs.from_msg(msg.hypothesis, height, width)
     u, v = msg.target_px.x, msg.target_px.y
-    if not (0 <= u <= width - 1 and 0 <= v <= height - 1):
+    if not pixel_in_image((u, v), height, width):
         raise ValueError(f"target pixel ({u}, {v}) lies outside the {width}x{height} image")
 
 
@@ -146,7 +145,7 @@ def example_from_msg(msg: LabeledExample) -> Example:
         raise ValueError("a positive example with an empty mask")
     height, width = example.mask.shape
     u, v = example.action_px
-    if not (0 <= u <= width - 1 and 0 <= v <= height - 1):
+    if not pixel_in_image((u, v), height, width):
         raise ValueError(f"action pixel ({u}, {v}) lies outside the {width}x{height} image")
     return example
 

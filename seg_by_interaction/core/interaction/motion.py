@@ -118,6 +118,15 @@ class ToolPose:
         return ToolPose(self.position + np.asarray(offset, float), self.orientation_xyzw)
 
 
+def check_in_workspace(workspace: WorkspaceBox, positions, what: str) -> None:
+    """OUTSIDE_WORKSPACE (MotionError) for the first of `positions` outside the box."""
+    for position in positions:
+        if not workspace.contains(position):
+            raise MotionError(Outcome.OUTSIDE_WORKSPACE,
+                              f"{what} {np.round(position, 3).tolist()} lies outside the "
+                              f"workspace box {workspace.min}..{workspace.max}")
+
+
 class MotionBackend(abc.ABC):
     """What the primitives need from an arm. Public methods validate requests; concrete
     backends implement the underscored ones and call `check_stop` while they move."""
@@ -154,11 +163,7 @@ class MotionBackend(abc.ABC):
         self._move_linear(list(waypoints), speed)
 
     def check_in_workspace(self, positions, what: str) -> None:
-        for position in positions:
-            if not self.workspace.contains(position):
-                raise MotionError(Outcome.OUTSIDE_WORKSPACE,
-                                  f"{what} {np.round(position, 3).tolist()} lies outside the "
-                                  f"workspace box {self.workspace.min}..{self.workspace.max}")
+        check_in_workspace(self.workspace, positions, what)
 
     @abc.abstractmethod
     def _move_to(self, goal: ToolPose, speed: float) -> None: ...

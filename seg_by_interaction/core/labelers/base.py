@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.geometry import pixel_in_image
 from seg_by_interaction.core.interaction.kinds import KINDS, LABELLED
 
 # Each pair by name: (the labelled frame, the other frame). The labelled frame's pixel is
@@ -149,6 +150,6 @@ def _check_pixel(what: str, pixel, frame: str, size: tuple[int, int]) -> None:
     if len(pixel) != 2 or not all(math.isfinite(c) for c in pixel):
         raise ValueError(f"the {what} must be two finite numbers (u, v), got {pixel!r}")
     u, v = pixel
-    if not (0 <= u <= width - 1 and 0 <= v <= height - 1):
+    if not pixel_in_image(pixel, height, width):
         raise ValueError(f"the {what} (u={u}, v={v}) is outside the {width}x{height} "
                          f"{frame} image")

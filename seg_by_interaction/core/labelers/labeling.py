@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.geometry import pixel_in_image
 from seg_by_interaction.core.interaction.executor import NOT_ATTEMPTED
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
@@ -64,9 +65,8 @@ def _inside(pixel, frame: RGBDView):
     """A place pixel outside the image (object put down out of view) is no place pixel."""
     if pixel is None:
         return None
-    height, width = frame.size
     u, v = pixel
-    return (float(u), float(v)) if 0 <= u <= width - 1 and 0 <= v <= height - 1 else None
+    return (float(u), float(v)) if pixel_in_image(pixel, *frame.size) else None
 
 
 def label_records(labels: list[Label]) -> tuple[list[dict], dict[str, np.ndarray]]:
