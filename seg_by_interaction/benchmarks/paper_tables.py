@@ -138,7 +138,7 @@ SPEED_ROWS = (
     ("segmentation p50 / p95 ms, 640x480 multi-scale", "segment_latency_ms_p50_640x480_multiscale",
      "{:.0f}", "segment_latency_ms_p95_640x480_multiscale"),
     ("labeler p50 / p95 ms", "labeler_latency_ms_p50", "{:.1f}", "labeler_latency_ms_p95"),
-    ("trainer windows per second (batch 32)", "trainer_windows_per_s", "{:.0f}"),
+    ("trainer examples (windows or frames) per second", "trainer_examples_per_s", "{:.1f}"),
     ("camera images between processes, p50 / p95 ms", "camera_image_latency_ms_p50", "{:.1f}",
      "camera_image_latency_ms_p95"),
     ("peak memory MB: world / hypotheses / executor / labeler / trainer / collector",

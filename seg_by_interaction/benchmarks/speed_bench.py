@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.core.wiring import LoopRun, LoopWiring, loop_wiring
 from seg_by_interaction.ros.node_processes import node_processes
@@ -71,14 +72,14 @@ def time_calls(function: Callable[[], object], samples: int, warm_up: int = 2,
 # --- segmentation ------------------------------------------------------------------------
 
 def segmentation_figures(options: SpeedOptions, progress: Progress) -> dict[str, float]:
-    from seg_by_interaction.core.model.segmenter import Segmenter, SegmenterParams, single_scale
+    from seg_by_interaction.core.model.segmenter import SegmenterParams, make_segmenter, single_scale
 
     network = _network(options.checkpoint)
     figures = {}
     for width, height in RESOLUTIONS:
         frames = itertools.cycle(render_frames(options.robot, width, height, options.seed))
         for name, params in (("multiscale", SegmenterParams()), ("single_scale", single_scale(SegmenterParams()))):
-            segmenter = Segmenter(network, params)
+            segmenter = make_segmenter(network, params)
             timings = time_calls(lambda: segmenter.segment(next(frames)), options.samples, progress=progress)
             figures.update(percentiles(timings, "segment_latency_ms", f"_{width}x{height}_{name}"))
     return figures
@@ -94,11 +95,11 @@ def _network(checkpoint: pathlib.Path | None):
     if checkpoint:
         return load_checkpoint(checkpoint)[0]
     torch.manual_seed(0)
-    return build_network(ModelSpec())
+    return build_network(ModelSpec(), pretrained=True)
 
 
-def render_frames(robot_name: str, width: int, height: int, seed: int) -> list[np.ndarray]:
-    """RGB of a few test-split scenes of the simulated world at the given resolution (the
+def render_frames(robot_name: str, width: int, height: int, seed: int) -> list[RGBDView]:
+    """Views of a few test-split scenes of the simulated world at the given resolution (the
     segmenter's time depends on how many objects it finds)."""
     from seg_by_interaction.core.robot_config import load_robot_config
     from seg_by_interaction.core.world.arena import Arena
@@ -106,14 +107,15 @@ def render_frames(robot_name: str, width: int, height: int, seed: int) -> list[n
 
     arena = Arena(load_robot_config(robot_name).with_image_size(width, height), ArenaConfig())
     try:
-        return [_scene_rgb(arena, seed + scene) for scene in range(SCENES_PER_RESOLUTION)]
+        return [_scene_view(arena, seed + scene) for scene in range(SCENES_PER_RESOLUTION)]
     finally:
         arena.close()
 
 
-def _scene_rgb(arena, seed: int) -> np.ndarray:
+def _scene_view(arena, seed: int) -> RGBDView:
     arena.reset_scene("test", seed)
-    return arena.observe().rgb
+    observation = arena.observe()
+    return RGBDView(observation.rgb, observation.depth, observation.intrinsics)
 
 
 # --- labeler and trainer -------------------------------------------------------------------
@@ -141,17 +143,19 @@ def trainer_figures(store: RunStore, samples: int, progress: Progress) -> dict[s
     import torch
 
     from seg_by_interaction.core.training.memory_bank import MemoryBank
-    from seg_by_interaction.core.training.online import examples_from_run
-    from seg_by_interaction.core.training.trainer import Trainer, TrainerParams
+    from seg_by_interaction.core.training.online import examples_from_run, make_trainer
+    from seg_by_interaction.core.training.trainer import TrainerParams
 
     bank = MemoryBank.in_memory(examples_from_run(store, max_interactions=100))
     params = dataclasses.replace(TrainerParams(), min_positives=1)   # speed, not learning
-    trainer = Trainer(_network(None), params, bank)
+    trainer = make_trainer(_network(None), params, bank)
     if not trainer.ready():
         raise ValueError(f"{store.root}: no positive label to train on")
     timings = time_calls(trainer.step, samples, progress=progress)
-    return {"trainer_windows_per_s": params.batch_size * 1000 / float(np.median(timings)),
-            "trainer_batch_size": params.batch_size, "trainer_torch_threads": torch.get_num_threads()}
+    return {"trainer_examples_per_s": trainer.examples_per_step * 1000 / float(np.median(timings)),
+            "trainer_examples_per_step": trainer.examples_per_step,
+            "trainer_architecture": trainer.network.spec.architecture,
+            "trainer_torch_threads": torch.get_num_threads()}
 
 
 # --- camera images between processes -------------------------------------------------------

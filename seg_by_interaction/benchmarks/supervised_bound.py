@@ -1,9 +1,12 @@
-"""The supervised upper bound (issue 6): the frames a run recorded, labelled with the
-simulated world's instance masks instead of the labeler's, so that the same network,
-step budget and examples show what perfect labels would give."""
+"""The supervised upper bound: the frames a run labelled, with every object in them
+labelled from the simulated world's instance masks instead of the labeler's one mask,
+so that the same network and step budget on the same frames show what perfect labels
+would give. Failed interactions keep the oracle's negative (a window on nothing)."""
 from __future__ import annotations
 
 from typing import Iterator
+
+import numpy as np
 
 from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
 from seg_by_interaction.core.labelers.base import FRAME_PAIRS
@@ -12,12 +15,34 @@ from seg_by_interaction.core.training.memory_bank import Example
 from seg_by_interaction.core.training.online import labelled_interactions, record_examples
 
 
+MIN_OBJECT_PX = 10
+
+
 def ground_truth_examples(store: RunStore, max_interactions: int | None = None) -> Iterator[Example]:
-    """For every stored label, the same frame and action pixel labelled by the oracle."""
+    """Every object of every frame the labeler labelled, as a positive of that frame; the
+    oracle's negatives of the same interactions."""
     oracle = GroundTruthOracle(allow_ground_truth=True)
     for record_id, labels in labelled_interactions(store, max_interactions):
         record = store.read_record(record_id)
-        yield from record_examples(record, [_relabel(oracle, record, label) for label in labels])
+        relabelled = [_relabel(oracle, record, label) for label in labels]
+        yield from record_examples(record, [label for label in relabelled if not label["positive"]])
+        for frame in sorted({label["labelled_frame"] for label in labels}):
+            yield from _every_object(record, frame, labels[0])
+
+
+def _every_object(record: StoredRecord, frame: str, label: dict) -> Iterator[Example]:
+    truth = record.ground_truth(frame)
+    view = record.views[frame]
+    for instance in np.unique(truth[truth > 0]):
+        mask = truth == instance
+        if np.count_nonzero(mask) < MIN_OBJECT_PX:
+            continue
+        rows, cols = np.nonzero(mask)
+        yield Example(example_id=f"{record.record_id}_{frame}_object{instance}", image=view.rgb,
+                      depth=None if view.depth is None else view.depth.astype(np.float32),
+                      mask=mask, positive=True, action_px=(cols.mean(), rows.mean()),
+                      record_id=record.record_id, frame=frame, labeler="ground_truth",
+                      frame_pair=label["frame_pair"], created_seq=int(record.record_id[1:]))
 
 
 def _relabel(oracle: GroundTruthOracle, record: StoredRecord, label: dict) -> dict:

@@ -3,8 +3,9 @@ then evaluation on the test split and a report with pictures.
 
 1. collect: every node composed in one process; hypotheses from the bottom-up baseline
    until the trainer announces its first model, then from the model;
-2. a test set of novel objects on novel table textures (`sbi dataset make`);
-3. the bottom-up baseline and every checkpoint evaluated on it (`sbi evaluate`);
+2. a test set of novel objects on novel table textures, in mixed clutter (touching,
+   stacked, flat and same-colour objects; `sbi dataset make --layout mixed`);
+3. the bottom-up and depth baselines and every checkpoint evaluated on it (`sbi evaluate`);
 4. report.md with the learning curve, hypotheses over time and labels beside ground truth.
 """
 from __future__ import annotations
@@ -26,6 +27,9 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(func=run_demo)
 
 
+BASELINES = ("bottom_up", "depth_clusters")
+
+
 def run_demo(args: argparse.Namespace) -> int:
     code = _run_command("collect", "--robot", args.robot, "--interactions", args.interactions,
                         "--out", args.out, "--seed", args.seed, "--first-model-after", args.first_model_after)
@@ -34,7 +38,7 @@ def run_demo(args: argparse.Namespace) -> int:
     test_set = args.out / "test_set"
     if not (test_set / "annotations.json").exists():
         _run_command("dataset", "make", "--robot", args.robot, "--split", "test", "--scenes", args.test_scenes,
-                     "--seed", 10_000 + args.seed, "--out", test_set)
+                     "--layout", "mixed", "--seed", 10_000 + args.seed, "--out", test_set)
     evaluations, stages = evaluate_stages(args.out, test_set)
     from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
     from seg_by_interaction.core.evaluation.run_report import hypotheses_over_time, write_report
@@ -59,8 +63,8 @@ def _run_command(*words) -> int:
 
 
 def evaluate_stages(run_dir: pathlib.Path, test_set: pathlib.Path) -> tuple[list[dict], list]:
-    """The bottom-up baseline (the bootstrap) and each checkpoint on the test set, and
-    their hypotheses on its first image."""
+    """The bottom-up baseline (the bootstrap), the depth baseline and each checkpoint on
+    the test set (one torch thread), and their hypotheses on its first image."""
     import torch
 
     from seg_by_interaction.cli.evaluate_cmd import evaluate_and_write
@@ -69,17 +73,17 @@ def evaluate_stages(run_dir: pathlib.Path, test_set: pathlib.Path) -> tuple[list
     from seg_by_interaction.core.hypotheses.baselines import METHODS
 
     view = CocoDataset(test_set).first_view()
-    stages = [("bottom_up", METHODS.make("bottom_up"), 0)]
+    stages = [(name, METHODS.make(name), 0) for name in BASELINES]
     for path in sorted((run_dir / "checkpoints").glob("model_v*.pt")):
         method, metadata = checkpoint_method(path)
         stages.append((f"model v{metadata.version}", method, metadata.interactions_seen))
     evaluations, pictures = [], []
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     for name, method, interactions in stages:
         slug = name.replace(" ", "_")
         figures = evaluate_and_write(method, name, test_set, run_dir / f"eval_{slug}.json",
                                      run_dir / f"eval_{slug}.png")
-        evaluations.append({"label": "bottom_up" if name == "bottom_up" else "model",
+        evaluations.append({"label": name if name in BASELINES else "model",
                             "name": name, "interactions": interactions, **figures})
         pictures.append((f"{name} ({interactions} int.)", method(view)))
     return evaluations, pictures

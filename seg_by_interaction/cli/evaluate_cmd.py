@@ -29,11 +29,17 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--grid", type=pathlib.Path, help="PNG of predictions beside ground truth "
                                                           "(default: beside --json)")
     parser.add_argument("--grid-images", type=int, default=6)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (default 1), stated in the figures")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
+    torch.set_num_threads(args.threads)
     method, name, about = make_method_or_model(args)
+    about = {**about, "torch_threads": args.threads}
     grid = args.grid or (args.json.with_suffix(".png") if args.json else None)
     evaluate_and_write(method, name, args.dataset, args.json, grid, args.grid_images, about)
     return 0
@@ -74,7 +80,8 @@ def make_method_or_model(args: argparse.Namespace):
             method, metadata = checkpoint_method(args.checkpoint, single_scale=args.single_scale)
         except CheckpointError as error:
             raise SystemExit(f"error: {error}") from None
-        about = {"checkpoint": {key: getattr(metadata, key) for key in CHECKPOINT_FIELDS}}
+        about = {"checkpoint": {key: getattr(metadata, key) for key in CHECKPOINT_FIELDS},
+                 "architecture": metadata.spec.architecture, "inputs": metadata.spec.inputs}
         return method, args.checkpoint.stem, about
     try:
         return METHODS.make(args.method), args.method, {}

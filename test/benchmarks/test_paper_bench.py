@@ -52,7 +52,7 @@ def test_the_oracle_labels_a_frame_pair_from_its_instance_masks():
     assert not positive and not mask.any()
 
 
-def test_the_supervised_bound_relabels_the_same_frames_with_ground_truth(tmp_path):
+def test_the_supervised_bound_labels_every_object_of_the_same_frames(tmp_path):
     store = RunStore(tmp_path / "run")
     before, mid = instances((5, 5), (20, 30)), instances((5, 5))
     sloppy = np.zeros((48, 64), bool)
@@ -65,10 +65,19 @@ def test_the_supervised_bound_relabels_the_same_frames_with_ground_truth(tmp_pat
         decision = label(action, mask)
         store.write_labels(record_id, [{k: v for k, v in decision.items() if k != "mask"}],
                            {"before_mid": mask})
-    moved, stayed = ground_truth_examples(store)
-    assert moved.positive and np.array_equal(moved.mask, before == 2) and moved.confidence == 1.0
+    examples = {e.example_id: e for e in ground_truth_examples(store)}
+    assert sorted(examples) == ["r000001_before_object1", "r000001_before_object2",
+                                "r000002_before_mid", "r000002_before_object1",
+                                "r000002_before_object2"]
+    for record_id in ("r000001", "r000002"):      # every object of the labelled frame
+        for instance in (1, 2):
+            example = examples[f"{record_id}_before_object{instance}"]
+            assert example.positive and example.confidence == 1.0
+            assert np.array_equal(example.mask, before == instance)
+            assert example.frame_key == f"{record_id}/before"
+    stayed = examples["r000002_before_mid"]                   # the oracle's negative
     assert not stayed.positive and np.array_equal(stayed.mask, tried)     # sizes the failed window
-    assert [e.example_id for e in ground_truth_examples(store, max_interactions=1)] == ["r000001_before_mid"]
+    assert {e.record_id for e in ground_truth_examples(store, max_interactions=1)} == {"r000001"}
 
 
 def test_the_supervised_bound_needs_ground_truth(tmp_path):

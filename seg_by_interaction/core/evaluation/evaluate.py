@@ -9,7 +9,7 @@ from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
 from seg_by_interaction.core.evaluation.coco_eval import evaluate, prediction_records
 from seg_by_interaction.core.evaluation.recall import RecallCounter
 from seg_by_interaction.core.model.checkpoint import CheckpointMetadata, load_checkpoint
-from seg_by_interaction.core.model.segmenter import Segmenter, SegmenterParams
+from seg_by_interaction.core.model.segmenter import SegmenterParams, make_segmenter
 from seg_by_interaction.core.model.segmenter import single_scale as single_scale_params
 
 Progress = Callable[[Iterable], Iterable]
@@ -49,5 +49,5 @@ def checkpoint_method(path, single_scale: bool = False,
     """A learned checkpoint as a method, view -> proposals, and its metadata (raises
     CheckpointError)."""
     network, metadata = load_checkpoint(path)
-    segmenter = Segmenter(network, single_scale_params(params) if single_scale else params)
-    return (lambda view: segmenter.segment(view.rgb)), metadata
+    segmenter = make_segmenter(network, single_scale_params(params) if single_scale else params)
+    return segmenter.segment, metadata

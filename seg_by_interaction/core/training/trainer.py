@@ -3,7 +3,7 @@
 
 A batch holds `positive_fraction` positive windows (score 1 and a mask target); the rest
 are negatives with score 0 and no mask loss: hard negatives, windows moved off a
-positive's object, and, once the bank holds failed interactions, half of them are
+positive's object or (`scale_negative_share` of them) on it at a wrong scale, and, once the bank holds failed interactions, half of them are
 windows on where an interaction found nothing. The score loss covers every window, the
 mask loss (by name: cross-entropy or Pathak's robust set loss) the positives, weighted
 by the labeler's confidence when `weight_by_confidence` is set.
@@ -23,8 +23,10 @@ import torch
 
 from seg_by_interaction.core.model.network import DeepMask
 from seg_by_interaction.core.model.windows import (action_window, hard_negative_window,
-                                                   object_extent, positive_window, to_tensor_batch)
+                                                   object_extent, positive_window,
+                                                   scale_negative_window, to_tensor_batch)
 from seg_by_interaction.core.training import MASK_LOSSES
+from seg_by_interaction.core.training.embedding_loss import EmbeddingTrainingParams
 from seg_by_interaction.core.training.losses import score_loss
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
 from seg_by_interaction.core.validated import setting
@@ -48,6 +50,11 @@ class TrainerParams:
     hard_negative_shift_px: float = setting(21.0, "hard negatives: least L1 shift off the "
                                                   "object, window pixels (Pathak: a third of "
                                                   "the window)", min=1.0, max=256.0)
+    scale_negative_share: float = setting(0.25, "share of the hard negatives that are on the "
+                                                "object at a wrong scale instead of off it",
+                                          min=0.0, max=1.0)
+    scale_negative_octaves: float = setting(1.0, "scale negatives: least scale error, octaves",
+                                            min=0.25, max=3.0)
     positive_fraction: float = setting(0.5, "share of positive windows in a batch",
                                        min=0.05, max=0.95)
     mask_loss_weight: float = setting(1.0, "weight of the mask loss beside the score loss",
@@ -60,6 +67,8 @@ class TrainerParams:
     min_positives: int = setting(16, "no training before the bank holds this many positives",
                                  min=1, max=100000)
     grad_clip: float = setting(10.0, "largest gradient norm", min=1e-3, max=1e6)
+    embedding: EmbeddingTrainingParams = setting(EmbeddingTrainingParams(),
+                                                 "dense networks: frames and loss margins")
 
 
 @dataclasses.dataclass
@@ -93,8 +102,13 @@ class Trainer:
 
     @property
     def examples_per_second(self) -> float:
-        """Windows trained on per second, over the last few dozen steps (0 before any)."""
-        return self.params.batch_size / self._step_seconds if self._step_seconds else 0.0
+        """Windows (frames, for dense networks) trained on per second, over the last few
+        dozen steps (0 before any)."""
+        return self.examples_per_step / self._step_seconds if self._step_seconds else 0.0
+
+    @property
+    def examples_per_step(self) -> int:
+        return self.params.batch_size
 
     def step(self) -> dict:
         """One SGD step on a fresh batch, in training mode (batch statistics, dropout);
@@ -103,16 +117,12 @@ class Trainer:
             raise RuntimeError(f"not training yet: the memory bank holds {self.bank.counts()[0]} "
                                f"positive examples, min_positives is {self.params.min_positives}")
         started = time.perf_counter()
-        batch = self._batch()
         was_training = self.network.training
         self.network.train()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(self.rng.integers(2 ** 63)))
-            scores, masks = self.network.forward_windows(batch.windows)
+            loss, figures = self._loss()
         self.network.train(was_training)
-        score = score_loss(scores, batch.labels)
-        mask = self.mask_loss(masks[:batch.positives], batch.mask_targets, batch.mask_weights)
-        loss = score + self.params.mask_loss_weight * mask
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.params.grad_clip)
@@ -121,10 +131,17 @@ class Trainer:
         self.steps += 1
         self._step_seconds = seconds if self._step_seconds is None else \
             self._step_seconds + SPEED_SMOOTHING * (seconds - self._step_seconds)
-        return {"step": self.steps, "loss": loss.item(), "score_loss": score.item(),
-                "mask_loss": mask.item(), "positives": batch.positives,
-                "hard_negatives": batch.hard_negatives,
-                "failed_negatives": batch.failed_negatives, "seconds": seconds}
+        return {"step": self.steps, "loss": loss.item(), **figures, "seconds": seconds}
+
+    def _loss(self) -> tuple[torch.Tensor, dict]:
+        """The batch's loss and figures on its make-up."""
+        batch = self._batch()
+        scores, masks = self.network.forward_windows(batch.windows)
+        score = score_loss(scores, batch.labels)
+        mask = self.mask_loss(masks[:batch.positives], batch.mask_targets, batch.mask_weights)
+        return score + self.params.mask_loss_weight * mask, {
+            "score_loss": score.item(), "mask_loss": mask.item(), "positives": batch.positives,
+            "hard_negatives": batch.hard_negatives, "failed_negatives": batch.failed_negatives}
 
     def state_dict(self) -> dict:
         return {"steps": self.steps, "optimizer": self.optimizer.state_dict(),
@@ -145,10 +162,7 @@ class Trainer:
         positive_windows = [positive_window(e.image, e.mask, self.network.spec, self.rng,
                                             p.scale_jitter_octaves, p.shift_px)
                             for e in drawn[:n_positive]]
-        negative_windows = [hard_negative_window(e.image, e.mask, self.network.spec, self.rng,
-                                                 p.hard_negative_shift_px,
-                                                 p.scale_jitter_octaves)
-                            for e in drawn[n_positive:n_positive + n_hard]]
+        negative_windows = [self._hard_negative(e) for e in drawn[n_positive:n_positive + n_hard]]
         negative_windows += [self._failed_window(e) for e in drawn[n_positive + n_hard:]]
         crops = [crop for crop, _ in positive_windows] + negative_windows
         confidences = [e.confidence if p.weight_by_confidence else 1.0
@@ -158,6 +172,15 @@ class Trainer:
                      mask_targets=torch.from_numpy(np.stack([m for _, m in positive_windows])),
                      mask_weights=torch.tensor(confidences),
                      positives=n_positive, hard_negatives=n_hard, failed_negatives=n_failed)
+
+    def _hard_negative(self, example: Example) -> np.ndarray:
+        """A window off the example's object, or on it at a wrong scale."""
+        p, spec = self.params, self.network.spec
+        if self.rng.random() < p.scale_negative_share:
+            return scale_negative_window(example.image, example.mask, spec, self.rng,
+                                         p.scale_negative_octaves)
+        return hard_negative_window(example.image, example.mask, spec, self.rng,
+                                    p.hard_negative_shift_px, p.scale_jitter_octaves)
 
     def _failed_window(self, example: Example) -> np.ndarray:
         """A window on where an interaction found nothing, at the scale of the hypothesis

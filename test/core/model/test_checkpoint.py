@@ -16,7 +16,7 @@ from seg_by_interaction.core.model.checkpoint import (CheckpointError, Checkpoin
                                                       load_checkpoint, save_checkpoint)
 from seg_by_interaction.core.model.spec import ModelSpec
 
-SPEC = ModelSpec(window_px=32, mask_size=8)
+SPEC = ModelSpec(architecture="resnet18_deepmask", window_px=32, mask_size=8)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from seg_by_interaction.core.model.build import (LITE0_MEAN, LITE0_STD, ConvBN, 
 from seg_by_interaction.core.model.spec import ModelSpec
 
 LITE0 = ModelSpec(architecture="efficientnet_lite0_deepmask", mean=LITE0_MEAN, std=LITE0_STD)
+RESNET = ModelSpec(architecture="resnet18_deepmask")
 MILITARY_UNIFORM = 652   # ImageNet class of matplotlib's sample photo of Grace Hopper
 
 
@@ -22,7 +23,7 @@ def seeded():
     torch.manual_seed(0)
 
 
-@pytest.mark.parametrize("spec", [ModelSpec(), LITE0], ids=lambda spec: spec.architecture)
+@pytest.mark.parametrize("spec", [RESNET, LITE0], ids=lambda spec: spec.architecture)
 def test_networks_score_and_mask_every_window_at_stride_16(spec):
     network = build_network(spec).eval()
     with torch.no_grad():
@@ -38,7 +39,7 @@ def test_dense_heads_equal_the_heads_on_each_window_of_the_features():
     features; that must equal applying the heads to each window's features alone. (The
     trunk's own output on a crop differs from the same window of a whole image: its
     receptive field reaches beyond the window.)"""
-    network = build_network(ModelSpec()).eval()
+    network = build_network(RESNET).eval()
     cells = network.spec.window_cells
     features = torch.rand(1, 128, 7, 9)
     with torch.no_grad():
@@ -53,7 +54,7 @@ def test_dense_heads_equal_the_heads_on_each_window_of_the_features():
 
 
 def test_a_window_sized_image_scores_like_forward_windows():
-    network = build_network(ModelSpec()).eval()
+    network = build_network(RESNET).eval()
     crops = torch.randn(3, 3, 64, 64)
     with torch.no_grad():
         dense_scores, dense_masks = network(crops)
@@ -125,17 +126,19 @@ def test_weights_that_do_not_fit_the_trunk_are_refused(tmp_path, monkeypatch):
 
 
 def test_pretrained_efficientnet_needs_its_input_normalisation():
-    imagenet_normalised = ModelSpec(architecture="efficientnet_lite0_deepmask")
+    imagenet_normalised = ModelSpec(architecture="efficientnet_lite0_deepmask",
+                                    mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225))
     with pytest.raises(ValueError, match="mean .* and std"):
         build_network(imagenet_normalised, pretrained=True)
 
 
 def test_resnet18_has_no_pretrained_weights():
     with pytest.raises(ValueError, match="from scratch"):
-        build_network(ModelSpec(), pretrained=True)
+        build_network(RESNET, pretrained=True)
 
 
 def test_an_unknown_architecture_names_the_registered_ones():
     with pytest.raises(KeyError, match=r"unknown architecture 'vit'; available: "
-                                       r"\['efficientnet_lite0_deepmask', 'resnet18_deepmask'\]"):
+                                       r"\['efficientnet_lite0_deepmask', 'efficientnet_lite0_embedding', "
+                                       r"'resnet18_deepmask'\]"):
         build_network(ModelSpec(architecture="vit"))

@@ -10,14 +10,16 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.model.build import build_network
 from seg_by_interaction.core.model.network import DeepMask
 from seg_by_interaction.core.model.segmenter import (Segmenter, SegmenterParams, WindowMask,
-                                                     single_scale, suppress_duplicates)
+                                                     make_segmenter, single_scale,
+                                                     suppress_duplicates)
 from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.validated import ConfigError, from_dict
 
-SPEC = ModelSpec()
+SPEC = ModelSpec(architecture="resnet18_deepmask")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -94,16 +96,16 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_a_trained_network_ranks_the_square_first(square_finder):
     image, square = with_square(textured(np.random.default_rng(1), 240, 320), (130, 200), 30)
-    best = Segmenter(square_finder, single_scale(SegmenterParams())).segment(image)[0]
+    best = Segmenter(square_finder, single_scale(SegmenterParams())).segment(RGBDView(image))[0]
     assert iou(best.mask, square) > 0.6
     # Trained at one object size, it may prefer a part of the square at another scale.
-    best_of_all_scales = Segmenter(square_finder).segment(image)[0].mask
+    best_of_all_scales = Segmenter(square_finder).segment(RGBDView(image))[0].mask
     assert (best_of_all_scales & square).sum() > 0.8 * best_of_all_scales.sum()
 
 
 def test_proposals_are_full_size_masks_best_first(square_finder):
     image = textured(np.random.default_rng(2), 90, 130)
-    proposals = Segmenter(square_finder).segment(image)
+    proposals = Segmenter(square_finder).segment(RGBDView(image))
     assert proposals
     assert all(p.mask.shape == (90, 130) and p.mask.dtype == bool for p in proposals)
     scores = [p.score for p in proposals]
@@ -118,8 +120,8 @@ def test_windows_tile_the_image_and_centre_on_its_border(random_network, scale):
     height, width = 48, 80
     params = SegmenterParams(scales=(scale,), mask_threshold=0.0, nms_iou=1.0,
                              masks_per_scale=10000, max_proposals=1000)
-    proposals = Segmenter(random_network, params).segment(textured(np.random.default_rng(3),
-                                                                   height, width))
+    image = textured(np.random.default_rng(3), height, width)
+    proposals = Segmenter(random_network, params).segment(RGBDView(image))
     side, step = round(64 / scale), round(16 / scale)
 
     def extents(size):
@@ -153,7 +155,7 @@ def test_duplicates_are_suppressed_and_the_better_one_kept():
 
 def test_returned_proposals_do_not_duplicate_each_other(square_finder):
     image = textured(np.random.default_rng(4), 120, 160)
-    proposals = Segmenter(square_finder, SegmenterParams(nms_iou=0.3)).segment(image)
+    proposals = Segmenter(square_finder, SegmenterParams(nms_iou=0.3)).segment(RGBDView(image))
     assert len(proposals) > 1
     for i, a in enumerate(proposals):
         assert all(iou(a.mask, b.mask) < 0.3 for b in proposals[i + 1:])
@@ -162,25 +164,25 @@ def test_returned_proposals_do_not_duplicate_each_other(square_finder):
 def test_at_most_max_proposals_are_returned(random_network):
     image = textured(np.random.default_rng(5), 120, 160)
     params = SegmenterParams(max_proposals=3, nms_iou=1.0, mask_threshold=0.0)
-    assert len(Segmenter(random_network, params).segment(image)) == 3
+    assert len(Segmenter(random_network, params).segment(RGBDView(image))) == 3
 
 
 def test_min_score_drops_unconvincing_windows(square_finder):
     image = textured(np.random.default_rng(6), 120, 160)   # no square
-    assert Segmenter(square_finder, SegmenterParams(min_score=0.999)).segment(image) == []
+    assert Segmenter(square_finder, SegmenterParams(min_score=0.999)).segment(RGBDView(image)) == []
 
 
 def test_the_networks_training_mode_is_restored(random_network):
     random_network.train()
     Segmenter(random_network, single_scale(SegmenterParams())).segment(
-        textured(np.random.default_rng(7), 64, 64))
+        RGBDView(textured(np.random.default_rng(7), 64, 64)))
     assert random_network.training
 
 
 def test_resnet18_network_segments_a_camera_sized_image():
     torch.manual_seed(0)
     segmenter = Segmenter(build_network(SPEC), single_scale(SegmenterParams(max_proposals=5)))
-    proposals = segmenter.segment(textured(np.random.default_rng(8), 240, 320))
+    proposals = segmenter.segment(RGBDView(textured(np.random.default_rng(8), 240, 320)))
     assert 1 <= len(proposals) <= 5 and proposals[0].mask.shape == (240, 320)
 
 
@@ -193,11 +195,12 @@ def test_resnet18_network_segments_a_camera_sized_image():
 ])
 def test_malformed_images_are_refused(random_network, image, complaint):
     with pytest.raises(ValueError, match=complaint):
-        Segmenter(random_network).segment(image)
+        Segmenter(random_network).segment(RGBDView(image))
 
 
-def test_default_scales_are_half_octaves_from_half_to_double():
-    assert SegmenterParams().scales == pytest.approx((0.5, 0.7071, 1.0, 1.4142, 2.0), abs=1e-4)
+def test_default_scales_are_quarter_octaves_from_half_to_double():
+    assert SegmenterParams().scales == pytest.approx(
+        (0.5, 0.5946, 0.7071, 0.8409, 1.0, 1.1892, 1.4142, 1.6818, 2.0), abs=1e-4)
     assert single_scale(SegmenterParams(max_proposals=7)) == SegmenterParams(max_proposals=7,
                                                                              scales=(1.0,))
 
@@ -212,7 +215,7 @@ def test_params_are_validated():
 def test_threads_sets_torchs_intra_op_threads(random_network):
     before = torch.get_num_threads()
     try:
-        Segmenter(random_network, dataclasses.replace(SegmenterParams(), threads=1))
+        make_segmenter(random_network, dataclasses.replace(SegmenterParams(), threads=1))
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)

@@ -1,13 +1,15 @@
 """Training windows: positives hold their object centred at half the window's size,
-hard negatives are moved off it, and whatever lies outside the frame is the mean."""
+hard negatives are moved off it or hold it at a wrong scale, and whatever lies outside
+the frame is the mean."""
 import numpy as np
 import pytest
 
 from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.model.windows import (action_window, hard_negative_window,
-                                                   object_extent, positive_window, to_tensor_batch)
+                                                   object_extent, positive_window,
+                                                   scale_negative_window, to_tensor_batch)
 
-SPEC = ModelSpec()
+SPEC = ModelSpec(architecture="resnet18_deepmask")
 
 
 def frame_with_box(left=140, top=100, width=30, height=20):
@@ -95,6 +97,20 @@ def test_hard_negatives_are_moved_beyond_the_threshold():
     assert min(shifts) > 64 / 3 - decoding_error
     assert max(shifts) <= 2 * 64 / 3 + decoding_error
     assert max(shifts) - min(shifts) > 10, "the shift varies"
+
+
+def test_scale_negatives_hold_the_object_centred_at_least_an_octave_off():
+    image, mask = frame_with_box()                       # 30 px: fills half the window at 32
+    sides = []
+    for seed in range(20):
+        crop = scale_negative_window(image, mask, SPEC, np.random.default_rng(seed))
+        red = denormalised(crop)[:, :, 0] > 0.9
+        centre, side = box_of(red)
+        if side < 64:                                     # a larger one overflows the window
+            assert np.allclose(centre, 31.5, atol=1.0)
+        sides.append(side)
+    assert min(sides) <= 32 / 2 + 1 and all(s <= 17 or s >= 63 for s in sides)
+    assert max(sides) >= 63, "both smaller and larger"
 
 
 def test_outside_the_frame_is_the_normalisation_mean():

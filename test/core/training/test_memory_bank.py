@@ -1,5 +1,6 @@
 """The memory bank: bounded per class, one atomic file per example, restored from disk
-after a crash, and sampled uniformly or by priority."""
+after a crash, sampled uniformly or by priority, and asked for a frame's examples."""
+import dataclasses
 import json
 import logging
 import zlib
@@ -34,6 +35,24 @@ def test_examples_round_trip_through_the_directory(tmp_path):
     for field in ("example_id", "positive", "action_px", "confidence", "record_id",
                   "frame_pair", "labeler", "created_seq"):
         assert getattr(restored, field) == getattr(original, field)
+
+
+def test_depth_and_frame_round_trip_and_examples_are_found_by_frame(tmp_path):
+    bank = MemoryBank(tmp_path, capacity_positive=2)
+    depth = np.linspace(0.5, 1.5, 24 * 32, dtype=np.float32).reshape(24, 32)
+    first = dataclasses.replace(example("a", seq=1), depth=depth, record_id="r1", frame="before")
+    second = dataclasses.replace(example("b", seq=2), record_id="r1", frame="before")
+    other = dataclasses.replace(example("c", seq=3), record_id="r1", frame="after")
+    for item in (first, second, other):
+        bank.add(item)
+    assert [e.example_id for e in bank.same_frame(second)] == ["b"], "a was evicted"
+    restored = MemoryBank(tmp_path)
+    assert [e.example_id for e in restored.same_frame(other)] == ["c"]
+    assert np.array_equal(restored.same_frame(second)[0].image, second.image)
+    kept = MemoryBank(tmp_path / "two")
+    kept.add(first)
+    assert np.array_equal(MemoryBank(tmp_path / "two").same_frame(first)[0].depth, depth)
+    assert example("d").frame_key == "d", "without a frame an example is its own frame"
 
 
 def test_each_class_keeps_its_newest_examples_and_deletes_the_rest(tmp_path):
@@ -81,6 +100,9 @@ def test_invalid_examples_are_refused():
     with pytest.raises(ValueError, match="mask must be"):
         Example(example_id="a", image=np.zeros((4, 4, 3), np.uint8), mask=np.zeros((4, 5), bool),
                 positive=True, action_px=(0, 0))
+    with pytest.raises(ValueError, match="depth must be"):
+        Example(example_id="a", image=np.zeros((4, 4, 3), np.uint8), mask=np.zeros((4, 4), bool),
+                positive=True, action_px=(0, 0), depth=np.zeros((4, 4)))
 
 
 def test_reopening_restores_the_bank_and_its_eviction_order(tmp_path):

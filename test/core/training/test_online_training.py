@@ -25,6 +25,7 @@ from seg_by_interaction.core.training.online import (TRAINER_STATE, OnlineLearne
 from seg_by_interaction.core.training.trainer import TrainerParams
 
 SMALL = TrainerParams(batch_size=4, min_positives=1)
+PATHAK = ModelSpec(architecture="resnet18_deepmask")
 
 
 def make_run(root, interactions=4):
@@ -118,14 +119,15 @@ def test_offline_training_on_the_first_interactions(tmp_path):
 
 def test_proposer_bootstraps_then_swaps_in_verified_models(tmp_path):
     make_run(tmp_path)
-    learner = OnlineLearner(params(tmp_path), {})
+    learner = OnlineLearner(params(tmp_path, model=PATHAK, pretrained=False), {})
     learner.adopt_stored_labels()
     learner.train_step()
     path, sha256, _ = learner.save_checkpoint()
     rgb = RunStore(tmp_path).read_record("r000001").views["before"].rgb
     view = types.SimpleNamespace(rgb=rgb, depth=np.ones(rgb.shape[:2], np.float32), intrinsics=None)
 
-    proposer = Proposer(HypothesisServerParams(segmenter=SegmenterParams(scales=(1.0,))))
+    proposer = Proposer(HypothesisServerParams(model=PATHAK,
+                                               segmenter=SegmenterParams(scales=(1.0,))))
     proposals, source, version = proposer.propose(view)
     assert source == "bottom_up" and version == 0 and proposals
     proposer.load(path, sha256)

@@ -15,7 +15,7 @@ from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
 from seg_by_interaction.core.training.trainer import Trainer, TrainerParams
 from seg_by_interaction.core.validated import ConfigError, from_dict
 
-SPEC = ModelSpec(window_px=32, mask_size=16)  # small windows keep the tests quick
+SPEC = ModelSpec(architecture="resnet18_deepmask", window_px=32, mask_size=16)  # small windows keep the tests quick
 PARAMS = TrainerParams(batch_size=16, min_positives=4)
 
 

@@ -1,0 +1,100 @@
+"""Training steps of the dense network (`core/model/embedding.py`) on whole frames drawn
+from the memory bank: a step draws `frames_per_batch` positive examples and trains on
+their frames, each with every labelled object the bank holds for it (Lohmann et al.
+2020 train on all of a frame's objects at once). Frames are mirrored left-right at
+random. Losses: `embedding_loss`.
+
+The same optimiser, seeding, pacing and state as the window trainer (`Trainer`), whose
+step this reuses.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+from seg_by_interaction.core.model.embedding import OUTPUT_STRIDE, EmbeddingNet
+from seg_by_interaction.core.model.windows import object_extent
+from seg_by_interaction.core.model.inputs import frame_height, input_channels, to_tensor
+from seg_by_interaction.core.training.embedding_loss import (EmbeddingTrainingParams, FrameTargets,
+                                                             embedding_loss, foreground_loss)
+from seg_by_interaction.core.training.memory_bank import Example
+from seg_by_interaction.core.training.trainer import Trainer
+
+
+class DenseTrainer(Trainer):
+    network: EmbeddingNet
+
+    @property
+    def examples_per_step(self) -> int:
+        return self.params.embedding.frames_per_batch
+
+    def _loss(self) -> tuple[torch.Tensor, dict]:
+        p = self.params.embedding
+        drawn = self.bank.sample(p.frames_per_batch, 0, self.rng)
+        frames = [self._frame(example) for example in drawn]
+        logits, embeddings = self.network(to_tensor([channels for channels, _ in frames]))
+        foreground = torch.stack([foreground_loss(logits[i], targets)
+                                  for i, (_, targets) in enumerate(frames)]).mean()
+        embedding = torch.stack([embedding_loss(embeddings[i], targets, p)
+                                 for i, (_, targets) in enumerate(frames)]).mean()
+        objects = sum(len(targets.objects) for _, targets in frames)
+        return foreground + p.embedding_weight * embedding, {
+            "foreground_loss": foreground.item(), "embedding_loss": embedding.item(),
+            "frames": len(frames), "objects": objects}
+
+    def _frame(self, example: Example) -> tuple[np.ndarray, FrameTargets]:
+        """The network's input for the example's frame and the targets of every labelled
+        object of that frame."""
+        height = frame_height(example.image, example.depth)
+        channels = input_channels(example.image, example.depth, self.network.spec, height)
+        positives = [e for e in self.bank.same_frame(example) if e.positive] or [example]
+        masks = np.stack([e.mask for e in positives])
+        weights = [e.confidence if self.params.weight_by_confidence else 1.0 for e in positives]
+        background = (height < self.params.embedding.background_height_m) \
+            if example.depth is not None else np.zeros(height.shape, bool)
+        rows, cols = self._crop(example.mask)
+        channels, masks, background = channels[rows, cols], masks[:, rows, cols], \
+            background[rows, cols]
+        if self.params.embedding.flip and self.rng.random() < 0.5:
+            channels, masks, background = channels[:, ::-1], masks[:, :, ::-1], background[:, ::-1]
+        return channels, frame_targets(masks, background, weights, self.params.embedding)
+
+    def _crop(self, mask: np.ndarray) -> tuple[slice, slice]:
+        """A window of crop_px (clipped to the frame) holding the centre of `mask`'s box."""
+        side = self.params.embedding.crop_px
+        centre = object_extent(mask)[0]
+        return tuple(self._span(int(round(centre[axis])), side, mask.shape[1 - axis])
+                     for axis in (1, 0))
+
+    def _span(self, centre: int, side: int, size: int) -> slice:
+        if not side or side >= size:
+            return slice(0, size)
+        start = int(self.rng.integers(centre - side + 1, centre + 1))
+        start = min(max(start, 0), size - side)
+        return slice(start, start + side)
+
+
+def frame_targets(masks: np.ndarray, background: np.ndarray, weights: list[float],
+                  params: EmbeddingTrainingParams) -> FrameTargets:
+    """Targets at the network's output resolution from full-size masks (K, H, W) and the
+    table pixels (H, W)."""
+    background = background & ~masks.any(axis=0)
+    ring = np.ones((2 * params.ring_px + 1,) * 2, np.uint8)
+    surroundings = []
+    for index, mask in enumerate(masks):
+        around = cv2.dilate(mask.astype(np.uint8), ring).astype(bool) & ~mask & ~background
+        around |= np.delete(masks, index, axis=0).any(axis=0)
+        surroundings.append(around)
+    return FrameTargets(objects=_downsampled(masks), weights=torch.tensor(weights),
+                        background=_downsampled(background[None])[0],
+                        surroundings=_downsampled(np.stack(surroundings)))
+
+
+def _downsampled(masks: np.ndarray) -> torch.Tensor:
+    """(K, H, W) bool -> (K, ceil(H/4), ceil(W/4)) bool, a cell set when most of it is."""
+    height, width = masks.shape[1:]
+    size = (-(-width // OUTPUT_STRIDE), -(-height // OUTPUT_STRIDE))
+    cells = [cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5
+             for mask in masks]
+    return torch.from_numpy(np.stack(cells))

@@ -1,0 +1,85 @@
+"""Losses of the dense network (`core/model/embedding.py`), from frames in which some
+objects carry masks (one lifted object per interaction, or all of them for ground truth).
+
+- Foreground: binary cross-entropy on the pixels whose class is known: inside a labelled
+  object (1) or on the table (0: lower than `background_height_m` above the fitted
+  plane); the two classes weigh the same. Unlabelled objects are neither.
+- Embedding (De Brabandere et al. 2017's discriminative loss, adapted to partial labels):
+  each labelled object's pixels are pulled within `pull_margin` of their mean embedding,
+  and the pixels around it (within `ring_px`, off the table: its neighbours, labelled or
+  not) and the pixels of the frame's other labelled objects are pushed beyond
+  `push_margin` from that mean. With one labelled object per frame this still teaches
+  where it ends against whatever touches it.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+from torch.nn import functional as F
+
+from seg_by_interaction.core.validated import setting
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EmbeddingTrainingParams:
+    frames_per_batch: int = setting(4, "frames per step; every labelled object of a frame is "
+                                       "used", min=1, max=256)
+    pull_margin: float = setting(0.5, "an object's pixels are pulled within this embedding "
+                                      "distance of its mean", min=0.0, max=10.0)
+    push_margin: float = setting(1.5, "other pixels are pushed beyond this distance of it",
+                                 min=0.1, max=20.0)
+    ring_px: int = setting(16, "pixels around a labelled object (image pixels) pushed from "
+                               "it", min=1, max=256)
+    background_height_m: float = setting(0.003, "pixels lower than this above the table are "
+                                                "background for the foreground head",
+                                         min=0.0, max=0.1)
+    embedding_weight: float = setting(1.0, "weight of the embedding loss beside the "
+                                           "foreground loss", min=0.0, max=100.0)
+    crop_px: int = setting(160, "side of the square crop of a frame trained on, around the "
+                                "drawn object (0: whole frames)", min=0, max=4096)
+    flip: bool = setting(True, "augment by mirroring frames left-right")
+
+
+@dataclasses.dataclass
+class FrameTargets:
+    """One frame's targets at the network's output resolution (h, w)."""
+    objects: torch.Tensor      # (K, h, w) bool: the labelled objects
+    weights: torch.Tensor      # (K,) the labeler's confidence in each
+    background: torch.Tensor   # (h, w) bool: table
+    surroundings: torch.Tensor  # (K, h, w) bool: pixels pushed from each object
+
+
+def foreground_loss(logits: torch.Tensor, targets: FrameTargets) -> torch.Tensor:
+    """Balanced binary cross-entropy over one frame's known pixels; logits (h, w)."""
+    inside = targets.objects.any(dim=0)
+    losses = []
+    if inside.any():
+        losses.append(F.binary_cross_entropy_with_logits(logits[inside],
+                                                         torch.ones_like(logits[inside])))
+    outside = targets.background & ~inside
+    if outside.any():
+        losses.append(F.binary_cross_entropy_with_logits(logits[outside],
+                                                         torch.zeros_like(logits[outside])))
+    return torch.stack(losses).mean() if losses else logits.sum() * 0.0
+
+
+def embedding_loss(embeddings: torch.Tensor, targets: FrameTargets,
+                   params: EmbeddingTrainingParams) -> torch.Tensor:
+    """The pull and push terms of one frame's labelled objects; embeddings (E, h, w)."""
+    pixels = embeddings.flatten(1).T                                   # (h w, E)
+    losses, weights = [], []
+    for inside, around, weight in zip(targets.objects.flatten(1),
+                                      targets.surroundings.flatten(1), targets.weights):
+        if not inside.any():     # smaller than an output cell
+            continue
+        weights.append(weight)
+        mean = pixels[inside].mean(dim=0)
+        pull = F.relu((pixels[inside] - mean).norm(dim=1) - params.pull_margin).pow(2).mean()
+        push = (F.relu(params.push_margin - (pixels[around] - mean).norm(dim=1)).pow(2).mean()
+                if around.any() else pull * 0.0)
+        losses.append(pull + push)
+    if not losses:
+        return embeddings.sum() * 0.0
+    weights = torch.stack(weights)
+    return (torch.stack(losses) * weights).sum() / weights.sum().clamp_min(1e-12)

@@ -1,0 +1,99 @@
+"""Training the dense network: the losses reward separating touching objects, every
+labelled object of a frame is trained on together, and a few dozen steps on frames with
+one labelled object each teach the network to split two touching boxes of one colour
+that only the height tells apart."""
+import numpy as np
+import pytest
+import torch
+
+from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.model.build import build_network
+from seg_by_interaction.core.model.segmenter import SegmenterParams, make_segmenter
+from seg_by_interaction.core.model.spec import ModelSpec
+from seg_by_interaction.core.training.dense_trainer import frame_targets
+from seg_by_interaction.core.training.embedding_loss import (EmbeddingTrainingParams,
+                                                             embedding_loss, foreground_loss)
+from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
+from seg_by_interaction.core.training.online import make_trainer
+from seg_by_interaction.core.training.trainer import TrainerParams
+
+PARAMS = EmbeddingTrainingParams(ring_px=4)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def boxes(height=64, width=64):
+    """Two boxes of one colour side by side, 2 and 4 cm tall, on a table 1 m away."""
+    masks = np.zeros((2, height, width), bool)
+    masks[0, 20:40, 12:32] = True
+    masks[1, 20:40, 32:52] = True
+    depth = np.full((height, width), 1.0, np.float32)
+    depth[masks[0]], depth[masks[1]] = 0.98, 0.96
+    rgb = np.full((height, width, 3), 90, np.uint8)
+    rgb[masks.any(axis=0)] = (200, 40, 40)
+    return rgb, depth, masks
+
+
+def test_targets_know_the_table_and_push_each_object_from_its_neighbour():
+    _, depth, masks = boxes()
+    targets = frame_targets(masks[:1], depth > 0.999, [0.5], PARAMS)
+    assert targets.objects.shape == (1, 16, 16) and targets.objects[0].sum() == 25
+    assert targets.background[0, 0] and not targets.background[targets.objects[0]].any()
+    around = targets.surroundings[0]
+    assert around[5:10, 8:9].all(), "the unlabelled neighbour next to it is pushed away"
+    assert not (around & targets.background).any() and not (around & targets.objects[0]).any()
+
+
+def test_the_losses_reward_telling_the_objects_apart():
+    _, depth, masks = boxes()
+    targets = frame_targets(masks, depth > 0.999, [1.0, 1.0], PARAMS)
+    right = targets.objects[1].float()
+    apart = torch.stack([right * 3.0, torch.zeros(16, 16)])
+    together = torch.zeros(2, 16, 16)
+    assert embedding_loss(apart, targets, PARAMS) < 1e-6 < embedding_loss(together, targets, PARAMS)
+    confident = torch.where(targets.objects.any(dim=0), 10.0, -10.0)
+    assert foreground_loss(confident, targets) < 1e-3 < foreground_loss(-confident, targets)
+
+
+def one_label_per_frame(frames=6):
+    """Frames of the two boxes, each labelled with one of them, as interactions give."""
+    rgb, depth, masks = boxes()
+    return [Example(example_id=f"e{index}", image=rgb, depth=depth, mask=masks[index % 2],
+                    positive=True, action_px=(0.0, 0.0), record_id=f"r{index}", frame="before")
+            for index in range(frames)]
+
+
+def test_a_frame_is_trained_with_all_its_labelled_objects():
+    examples = one_label_per_frame(2)
+    second = Example(example_id="e0b", image=examples[0].image, depth=examples[0].depth,
+                     mask=examples[1].mask, positive=True, action_px=(0.0, 0.0),
+                     record_id="r0", frame="before")
+    bank = MemoryBank.in_memory([examples[0], second])
+    assert [e.example_id for e in bank.same_frame(examples[0])] == ["e0", "e0b"]
+    trainer = make_trainer(build_network(ModelSpec()), TrainerParams(min_positives=1), bank)
+    figures = trainer.step()
+    assert figures["frames"] == 4 and figures["objects"] == 8 and trainer.examples_per_step == 4
+
+
+def test_a_few_steps_on_one_object_per_frame_split_touching_boxes_of_one_colour():
+    torch.manual_seed(0)
+    network = build_network(ModelSpec(), pretrained=True)
+    params = TrainerParams(min_positives=1, learning_rate=0.01,
+                           embedding=EmbeddingTrainingParams(ring_px=6, crop_px=0))
+    trainer = make_trainer(network, params, MemoryBank.in_memory(one_label_per_frame()), seed=0)
+    for _ in range(60):
+        trainer.step()
+    rgb, depth, masks = boxes()
+    proposals = make_segmenter(network, SegmenterParams()).segment(RGBDView(rgb, depth))
+    found = [max(_iou(p.mask, mask) for p in proposals) for mask in masks]
+    assert min(found) > 0.7, found
+
+
+def _iou(a, b):
+    return np.count_nonzero(a & b) / np.count_nonzero(a | b)
