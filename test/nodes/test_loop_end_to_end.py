@@ -44,7 +44,7 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
     # the first model needs a positive label: a bootstrap pick that lifted an object
     wait_until(lambda: any(e.positive for e in examples), 300, interval=0.5, what="a positive label")
     update = wait_for_message(updates, timeout=120, what="a model update")
-    assert update.version >= 1 and len(update.sha256) == 64 and update.architecture == "resnet18_deepmask"
+    assert update.version >= 1 and len(update.sha256) == 64 and update.architecture == "efficientnet_lite0_embedding"
 
     segment = test_node.create_client(Segment, "/hypothesis_server/segment")
     wait_until(lambda: call_service(test_node, segment, Segment.Request()).hypotheses.model_version >= 1,

@@ -37,7 +37,8 @@ class ClusteringParams:
     bandwidth: float = setting(1.3, "embedding distance within which pixels join a cluster "
                                     "(between the loss's pull and push margins)",
                                min=0.05, max=10.0)
-    min_area_px: int = setting(30, "smaller clusters are dropped (full-size pixels)", min=1,
+    min_area_px: int = setting(60, "smaller parts are dropped (full-size pixels; the smallest "
+                                   "objects on the 320x240 Sawyer camera cover ~135)", min=1,
                                max=100000)
 
 
