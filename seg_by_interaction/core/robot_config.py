@@ -112,6 +112,21 @@ class SimulationConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ControllerInterfaces:
+    """The arm's ros2_control interfaces the embedded motion backend executes through (the
+    simulated world serves the same ones)."""
+    arm_trajectory_topic: str = setting("/arm_controller/joint_trajectory",
+                                        "trajectory_msgs/JointTrajectory topic of the arm's "
+                                        "joint trajectory controller")
+    gripper_command_topic: str = setting("/gripper_controller/commands",
+                                         "std_msgs/Float64MultiArray topic of the gripper's "
+                                         "forward position controller (each finger joint "
+                                         "travels half the opening)")
+    joint_states_topic: str = setting("/joint_states", "sensor_msgs/JointState of the arm "
+                                                       "and the gripper")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RobotConfig:
     name: str = setting(description="robot name, also the config's file name")
     description: str = setting("", "one line for humans")
@@ -127,6 +142,8 @@ class RobotConfig:
     table_area: TableArea = setting(description="where objects lie; inside the workspace footprint")
     table_height: float = setting(description="table surface z in the planning frame, metres")
     speeds: SpeedLimits = setting(SpeedLimits(), "speed limits")
+    controllers: ControllerInterfaces = setting(ControllerInterfaces(), "the arm's ros2_control "
+                                                                        "interfaces")
     cameras: list[CameraConfig] = setting(description="at least one camera")
     simulation: SimulationConfig | None = setting(
         None, "the embedded simulated world's model; a robot without it runs on its own "

@@ -31,6 +31,9 @@ NODES = {
                              "seg_by_interaction.core.camera.sources:CameraNodeParams"),
     "world_node": NodeEntry("seg_by_interaction.nodes.world_node:WorldNode",
                             "seg_by_interaction.core.world.params:WorldParams"),
+    "motion_server": NodeEntry("seg_by_interaction.nodes.motion_server:MotionServer",
+                               "seg_by_interaction.core.interaction.motion_server:"
+                               "MotionServerParams"),
     "hypothesis_server": NodeEntry(
         "seg_by_interaction.nodes.hypothesis_server:HypothesisServer",
         "seg_by_interaction.core.hypotheses.proposer:HypothesisServerParams"),
@@ -77,10 +80,12 @@ class LoopWiring:
 
 
 def loop_wiring(run: LoopRun) -> LoopWiring:
-    """The loop's nodes for `run`: the world's and the loop's config files, then what the
-    run fixes, then the run's overrides."""
-    files = (str(config_dir() / "sim_world.yaml"), str(config_dir() / "collect.yaml"),
-             *run.params_files)
+    """The loop's nodes for `run`: the world's, the motion server's and the loop's config
+    files, then what the run fixes, then the run's overrides. The world plays the arm's
+    hardware behind its ros2_control interfaces and the motion server drives them with
+    the embedded backend, as on a real ros2_control arm."""
+    files = (str(config_dir() / "sim_world.yaml"), str(config_dir() / "motion_server.yaml"),
+             str(config_dir() / "collect.yaml"), *run.params_files)
     parameters = _run_parameters(run)
     for override in run.overrides:
         node, name, value = parse_override(override)
@@ -98,6 +103,7 @@ def _run_parameters(run: LoopRun) -> dict[str, dict[str, typing.Any]]:
         trainer["first_model_after"] = run.first_model_after
     return {
         "world_node": {"robot": run.robot, "seed": run.seed},
+        "motion_server": {"robot": run.robot, "seed": run.seed, "backend": "embedded"},
         "hypothesis_server": {"robot": run.robot, "checkpoint_dir": f"{run_dir}/checkpoints"},
         "interaction_executor": {"robot": run.robot, "run_dir": run_dir, "seed": run.seed,
                                  "record_ground_truth": True},

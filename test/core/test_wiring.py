@@ -20,12 +20,14 @@ def test_every_node_has_a_parameter_dataclass():
 def test_a_run_wires_the_world_and_the_loop_s_nodes_after_the_config_files(tmp_path):
     wiring = loop_wiring(LoopRun(run_dir=tmp_path / "run", interactions=7, robot="pr2", seed=3,
                                  loss="ce", params_files=("more.yaml",)))
-    assert wiring.nodes == ("world_node", "hypothesis_server", "interaction_executor",
-                            "mask_labeler", "online_trainer", "collector")
+    assert wiring.nodes == ("world_node", "motion_server", "hypothesis_server",
+                            "interaction_executor", "mask_labeler", "online_trainer", "collector")
     assert wiring.params_files == (str(config_dir() / "sim_world.yaml"),
+                                   str(config_dir() / "motion_server.yaml"),
                                    str(config_dir() / "collect.yaml"), "more.yaml")
     run_dir = str(tmp_path / "run")
     assert wiring.parameters["world_node"] == {"robot": "pr2", "seed": 3}
+    assert wiring.parameters["motion_server"] == {"robot": "pr2", "seed": 3, "backend": "embedded"}
     assert wiring.parameters["hypothesis_server"]["checkpoint_dir"] == f"{run_dir}/checkpoints"
     assert wiring.parameters["interaction_executor"]["record_ground_truth"] is True
     assert wiring.parameters["online_trainer"] == {"run_dir": run_dir, "seed": 3,

@@ -47,6 +47,7 @@ def send(client, goal, timeout=120.0, cancel_after_feedback=False):
 
 def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_process, test_node, tmp_path):
     start_process(node_command("world_node", *WORLD))
+    start_process(node_command("motion_server"))
     executor = start_process(node_command("interaction_executor", "-p", f"run_dir:={tmp_path}",
                                           "-p", "max_consecutive_failures:=2"))
     client = ActionClient(test_node, Interact, "interact")

@@ -206,11 +206,6 @@ class Arena:
 
     # --- internals ------------------------------------------------------------------
 
-    def _table_extent(self) -> tuple[np.ndarray, np.ndarray]:
-        area = self.robot_config.table_area
-        low = np.array(area.min) - [TABLE_NEAR_MARGIN_M, TABLE_MARGIN_M]
-        return low, np.array(area.max) + TABLE_MARGIN_M
-
     def _make_floor(self) -> int:
         """A grey floor 75 cm below the table top (what a camera sees past the table)."""
         half = [FLOOR_HALF_SIZE_M, FLOOR_HALF_SIZE_M, 0.01]
@@ -225,10 +220,7 @@ class Arena:
         return body
 
     def _make_table(self) -> int:
-        low, high = self._table_extent()
-        half = [(high[0] - low[0]) / 2, (high[1] - low[1]) / 2, TABLE_THICKNESS_M / 2]
-        centre = [(high[0] + low[0]) / 2, (high[1] + low[1]) / 2,
-                  self.robot_config.table_height - TABLE_THICKNESS_M / 2]
+        centre, half = table_box(self.robot_config)
         body = pybullet.createMultiBody(
             0, pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half,
                                              physicsClientId=self.client),
@@ -324,3 +316,15 @@ class Arena:
 
 
 DEFAULT_LIGHT = Light((0.3, 0.3, 1.0), (1.0, 1.0, 1.0), 0.6, 0.5, 0.1)
+
+
+def table_box(robot_config: RobotConfig) -> tuple[list[float], list[float]]:
+    """Centre and half extents of the table top: the config's table area grown by the
+    margins, its surface at the table height."""
+    area = robot_config.table_area
+    low = np.array(area.min) - [TABLE_NEAR_MARGIN_M, TABLE_MARGIN_M]
+    high = np.array(area.max) + TABLE_MARGIN_M
+    half = [(high[0] - low[0]) / 2, (high[1] - low[1]) / 2, TABLE_THICKNESS_M / 2]
+    centre = [(high[0] + low[0]) / 2, (high[1] + low[1]) / 2,
+              robot_config.table_height - TABLE_THICKNESS_M / 2]
+    return centre, half
