@@ -129,9 +129,10 @@ class OnlineTrainer(Node):
         return not self._thread.is_alive()
 
     def destroy_node(self):
-        self._stop.set()
-        if self._thread.is_alive():   # a thread left in torch at exit aborts the process
-            self._thread.join()
+        """Every shutdown path (the end of a launch, Ctrl-C, SIGTERM) writes the final
+        checkpoint; the training thread is joined first (a thread left in torch at exit
+        aborts the process)."""
+        self.finish()
         return super().destroy_node()
 
 

@@ -29,6 +29,7 @@ from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.ros import qos
 
 POLL_S = 0.05
+FIRST_STATE_WAIT_S = 60.0    # the arm's drivers (or the simulated world) may still be starting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,11 +147,10 @@ class ControllerArm(ArmHardware):
     def _sample(self) -> JointSample:
         """The newest joint state, waiting for the first."""
         with self._condition:
-            if self._condition.wait_for(lambda: self._latest is not None,
-                                        self.joint_states_timeout_s):
+            if self._condition.wait_for(lambda: self._latest is not None, FIRST_STATE_WAIT_S):
                 return self._latest
         raise MotionError(Outcome.FAILED, f"no joint states on '{self._topic}' within "
-                                          f"{self.joint_states_timeout_s:.0f} s")
+                                          f"{FIRST_STATE_WAIT_S:.0f} s")
 
     def _next(self, previous: JointSample, check_stop: Callable[[], None]) -> JointSample:
         """A joint state newer than `previous`; stops the arm and raises when `check_stop`

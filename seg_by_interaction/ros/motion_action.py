@@ -1,7 +1,8 @@
 """Serving the `motion` action (seg_by_interaction/action/Motion) with any MotionBackend,
 the other end of `remote_motion`: one goal at a time, cancellable, each bounded by its
-goal's timeout. The simulated world serves it with its embedded backend; a server for a
-real arm would with a MoveIt backend."""
+goal's timeout. The motion server (nodes/motion_server.py) serves it with the backend it
+is given. A motion stopped by other means than the goal's cancellation (a soft stop)
+aborts the goal with the CANCELLED outcome."""
 from __future__ import annotations
 
 import math
@@ -43,6 +44,7 @@ class MotionActionServer:
         self._action_name = action_name
         self.lock = lock
         self.finished = finished
+        self.last_result: tuple[Outcome, str] | None = None
         ActionServer(node, Motion, action_name, self._execute, callback_group=callback_group,
                      cancel_callback=self._cancel)
 
@@ -68,7 +70,8 @@ class MotionActionServer:
             tool_pose = poses.to_pose_stamped(self.backend.tool_pose(), header)
             result = Motion.Result(outcome=int(outcome), reason=reason, tool_pose=tool_pose,
                                    gripper_opening=self.backend.gripper_opening())
-        if outcome == Outcome.CANCELLED:
+            self.last_result = outcome, reason
+        if outcome == Outcome.CANCELLED and goal_handle.is_cancel_requested:
             goal_handle.canceled()
         elif outcome == Outcome.OK:
             goal_handle.succeed()

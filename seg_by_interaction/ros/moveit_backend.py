@@ -17,8 +17,7 @@ from geometry_msgs.msg import Pose
 from rclpy.node import Node
 from std_msgs.msg import Header
 
-from seg_by_interaction.core.interaction.moveit_plans import (MoveItParams, check_error_code,
-                                                              check_planned_trajectory)
+from seg_by_interaction.core.interaction.moveit_plans import MoveItParams, check_error_code
 from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.core.world.arena import table_box
@@ -84,6 +83,8 @@ class MoveItBackend(MotionBackend):
         self._plan_and_execute(self._free, f"NAMED '{name}'")
 
     def set_gripper(self, opening: float) -> float:
+        if self.dry_run:
+            return self.gripper_opening()
         return self.arm.move_gripper(opening, self.check_stop)
 
     def gripper_opening(self) -> float:
@@ -123,9 +124,12 @@ class MoveItBackend(MotionBackend):
         self.check_stop()
         plan = self.component.plan(single_plan_parameters=request)
         check_error_code(_code(plan.error_code), f"planning {what}")
-        check_planned_trajectory(self.workspace, self._tool_points(plan.trajectory))
+        self.execute_planned(self._tool_points(plan.trajectory),
+                             lambda: self._execute(plan.trajectory, what))
+
+    def _execute(self, trajectory, what: str) -> None:
         self.check_stop()
-        status = self.moveit.execute(plan.trajectory, controllers=[])
+        status = self.moveit.execute(trajectory, controllers=[])
         self.check_stop()
         if status is not None and not status:   # an ExecutionStatus is true when it succeeded
             raise MotionError(Outcome.FAILED, f"executing {what}: {status.status}")

@@ -33,3 +33,7 @@ class MotionServerParams:
     joint_states_timeout_s: float = setting(5.0, "wall seconds without joint states after "
                                                  "which a motion fails", min=0.5, max=60.0)
     motion_goals: MotionGoalLimits = setting(MotionGoalLimits(), "what a motion goal may ask")
+    dry_run: bool = setting(False, "plan everything, execute nothing (the planned tool paths "
+                                   "go out on ~/planned_path)")
+    soft_stop_topic: str = setting("/soft_stop", "std_msgs/Empty topic on which any node stops "
+                                                 "the motion under way")

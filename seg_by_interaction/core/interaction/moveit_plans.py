@@ -1,14 +1,12 @@
 """The pure parts of the MoveIt 2 backend (ros/moveit_backend.py), testable without
-MoveIt: its parameters, MoveIt's error codes as motion outcomes, and the check every
-planned trajectory passes before execution (MoveIt's workspace parameters bound only the
-planner's sampling of a mobile base, never the arm's tool)."""
+MoveIt: its parameters and MoveIt's error codes as motion outcomes. Its planned
+trajectories pass MotionBackend.execute_planned (core/interaction/motion.py) like the
+embedded backend's: MoveIt's workspace parameters do not bound an arm."""
 from __future__ import annotations
 
 import dataclasses
 
 from seg_by_interaction.core.interaction.motion import MotionError, Outcome
-from seg_by_interaction.core.interaction.trajectory import check_tool_path
-from seg_by_interaction.core.robot_config import WorkspaceBox
 from seg_by_interaction.core.validated import setting
 
 # moveit_msgs/MoveItErrorCodes values, by the outcome each means for a motion.
@@ -42,14 +40,6 @@ def check_error_code(error_code: int, what: str) -> None:
     outcome = outcome_of(error_code)
     if outcome != Outcome.OK:
         raise MotionError(outcome, f"{what}: MoveIt error code {int(error_code)}")
-
-
-def check_planned_trajectory(workspace: WorkspaceBox, tool_points) -> None:
-    """OUTSIDE_WORKSPACE unless every point of the planned trajectory keeps the tool in
-    the box; an empty trajectory is a failed plan."""
-    if len(tool_points) == 0:
-        raise MotionError(Outcome.PLANNING_FAILED, "MoveIt returned an empty trajectory")
-    check_tool_path(workspace, tool_points)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -18,8 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from seg_by_interaction.core.interaction.motion import MotionError, Outcome, check_in_workspace
-from seg_by_interaction.core.robot_config import WorkspaceBox
+from seg_by_interaction.core.interaction.motion import MotionError, Outcome
 from seg_by_interaction.core.validated import setting
 
 MIN_SEGMENT_S = 1.0 / 240.0    # shortest time between two trajectory points
@@ -66,12 +65,6 @@ def timed(joint_names, path: np.ndarray, tool_points: np.ndarray, speed: float,
     joint_step = np.max(np.abs(np.diff(path, axis=0)), axis=1) / joint_velocity_limit
     segments = np.maximum(np.maximum(tool_step, joint_step), MIN_SEGMENT_S)
     return JointTrajectory(tuple(joint_names), path, np.concatenate([[0.0], np.cumsum(segments)]))
-
-
-def check_tool_path(workspace: WorkspaceBox, tool_points) -> None:
-    """OUTSIDE_WORKSPACE for a planned trajectory any of whose tool points leaves the box
-    (a planner's own workspace bounds do not bound the arm's links or tool)."""
-    check_in_workspace(workspace, tool_points, "planned trajectory point")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -19,8 +19,7 @@ from ompl import geometric as og
 from ompl import util as ou
 
 from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
-from seg_by_interaction.core.interaction.trajectory import (ArmHardware, ArrivalParams,
-                                                            check_tool_path, timed)
+from seg_by_interaction.core.interaction.trajectory import ArmHardware, ArrivalParams, timed
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.core.world.arena import Arena, table_box
 from seg_by_interaction.core.world.controllers import SimulatedArm, SimulatedController
@@ -111,6 +110,8 @@ class EmbeddedMotionBackend(MotionBackend):
         self._execute(path, self.speeds.max_cartesian_speed)
 
     def set_gripper(self, opening: float) -> float:
+        if self.dry_run:
+            return self.gripper_opening()
         target = float(np.clip(opening, 0.0, self.robot_config.gripper.max_opening))
         return self.hardware.move_gripper(target, self.check_stop)
 
@@ -206,15 +207,14 @@ class EmbeddedMotionBackend(MotionBackend):
     # --- execution ------------------------------------------------------------------
 
     def _execute(self, path: np.ndarray, speed: float) -> None:
-        """Send the joint path to the arm's controller, timed so that neither the tool
-        speed nor the joint velocity limit is exceeded, every tool point checked against
-        the workspace box first."""
+        """Send the joint path to the arm's controller (unless this is a dry run), timed so
+        that neither the tool speed nor the joint velocity limit is exceeded, every tool
+        point checked against the workspace box first."""
         tool_points = self._tool_positions(path)
-        check_tool_path(self.workspace, tool_points)
         trajectory = timed(self.robot_config.arm_joints, path, tool_points,
                            min(speed, self.speeds.max_cartesian_speed),
                            self.robot_config.simulation.joint_velocity_limit)
-        self.hardware.execute(trajectory, self.check_stop)
+        self.execute_planned(tool_points, lambda: self.hardware.execute(trajectory, self.check_stop))
 
     def _tool_positions(self, path: np.ndarray) -> np.ndarray:
         current = self.robot.arm_positions()

@@ -1,12 +1,11 @@
 """The MoveIt backend's pure parts (MoveIt itself is not installed here): MoveIt's error
 codes as motion outcomes, and the workspace check every planned trajectory passes before
-it is executed, on synthetic tool paths."""
+it is executed (MotionBackend.execute_planned), on synthetic tool paths."""
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.interaction.motion import MotionError, Outcome
-from seg_by_interaction.core.interaction.moveit_plans import (check_error_code,
-                                                              check_planned_trajectory, outcome_of)
+from seg_by_interaction.core.interaction.motion import MotionError, Outcome, check_tool_path
+from seg_by_interaction.core.interaction.moveit_plans import check_error_code, outcome_of
 from seg_by_interaction.core.robot_config import load_robot_config
 
 
@@ -37,11 +36,11 @@ def swing(start, end, bulge, points=50):
 
 def test_every_point_of_a_planned_trajectory_must_keep_the_tool_in_the_workspace():
     workspace = load_robot_config("sawyer").workspace          # y in -0.55..0.45
-    check_planned_trajectory(workspace, swing((0.5, 0.0, 0.2), (0.7, 0.2, 0.2), bulge=0.2))
+    check_tool_path(workspace, swing((0.5, 0.0, 0.2), (0.7, 0.2, 0.2), bulge=0.2))
     with pytest.raises(MotionError) as outside:                # both ends inside, the swing not
-        check_planned_trajectory(workspace, swing((0.5, 0.0, 0.2), (0.7, 0.2, 0.2), bulge=0.4))
+        check_tool_path(workspace, swing((0.5, 0.0, 0.2), (0.7, 0.2, 0.2), bulge=0.4))
     assert outside.value.outcome == Outcome.OUTSIDE_WORKSPACE
     with pytest.raises(MotionError) as empty:
-        check_planned_trajectory(workspace, np.zeros((0, 3)))
+        check_tool_path(workspace, np.zeros((0, 3)))
     assert empty.value.outcome == Outcome.PLANNING_FAILED
 

@@ -4,11 +4,9 @@ stopping on an object."""
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.interaction.motion import MotionError, Outcome
+from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.interaction.trajectory import (Arrival, ArrivalMonitor, ArrivalParams,
-                                                            GripperMonitor, JointTrajectory,
-                                                            check_tool_path, timed)
-from seg_by_interaction.core.robot_config import WorkspaceBox
+                                                            GripperMonitor, JointTrajectory, timed)
 
 JOINTS = ("a", "b")
 
@@ -54,10 +52,3 @@ def test_the_gripper_is_done_at_its_target_on_contact_or_at_its_time_limit():
     assert GripperMonitor(0.04, params).update(0.01, 0.0405)          # at the target
     assert GripperMonitor(0.0, params).update(1.5, 0.08)              # time is up
 
-
-def test_a_tool_path_leaving_the_workspace_anywhere_is_refused():
-    box = WorkspaceBox(min=(0.0, 0.0, 0.0), max=(1.0, 1.0, 1.0))
-    check_tool_path(box, [[0.5, 0.5, 0.5], [0.9, 0.9, 0.9]])
-    with pytest.raises(MotionError) as refused:
-        check_tool_path(box, [[0.5, 0.5, 0.5], [0.5, 1.2, 0.5], [0.5, 0.5, 0.5]])
-    assert refused.value.outcome == Outcome.OUTSIDE_WORKSPACE and "[0.5, 1.2, 0.5]" in refused.value.reason
