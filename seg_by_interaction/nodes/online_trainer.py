@@ -110,6 +110,7 @@ class OnlineTrainer(Node):
             trained_since = self.learner.trainer.steps > self.learner.checkpointed_step
         if trained_since:
             self._checkpoint()
+        self.get_logger().info(f"final checkpoint at step {self.learner.checkpointed_step}")
 
     def _publish_status(self) -> None:
         learner = self.learner

@@ -210,13 +210,14 @@ class EmbeddedMotionBackend(MotionBackend):
         """Send the joint path to the arm's controller (unless this is a dry run), timed so
         that neither the tool speed nor the joint velocity limit is exceeded, every tool
         point checked against the workspace box first."""
-        tool_points = self._tool_positions(path)
+        tool_points = self.tool_path(path)
         trajectory = timed(self.robot_config.arm_joints, path, tool_points,
                            min(speed, self.speeds.max_cartesian_speed),
                            self.robot_config.simulation.joint_velocity_limit)
         self.execute_planned(tool_points, lambda: self.hardware.execute(trajectory, self.check_stop))
 
-    def _tool_positions(self, path: np.ndarray) -> np.ndarray:
+    def tool_path(self, path: np.ndarray) -> np.ndarray:
+        """The tool's position at each joint configuration of `path` (N, 3)."""
         current = self.robot.arm_positions()
         points = []
         for q in path:
