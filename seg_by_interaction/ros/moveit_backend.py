@@ -20,7 +20,6 @@ from std_msgs.msg import Header
 from seg_by_interaction.core.interaction.moveit_plans import MoveItParams, check_error_code
 from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
 from seg_by_interaction.core.robot_config import RobotConfig
-from seg_by_interaction.core.world.arena import table_box
 from seg_by_interaction.ros import poses
 from seg_by_interaction.ros.controller_arm import ControllerArm
 
@@ -42,7 +41,7 @@ class MoveItBackend(MotionBackend):
         self._free = self._request(PlanRequestParameters, params.pipeline, params.planner_id)
         self._linear = self._request(PlanRequestParameters, params.linear_pipeline,
                                      params.linear_planner_id)
-        centre, half = table_box(robot)
+        centre, half = robot.table_box()
         self.add_box_obstacle(TABLE_ID, centre, half)
 
     def _request(self, factory, pipeline: str, planner_id: str):

@@ -27,9 +27,6 @@ from seg_by_interaction.core.world.params import LAYOUTS, ArenaConfig
 from seg_by_interaction.core.world.robots import SimRobot, load_robot
 
 SPLITS = ("train", "val", "test")
-TABLE_THICKNESS_M = 0.04
-TABLE_MARGIN_M = 0.25          # the table top extends this far beyond the table area,
-TABLE_NEAR_MARGIN_M = 0.05     # but only this far toward the robot (not under its base)
 PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
 SETTLE_STEPS_MAX = 720
 FLOOR_DEPTH_M = 0.75           # floor below the table top
@@ -220,7 +217,7 @@ class Arena:
         return body
 
     def _make_table(self) -> int:
-        centre, half = table_box(self.robot_config)
+        centre, half = self.robot_config.table_box()
         body = pybullet.createMultiBody(
             0, pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half,
                                              physicsClientId=self.client),
@@ -317,14 +314,3 @@ class Arena:
 
 DEFAULT_LIGHT = Light((0.3, 0.3, 1.0), (1.0, 1.0, 1.0), 0.6, 0.5, 0.1)
 
-
-def table_box(robot_config: RobotConfig) -> tuple[list[float], list[float]]:
-    """Centre and half extents of the table top: the config's table area grown by the
-    margins, its surface at the table height."""
-    area = robot_config.table_area
-    low = np.array(area.min) - [TABLE_NEAR_MARGIN_M, TABLE_MARGIN_M]
-    high = np.array(area.max) + TABLE_MARGIN_M
-    half = [(high[0] - low[0]) / 2, (high[1] - low[1]) / 2, TABLE_THICKNESS_M / 2]
-    centre = [(high[0] + low[0]) / 2, (high[1] + low[1]) / 2,
-              robot_config.table_height - TABLE_THICKNESS_M / 2]
-    return centre, half

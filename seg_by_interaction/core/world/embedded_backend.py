@@ -21,7 +21,7 @@ from ompl import util as ou
 from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
 from seg_by_interaction.core.interaction.trajectory import ArmHardware, ArrivalParams, timed
 from seg_by_interaction.core.robot_config import RobotConfig
-from seg_by_interaction.core.world.arena import Arena, table_box
+from seg_by_interaction.core.world.arena import Arena
 from seg_by_interaction.core.world.controllers import SimulatedArm, SimulatedController
 from seg_by_interaction.core.world.params import EmbeddedMotionParams
 from seg_by_interaction.core.world.robots import load_robot
@@ -41,7 +41,7 @@ class EmbeddedMotionBackend(MotionBackend):
         self._client = pybullet.connect(pybullet.DIRECT)
         self._finalizer = weakref.finalize(self, disconnect, self._client)
         self.robot = load_robot(self._client, robot_config)
-        centre, half = table_box(robot_config)
+        centre, half = robot_config.table_box()
         self.table = _box(self._client, centre, half)
         self._obstacles: dict[str, int] = {}
         self._moving_links = self.robot.moving_link_ids()
