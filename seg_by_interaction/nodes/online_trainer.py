@@ -30,6 +30,7 @@ class OnlineTrainer(Node):
     def __init__(self, **kwargs):
         # before anything can fail: the context destroys a node whose construction failed
         self._stop = threading.Event()
+        self._finished = False
         self._thread = threading.Thread(target=self._train_loop, name="trainer", daemon=True)
         super().__init__("online_trainer", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, OnlineTrainerParams)
@@ -102,7 +103,11 @@ class OnlineTrainer(Node):
 
     def finish(self) -> None:
         """Stop training, bank the stored labels that never arrived, and announce a final
-        checkpoint of what was learned since the last."""
+        checkpoint of what was learned since the last. Once: `sbi collect` calls it before
+        the node is destroyed, which calls it again."""
+        if self._finished:
+            return
+        self._finished = True
         self._stop.set()
         self._thread.join()
         with self._lock:
@@ -131,9 +136,10 @@ class OnlineTrainer(Node):
 
     def destroy_node(self):
         """Every shutdown path (the end of a launch, Ctrl-C, SIGTERM) writes the final
-        checkpoint; the training thread is joined first (a thread left in torch at exit
-        aborts the process)."""
-        self.finish()
+        checkpoint, the training thread joined first (a thread left in torch at exit
+        aborts the process); a node whose construction failed never started training."""
+        if self._thread.ident is not None:
+            self.finish()
         return super().destroy_node()
 
 
