@@ -35,6 +35,9 @@ from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.ros.status import StatusPublisher
 
 PATH_WIDTH_M = 0.005
+# A goal's execution holds a thread while it waits for joint states; they, soft stops,
+# cancellations and newer goals need others (the machine may have two cores).
+THREADS = 4
 
 
 class MotionServer(Node):
@@ -99,4 +102,4 @@ class MotionServer(Node):
 
 
 def main(args=None) -> int:
-    return run_node(MotionServer, args)
+    return run_node(MotionServer, args, threads=THREADS)

@@ -14,6 +14,7 @@ from rclpy.time import Time
 from ros_harness import node_command, wait_for_message, wait_for_node, wait_until
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Empty, Header
+from trajectory_msgs.msg import JointTrajectory
 
 from seg_by_interaction.action import Motion
 from seg_by_interaction.core.interaction.motion import Outcome, ToolPose
@@ -113,6 +114,9 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
     received = []           # (wall time, joint state)
     test_node.create_subscription(JointState, "/joint_states",
                                   lambda m: received.append((time.monotonic(), m)), qos.SENSOR_DATA)
+    trajectories = []       # what the motion server sent the arm's controller
+    test_node.create_subscription(JointTrajectory, "/arm_controller/joint_trajectory",
+                                  lambda m: m.points and trajectories.append(m), qos.RELIABLE)
     start_process(node_command("world_node", *WORLD))
     server = start_process(node_command("motion_server"))
     wait_for_node(test_node, "motion_server", timeout=60)
@@ -126,10 +130,12 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
     for trial in range(20):
         target = pose_in_base((0.55, 0.15 if trial % 2 == 0 else -0.15, 0.2))
         assert motion.wait_for_server(timeout_sec=30.0)
+        sent = len(trajectories)
         goal = motion.send_goal_async(Motion.Goal(command=Motion.Goal.LINEAR, poses=[target],
                                                   speed=0.02))
-        wait_until(lambda: len(received) > 2 and joint_speed(received[-2][1], received[-1][1]) > 0.01,
-                   60, what="the arm moving")
+        wait_until(lambda: len(trajectories) > sent, 60, what="this goal's trajectory")
+        wait_until(lambda: joint_speed(received[-2][1], received[-1][1]) > 0.01, 60,
+                   what="the arm moving")
         stopped_at = time.monotonic()
         soft_stop.publish(Empty())
         at_rest = wait_until(lambda: next((wall for (_, a), (wall, b) in zip(received, received[1:])

@@ -67,6 +67,7 @@ class EmbeddedMotionBackend(MotionBackend):
         start = self._sync()
         reachable = False
         for attempt in range(self.params.planning_attempts):
+            self.check_stop()
             seed = start if attempt == 0 else self._random_configuration()
             q_goal = self.robot.inverse_kinematics(goal.position, goal.orientation_xyzw, seed=seed)
             if q_goal is None:
@@ -85,6 +86,7 @@ class EmbeddedMotionBackend(MotionBackend):
         path = [self._sync()]
         current = self.tool_pose()
         for waypoint in waypoints:
+            self.check_stop()
             for pose in _interpolate(current, waypoint, self.params.cartesian_step_m):
                 q = self.robot.inverse_kinematics(pose.position, pose.orientation_xyzw, seed=path[-1])
                 if q is None:
@@ -104,6 +106,7 @@ class EmbeddedMotionBackend(MotionBackend):
         start, goal = self._sync(), np.array(named[name])
         if np.max(np.abs(start - goal)) < self.hardware.params.settle_tolerance_rad:
             return
+        self.check_stop()
         path = self._plan(start, goal)
         if path is None:
             raise MotionError(Outcome.PLANNING_FAILED, f"no collision-free path to '{name}'")
