@@ -61,6 +61,9 @@ PHASES = {"open": FEEDBACK.PHASE_APPROACHING, "approach": FEEDBACK.PHASE_APPROAC
 PHASE_NAMES = {value: name[len("PHASE_"):].lower() for name, value in vars(FEEDBACK).items()
                if name.startswith("PHASE_")}
 MAX_GOAL_TIMEOUT_S = 3600.0
+# An interaction holds a thread while it waits for the motion server's answers and camera
+# frames; they, goal requests and soft stops need others (the machine may have two cores).
+THREADS = 4
 
 
 class InteractionExecutor(Node):
@@ -280,4 +283,4 @@ def _floats(values) -> tuple[float, ...] | None:
 
 
 def main(args=None) -> int:
-    return run_node(InteractionExecutor, args)
+    return run_node(InteractionExecutor, args, threads=THREADS)
