@@ -142,7 +142,8 @@ class InteractionExecutor(Node):
     def _status(self):
         tripped = self.failures.tripped
         level = DiagnosticStatus.WARN if tripped or not self.armed else DiagnosticStatus.OK
-        return level, "stopped after failures" if tripped else ("armed" if self.armed else "disarmed"), {
+        state = "stopped after failures" if tripped else ("armed" if self.armed else "disarmed")
+        return level, state, {
             "armed": self.armed, "consecutive_failures": self.failures.consecutive,
             "breaker": "open" if tripped else "closed", "last_outcome": self.last_outcome}
 

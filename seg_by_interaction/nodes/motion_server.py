@@ -83,10 +83,11 @@ class MotionServer(Node):
         return not self.server.lock.locked()
 
     def _publish_planned(self, tool_points: np.ndarray) -> None:
-        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=self.robot_config.base_frame)
+        header = Header(stamp=self.get_clock().now().to_msg(),
+                        frame_id=self.robot_config.base_frame)
+        points = [Point(x=float(x), y=float(y), z=float(z)) for x, y, z in tool_points]
         marker = Marker(header=header, ns="planned_tool_path", id=0, type=Marker.LINE_STRIP,
-                        action=Marker.ADD,
-                        points=[Point(x=float(x), y=float(y), z=float(z)) for x, y, z in tool_points])
+                        action=Marker.ADD, points=points)
         marker.pose.orientation.w = 1.0
         marker.scale.x = PATH_WIDTH_M
         marker.color.r, marker.color.g, marker.color.a = 1.0, 0.5, 1.0

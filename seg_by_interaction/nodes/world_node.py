@@ -75,8 +75,8 @@ class WorldNode(Node):
                           self.create_publisher(Image, f"/{camera.name}/ground_truth/instances",
                                                 qos.SENSOR_DATA))
             for camera in self.robot_config.cameras}
-        self.joint_pub = self.create_publisher(JointState, self.robot_config.controllers.joint_states_topic,
-                                               qos.SENSOR_DATA)
+        self.joint_pub = self.create_publisher(
+            JointState, self.robot_config.controllers.joint_states_topic, qos.SENSOR_DATA)
         self.clock_pub = self.create_publisher(Clock, "/clock", 10)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
 
@@ -165,8 +165,8 @@ class WorldNode(Node):
         opening = 2.0 * float(np.mean(fingers)) if len(fingers) else np.nan
         if len(fingers) != len(joints) or not 0.0 <= opening <= max_opening:
             self.rejections.reject(self.robot_config.controllers.gripper_command_topic,
-                                   f"want {len(joints)} finger positions of 0..{max_opening / 2} m, "
-                                   f"got {fingers.tolist()}")
+                                   f"want {len(joints)} finger positions of "
+                                   f"0..{max_opening / 2} m, got {fingers.tolist()}")
             return
         with self.lock:
             self.controller.command_gripper(opening)

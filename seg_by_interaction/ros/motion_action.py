@@ -1,8 +1,8 @@
 """Serving the `motion` action (seg_by_interaction/action/Motion) with any MotionBackend,
 the other end of `remote_motion`: one goal at a time, cancellable, each bounded by its
 goal's timeout, a newer goal preempting it. The motion server (nodes/motion_server.py)
-serves it with the backend it is given. A motion stopped by other means than the goal's cancellation (a soft stop)
-aborts the goal with the CANCELLED outcome."""
+serves it with the backend it is given. A motion stopped by other means than the goal's
+cancellation (a soft stop, a newer goal) aborts the goal with the CANCELLED outcome."""
 from __future__ import annotations
 
 import math

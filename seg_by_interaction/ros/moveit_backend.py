@@ -36,7 +36,8 @@ class MoveItBackend(MotionBackend):
         self.params = params
         self.arm = arm
         self._RobotState = RobotState
-        self.moveit = MoveItPy(node_name=f"{node.get_name()}_moveit", config_dict=_config(robot, params))
+        self.moveit = MoveItPy(node_name=f"{node.get_name()}_moveit",
+                               config_dict=_config(robot, params))
         self.component = self.moveit.get_planning_component(robot.planning_group)
         self._free = self._request(PlanRequestParameters, params.pipeline, params.planner_id)
         self._linear = self._request(PlanRequestParameters, params.linear_pipeline,
@@ -60,7 +61,8 @@ class MoveItBackend(MotionBackend):
 
     def _move_to(self, goal: ToolPose, speed: float) -> None:
         self.component.set_start_state_to_current_state()
-        self.component.set_goal_state(pose_stamped_msg=self._pose(goal), pose_link=self.robot.tcp.link)
+        self.component.set_goal_state(pose_stamped_msg=self._pose(goal),
+                                      pose_link=self.robot.tcp.link)
         self._plan_and_execute(self._free, "MOVE_TO")
 
     def _move_linear(self, waypoints: list[ToolPose], speed: float) -> None:
@@ -98,7 +100,8 @@ class MoveItBackend(MotionBackend):
         from moveit_msgs.msg import CollisionObject
         from shape_msgs.msg import SolidPrimitive
 
-        box = SolidPrimitive(type=SolidPrimitive.BOX, dimensions=[2.0 * float(h) for h in half_extents])
+        box = SolidPrimitive(type=SolidPrimitive.BOX,
+                             dimensions=[2.0 * float(h) for h in half_extents])
         x, y, z = (float(v) for v in centre)
         pose = Pose()
         pose.position.x, pose.position.y, pose.position.z = x, y, z

@@ -25,7 +25,9 @@ class StatusPublisher:
     def publish(self) -> None:
         level, message, values = self._values()
         status = DiagnosticStatus(level=level, name=f"{self._node.get_name()}: state",
-                                  message=message, hardware_id=self._node.get_fully_qualified_name(),
-                                  values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])
+                                  message=message,
+                                  hardware_id=self._node.get_fully_qualified_name(),
+                                  values=[KeyValue(key=k, value=str(v))
+                                          for k, v in values.items()])
         self._publisher.publish(DiagnosticArray(
             header=Header(stamp=self._node.get_clock().now().to_msg()), status=[status]))

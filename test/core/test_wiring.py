@@ -51,7 +51,8 @@ def test_a_real_arm_runs_the_same_graph_without_the_world(tmp_path):
     assert wiring.parameters["motion_server"]["backend"] == "moveit"
     assert wiring.parameters["motion_server"]["moveit.moveit_config_package"] == "ur_moveit_config"
     executor = wiring.parameters["interaction_executor"]
-    assert "record_ground_truth" not in executor and "require_arming" not in executor  # defaults: off, on
+    # the executor's defaults: no ground truth recorded, arming required
+    assert "record_ground_truth" not in executor and "require_arming" not in executor
     assert "reset_scene_service" not in wiring.parameters["collector"]
     assert wiring.parameters["collector"]["exit_when_finished"] is True
     assert not any("use_sim_time" in values for values in wiring.parameters.values())

@@ -77,7 +77,8 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
     time.sleep(0.3)
     for process in processes.values():
         process.signal_group(signal.SIGINT)
-    assert {name: p.wait(timeout=20) for name, p in processes.items()} == dict.fromkeys(processes, 0)
+    exits = {name: p.wait(timeout=20) for name, p in processes.items()}
+    assert exits == dict.fromkeys(processes, 0)
     final = re.search(r"final checkpoint at step (\d+)", processes["online_trainer"].output())
     assert final and any(f"step {final[1]}," in line for line in
                          processes["online_trainer"].output().splitlines() if "announced" in line)

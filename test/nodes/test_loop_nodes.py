@@ -1,5 +1,6 @@
 """The loop's nodes as real processes over DDS, on their failure paths: the executor's
-arming, soft stop, timeouts, cancellation, bad goals, its stop after consecutive failures and once records
+arming, soft stop, timeouts, cancellation, bad goals, its stop after consecutive failures
+and once records
 cannot be stored; the hypothesis
 server refusing malformed frames and bad checkpoints while it keeps answering; idle nodes
 stopping on Ctrl-C (given twice, as a terminal under launch does), and nodes that cannot start saying why."""
@@ -55,7 +56,7 @@ def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_proce
     client = ActionClient(test_node, Interact, "interact")
     arm = test_node.create_client(SetBool, "/interaction_executor/arm")
 
-    accepted, _ = send(client, pick_goal(0.65))             # a real robot's executor starts disarmed
+    accepted, _ = send(client, pick_goal(0.65))       # a real robot's executor starts disarmed
     assert not accepted and "not armed" in executor.output()
     assert call_service(test_node, arm, SetBool.Request(data=True)).success
     soft_stop = test_node.create_publisher(Empty, "/soft_stop", qos.RELIABLE)

@@ -45,7 +45,8 @@ def test_motion_server_plans_executes_through_the_world_s_controllers_and_refuse
         start_process, test_node):
     joints, rgb, diagnostics = [], [], []
     test_node.create_subscription(JointState, "/joint_states", joints.append, qos.SENSOR_DATA)
-    test_node.create_subscription(Image, "/table_camera/color/image_raw", rgb.append, qos.SENSOR_DATA)
+    test_node.create_subscription(Image, "/table_camera/color/image_raw", rgb.append,
+                                  qos.SENSOR_DATA)
     test_node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 10)
     world = start_process(node_command("world_node", *WORLD))
     server = start_process(node_command("motion_server"))
@@ -125,7 +126,8 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
     wait_until(lambda: soft_stop.get_subscription_count() > 0, 20, what="the soft-stop subscriber")
     soft_stop.publish(Empty())      # the first message on a new connection waits for discovery
     wait_until(lambda: "soft stop" in server.output(), 20, what="the first soft stop delivered")
-    assert send_motion(motion, Motion.Goal(command=Motion.Goal.NAMED, named_pose="home")).outcome == Outcome.OK
+    home = send_motion(motion, Motion.Goal(command=Motion.Goal.NAMED, named_pose="home"))
+    assert home.outcome == Outcome.OK
     halts = []
     for trial in range(20):
         target = pose_in_base((0.55, 0.15 if trial % 2 == 0 else -0.15, 0.2))
@@ -138,15 +140,17 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
                    what="the arm moving")
         stopped_at = time.monotonic()
         soft_stop.publish(Empty())
-        at_rest = wait_until(lambda: next((wall for (_, a), (wall, b) in zip(received, received[1:])
-                                           if wall > stopped_at and joint_speed(a, b) < 0.01), None),
-                             10, what="the arm at rest")
+        at_rest = wait_until(lambda: next((wall for (_, a), (wall, b)
+                                           in zip(received, received[1:])
+                                           if wall > stopped_at and joint_speed(a, b) < 0.01),
+                                          None), 10, what="the arm at rest")
         halts.append(at_rest - stopped_at)
         wait_until(goal.done, 30, what="goal acceptance")
         result = goal.result().get_result_async()
         wait_until(result.done, 30, what="the stopped motion's result")
         assert result.result().result.outcome == Outcome.CANCELLED
     print(f"soft stop to arm at rest, 20 trials: median {1000 * np.median(halts):.0f} ms, "
-          f"90th percentile {1000 * np.percentile(halts, 90):.0f} ms, max {1000 * max(halts):.0f} ms")
+          f"90th percentile {1000 * np.percentile(halts, 90):.0f} ms, "
+          f"max {1000 * max(halts):.0f} ms")
     # wall time on a machine shared with other jobs, whose scheduler adds outliers (README)
     assert np.median(halts) < 0.2

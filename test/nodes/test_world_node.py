@@ -48,11 +48,12 @@ def test_world_publishes_resets_and_plays_the_arm_s_controllers(start_process, t
     gripper = node_publisher(test_node, Float64MultiArray, "/gripper_controller/commands")
     start = np.array(joints[-1].position[:7])
     goal = start + [0.3, 0, 0, 0, 0, 0, 0]
-    trajectory.publish(trajectory_msg(JointTrajectoryCore(tuple(joints[-1].name[:7]),
-                                                          np.array([start, goal]), np.array([0.0, 1.0]))))
+    trajectory.publish(trajectory_msg(JointTrajectoryCore(
+        tuple(joints[-1].name[:7]), np.array([start, goal]), np.array([0.0, 1.0]))))
     wait_until(lambda: abs(joints[-1].position[0] - goal[0]) < 0.01, 30, what="the arm at the goal")
     gripper.publish(Float64MultiArray(data=[0.01, 0.01]))
-    wait_until(lambda: abs(joints[-1].position[7] - 0.01) < 0.002, 30, what="the fingers closed to 2 cm")
+    wait_until(lambda: abs(joints[-1].position[7] - 0.01) < 0.002, 30,
+               what="the fingers closed to 2 cm")
     for bad in (JointTrajectory(joint_names=["right_j0", "elbow"],
                                    points=[JointTrajectoryPoint(positions=[0.0, 0.0])]),
                 JointTrajectory(joint_names=list(joints[-1].name[:7]),

@@ -51,7 +51,8 @@ class EmbeddedMotionBackend(MotionBackend):
 
     @classmethod
     def in_world(cls, arena: Arena, params: EmbeddedMotionParams = EmbeddedMotionParams(),
-                 seed: int = 0, arrival: ArrivalParams = ArrivalParams()) -> "EmbeddedMotionBackend":
+                 seed: int = 0,
+                 arrival: ArrivalParams = ArrivalParams()) -> "EmbeddedMotionBackend":
         """The backend driving the simulated world's controllers in process."""
         arm = SimulatedArm(SimulatedController(arena, arrival))
         return cls(arena.robot_config, arm, params, seed)
@@ -217,7 +218,8 @@ class EmbeddedMotionBackend(MotionBackend):
         trajectory = timed(self.robot_config.arm_joints, path, tool_points,
                            min(speed, self.speeds.max_cartesian_speed),
                            self.robot_config.simulation.joint_velocity_limit)
-        self.execute_planned(tool_points, lambda: self.hardware.execute(trajectory, self.check_stop))
+        self.execute_planned(tool_points,
+                             lambda: self.hardware.execute(trajectory, self.check_stop))
 
     def tool_path(self, path: np.ndarray) -> np.ndarray:
         """The tool's position at each joint configuration of `path` (N, 3)."""
