@@ -1,34 +1,33 @@
-"""The self-supervised loop on the simulated world: the world and every node of the loop
-as separate processes, wired as `sbi collect` wires them (core/wiring.py): every node
-reads config/sim_world.yaml and config/collect.yaml, then what the run fixes.
+"""The self-supervised loop on the simulated world, the same graph a real ros2_control arm
+runs: the world (playing the arm's controllers and the camera), the motion server with
+the embedded backend, and every node of the loop as separate processes, wired as
+`sbi collect` wires them (core/wiring.py); every node but the world runs on simulated
+time. The launch ends when the collector has spent its budget; the trainer writes its
+final checkpoint on that and every other shutdown (Ctrl-C included).
 
     ros2 launch seg_by_interaction sim_collect.launch.py robot:=sawyer run_dir:=runs/a \
         interactions:=1000 seed:=0
 
-On a real robot, replace world_node by the robot's drivers, a MoveIt-backed `motion`
-action server and the camera driver (remapped to the robot config's topics).
-This machine has no `ros2 launch`; `sbi collect` composes the same nodes in one process.
+A real arm: launch/robot_collect.launch.py. This machine has no `ros2 launch`;
+`sbi collect` composes the same nodes in one process.
 """
 import pathlib
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
 from launch.substitutions import LaunchConfiguration
-from launch_ros.actions import Node
 
 from seg_by_interaction.core.wiring import LoopRun, loop_wiring
+from seg_by_interaction.ros.launch_loop import loop_actions
 
 
 def loop_nodes(context):
     def argument(name):
         return LaunchConfiguration(name).perform(context)
 
-    wiring = loop_wiring(LoopRun(run_dir=pathlib.Path(argument("run_dir")),
-                                 interactions=int(argument("interactions")),
-                                 robot=argument("robot"), seed=int(argument("seed"))))
-    return [Node(package="seg_by_interaction", executable=name, name=name, output="screen",
-                 parameters=[*wiring.params_files, values])
-            for name, values in wiring.parameters.items()]
+    return loop_actions(loop_wiring(LoopRun(
+        run_dir=pathlib.Path(argument("run_dir")), interactions=int(argument("interactions")),
+        robot=argument("robot"), seed=int(argument("seed")), exit_when_finished=True)))
 
 
 def generate_launch_description():

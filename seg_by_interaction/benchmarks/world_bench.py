@@ -43,7 +43,7 @@ class PrimitiveTrials:
     def __init__(self, robot: RobotConfig, seed: int = 0):
         self.arena = Arena(robot)
         self.robot = robot
-        self.backend = EmbeddedMotionBackend(self.arena, seed=seed)
+        self.backend = EmbeddedMotionBackend.in_world(self.arena, seed=seed)
         self.poses_at: dict[str, np.ndarray] = {}
         self.primitives = Primitives(self.backend, robot, self._capture)
         self.target = None

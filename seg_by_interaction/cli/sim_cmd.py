@@ -63,7 +63,7 @@ def run_demo(args: argparse.Namespace) -> int:
     robot = load_robot_config(args.robot)
     arena = Arena(robot)
     scene = arena.reset_scene("test", args.seed)
-    primitives = Primitives(EmbeddedMotionBackend(arena, seed=args.seed), robot,
+    primitives = Primitives(EmbeddedMotionBackend.in_world(arena, seed=args.seed), robot,
                             lambda label: arena.observe())
     rng = np.random.default_rng(args.seed)
     lines = [f"# Simulated world demo: {robot.name}, scene {scene.scene_id}", "",

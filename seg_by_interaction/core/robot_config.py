@@ -15,6 +15,9 @@ from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.validated import ConfigError, from_dict, setting
 
 REQUIRED_NAMED_POSES = ("home", "out_of_view")
+TABLE_THICKNESS_M = 0.04
+TABLE_MARGIN_M = 0.25          # the table top extends this far beyond the table area,
+TABLE_NEAR_MARGIN_M = 0.05     # but only this far toward the robot (not under its base)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -112,6 +115,21 @@ class SimulationConfig:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ControllerInterfaces:
+    """The arm's ros2_control interfaces the embedded motion backend executes through (the
+    simulated world serves the same ones)."""
+    arm_trajectory_topic: str = setting("/arm_controller/joint_trajectory",
+                                        "trajectory_msgs/JointTrajectory topic of the arm's "
+                                        "joint trajectory controller")
+    gripper_command_topic: str = setting("/gripper_controller/commands",
+                                         "std_msgs/Float64MultiArray topic of the gripper's "
+                                         "forward position controller (each finger joint "
+                                         "travels half the opening)")
+    joint_states_topic: str = setting("/joint_states", "sensor_msgs/JointState of the arm "
+                                                       "and the gripper")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RobotConfig:
     name: str = setting(description="robot name, also the config's file name")
     description: str = setting("", "one line for humans")
@@ -127,6 +145,8 @@ class RobotConfig:
     table_area: TableArea = setting(description="where objects lie; inside the workspace footprint")
     table_height: float = setting(description="table surface z in the planning frame, metres")
     speeds: SpeedLimits = setting(SpeedLimits(), "speed limits")
+    controllers: ControllerInterfaces = setting(ControllerInterfaces(), "the arm's ros2_control "
+                                                                        "interfaces")
     cameras: list[CameraConfig] = setting(description="at least one camera")
     simulation: SimulationConfig | None = setting(
         None, "the embedded simulated world's model; a robot without it runs on its own "
@@ -160,6 +180,17 @@ class RobotConfig:
             driven = sorted(set(self.simulation.fixed_joints) & set(self.arm_joints + self.gripper.joints))
             if driven:
                 raise ConfigError(f"simulation.fixed_joints names arm or gripper joints {driven}")
+
+    def table_box(self) -> tuple[list[float], list[float]]:
+        """Centre and half extents of the table top, as the simulated world builds it and
+        planners avoid it: the table area grown by margins, its surface at table_height."""
+        area = self.table_area
+        low = np.array(area.min) - [TABLE_NEAR_MARGIN_M, TABLE_MARGIN_M]
+        high = np.array(area.max) + TABLE_MARGIN_M
+        half = [(high[0] - low[0]) / 2, (high[1] - low[1]) / 2, TABLE_THICKNESS_M / 2]
+        centre = [(high[0] + low[0]) / 2, (high[1] + low[1]) / 2,
+                  self.table_height - TABLE_THICKNESS_M / 2]
+        return centre, half
 
     def camera(self, name: str = "") -> CameraConfig:
         """The named camera, or the first one."""

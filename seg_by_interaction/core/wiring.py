@@ -21,6 +21,13 @@ from seg_by_interaction.core.robot_config import config_dir
 from seg_by_interaction.core.validated import ConfigError
 
 
+# The node whose end (its budget spent) ends a launched run.
+BUDGET_NODE = "collector"
+# Seconds launch waits after SIGINT before SIGTERM: above the nodes' own grace
+# (ros/node_main.py INTERRUPT_GRACE_S) and the trainer's final checkpoint.
+SIGTERM_TIMEOUT_S = 30
+
+
 class NodeEntry(typing.NamedTuple):
     node_class: str
     params_class: str
@@ -31,6 +38,9 @@ NODES = {
                              "seg_by_interaction.core.camera.sources:CameraNodeParams"),
     "world_node": NodeEntry("seg_by_interaction.nodes.world_node:WorldNode",
                             "seg_by_interaction.core.world.params:WorldParams"),
+    "motion_server": NodeEntry("seg_by_interaction.nodes.motion_server:MotionServer",
+                               "seg_by_interaction.core.interaction.motion_server:"
+                               "MotionServerParams"),
     "hypothesis_server": NodeEntry(
         "seg_by_interaction.nodes.hypothesis_server:HypothesisServer",
         "seg_by_interaction.core.hypotheses.proposer:HypothesisServerParams"),
@@ -62,6 +72,9 @@ class LoopRun:
     first_model_after: int | None = None     # None: config/collect.yaml's
     params_files: tuple[str, ...] = ()       # applied after config/collect.yaml
     overrides: tuple[str, ...] = ()          # NODE:NAME:=VALUE, applied last
+    simulated: bool = True                   # False: a real arm, no world node
+    moveit_config: str = ""                  # a real arm's MoveIt config package ('' = embedded)
+    exit_when_finished: bool = False         # the collector's process ends after the budget
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,11 +90,16 @@ class LoopWiring:
 
 
 def loop_wiring(run: LoopRun) -> LoopWiring:
-    """The loop's nodes for `run`: the world's and the loop's config files, then what the
-    run fixes, then the run's overrides."""
-    files = (str(config_dir() / "sim_world.yaml"), str(config_dir() / "collect.yaml"),
-             *run.params_files)
-    parameters = _run_parameters(run)
+    """The loop's nodes for `run`: the world's (in simulation), the motion server's and the
+    loop's config files, then what the run fixes, then the run's overrides. In simulation
+    the world plays the arm's hardware behind its ros2_control interfaces and the motion
+    server drives them with the embedded backend, as on a real ros2_control arm; every
+    node but the world (the clock's source) runs on its simulated time."""
+    world_files = (str(config_dir() / "sim_world.yaml"),) if run.simulated else ()
+    files = (*world_files, str(config_dir() / "motion_server.yaml"),
+             str(config_dir() / "collect.yaml"), *run.params_files)
+    parameters = _run_parameters(run) if run.simulated else _robot_parameters(run)
+    parameters[BUDGET_NODE]["exit_when_finished"] = run.exit_when_finished
     for override in run.overrides:
         node, name, value = parse_override(override)
         if node not in parameters:
@@ -92,20 +110,32 @@ def loop_wiring(run: LoopRun) -> LoopWiring:
 
 
 def _run_parameters(run: LoopRun) -> dict[str, dict[str, typing.Any]]:
+    """The simulated graph: the world, then the real arm's nodes on simulated time."""
+    nodes = _robot_parameters(run)
+    for values in nodes.values():
+        values["use_sim_time"] = True
+    nodes["interaction_executor"].update(record_ground_truth=True, require_arming=False)
+    nodes["collector"]["reset_scene_service"] = "/world_node/reset_scene"
+    return {"world_node": {"robot": run.robot, "seed": run.seed}, **nodes}
+
+
+def _robot_parameters(run: LoopRun) -> dict[str, dict[str, typing.Any]]:
+    """A real arm's graph: the motion server and the loop's nodes."""
     run_dir = str(run.run_dir.resolve())
     trainer = {"run_dir": run_dir, "seed": run.seed, "training.mask_loss": run.loss}
     if run.first_model_after is not None:
         trainer["first_model_after"] = run.first_model_after
+    motion = {"robot": run.robot, "seed": run.seed, "backend": "embedded"}
+    if run.moveit_config:
+        motion.update({"backend": "moveit", "moveit.moveit_config_package": run.moveit_config})
     return {
-        "world_node": {"robot": run.robot, "seed": run.seed},
+        "motion_server": motion,
         "hypothesis_server": {"robot": run.robot, "checkpoint_dir": f"{run_dir}/checkpoints"},
-        "interaction_executor": {"robot": run.robot, "run_dir": run_dir, "seed": run.seed,
-                                 "record_ground_truth": True},
+        "interaction_executor": {"robot": run.robot, "run_dir": run_dir, "seed": run.seed},
         "mask_labeler": {"run_dir": run_dir},
         "online_trainer": trainer,
         "collector": {"robot": run.robot, "run_dir": run_dir, "seed": run.seed,
-                      "interactions": run.interactions,
-                      "reset_scene_service": "/world_node/reset_scene"},
+                      "interactions": run.interactions},
     }
 
 

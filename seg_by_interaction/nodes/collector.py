@@ -12,6 +12,7 @@ Calls:     ~/segment (Segment), interact (Interact action), reset_scene (simulat
 """
 from __future__ import annotations
 
+import signal
 import threading
 
 import numpy as np
@@ -115,6 +116,8 @@ class Collector(Node):
             self.last_result = self.error = str(error)
         finally:
             self.finished.set()
+            if self.params.exit_when_finished:
+                signal.raise_signal(signal.SIGINT)    # the process's own clean shutdown
 
     def _wait_for_servers(self) -> None:
         if not self.segment.wait_for_service(timeout_sec=SERVICE_WAIT_S):

@@ -1,15 +1,19 @@
 """interaction_executor: runs one interaction primitive per `Interact` goal.
 
-Drives the arm through the `motion` action (the simulated world's embedded backend, or a
-MoveIt-backed server on a real robot) with the primitives of the core, captures the
+Drives the arm through the `motion` action (the motion server, whichever backend it
+runs) with the primitives of the core, captures the
 before / mid / after frames from the camera topics (frames stamped after the arm
 stopped), stores the record atomically under the run directory, and returns it.
 
 Action:   interact (seg_by_interaction/action/Interact): one goal at a time, cancellable,
           a time limit per goal; feedback names the phase.
 Services: ~/resume (std_srvs/Trigger): accept goals again after max_consecutive_failures.
+          ~/arm (std_srvs/SetBool): with require_arming (real robots), goals are refused
+          until this arms the executor; false disarms it.
 Subscribes: the camera's rgb, depth and camera_info topics (sensor-data QoS), and in
-          simulation /<camera>/ground_truth/instances when record_ground_truth is set.
+          simulation /<camera>/ground_truth/instances when record_ground_truth is set;
+          <soft_stop_topic> (std_msgs/Empty): stops the interaction under way and disarms.
+Publishes its state on /diagnostics: armed, consecutive failures, breaker, last outcome.
 """
 from __future__ import annotations
 
@@ -22,8 +26,9 @@ from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.time import Time
-from std_msgs.msg import Header
-from std_srvs.srv import Trigger
+from diagnostic_msgs.msg import DiagnosticStatus
+from std_msgs.msg import Empty, Header
+from std_srvs.srv import SetBool, Trigger
 
 from seg_by_interaction.action import Interact
 from seg_by_interaction.core.camera.rgbd import RGBDView
@@ -37,12 +42,13 @@ from seg_by_interaction.core.interaction.primitives import Primitives
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore, StorageError
 from seg_by_interaction.msg import InteractionRecord
-from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses
+from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses, qos
 from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.ros.remote_motion import RemoteMotionBackend
+from seg_by_interaction.ros.status import StatusPublisher
 
 FEEDBACK = Interact.Feedback
 PHASES = {"open": FEEDBACK.PHASE_APPROACHING, "approach": FEEDBACK.PHASE_APPROACHING,
@@ -55,6 +61,9 @@ PHASES = {"open": FEEDBACK.PHASE_APPROACHING, "approach": FEEDBACK.PHASE_APPROAC
 PHASE_NAMES = {value: name[len("PHASE_"):].lower() for name, value in vars(FEEDBACK).items()
                if name.startswith("PHASE_")}
 MAX_GOAL_TIMEOUT_S = 3600.0
+# An interaction holds a thread while it waits for the motion server's answers and camera
+# frames; they, goal requests and soft stops need others (the machine may have two cores).
+THREADS = 4
 
 
 class InteractionExecutor(Node):
@@ -68,6 +77,8 @@ class InteractionExecutor(Node):
         self.rng = np.random.default_rng(self.params.seed)
         self.failures = FailureCounter(self.params.max_consecutive_failures)
         self.storage_error = ""    # set once a record cannot be stored: no goal is taken after
+        self.armed = not self.params.require_arming
+        self.last_outcome = "none"
         self._busy = threading.Lock()
         io = ReentrantCallbackGroup()
         self.rejections = Rejections(self)
@@ -77,6 +88,10 @@ class InteractionExecutor(Node):
         ActionServer(self, Interact, "interact", self._execute, goal_callback=self._accept_goal,
                      cancel_callback=self._cancel, callback_group=ReentrantCallbackGroup())
         self.create_service(Trigger, "~/resume", self._resume)
+        self.create_service(SetBool, "~/arm", self._arm)
+        self.create_subscription(Empty, self.params.soft_stop_topic, self._soft_stop, qos.RELIABLE,
+                                 callback_group=io)
+        StatusPublisher(self, self._status, callback_group=io)
         where = f"recording to {self.store.root}" if self.store else "not recording"
         self.get_logger().info(f"interaction executor ready on '{self.robot.name}', camera "
                                f"'{self.camera.name}', {where}")
@@ -88,6 +103,10 @@ class InteractionExecutor(Node):
                                          self.store.free_space_problem(self.params.min_free_mb))
         if storage:
             self.get_logger().error(f"refusing goal: {storage}; free space and run again")
+            return GoalResponse.REJECT
+        if not self.armed:
+            self.get_logger().error("refusing goal: not armed; call ~/arm (std_srvs/SetBool, "
+                                    "data: true) once the robot is clear to move")
             return GoalResponse.REJECT
         if self.failures.tripped:
             self.get_logger().error(f"refusing goal: {self.failures.consecutive} interactions "
@@ -107,6 +126,27 @@ class InteractionExecutor(Node):
         self.backend.cancel()
         return CancelResponse.ACCEPT
 
+    def _arm(self, request: SetBool.Request, response: SetBool.Response) -> SetBool.Response:
+        self.armed = request.data or not self.params.require_arming
+        response.success = self.armed == request.data
+        response.message = "armed" if self.armed else "disarmed"
+        self.get_logger().warning(f"{response.message} by ~/arm")
+        return response
+
+    def _soft_stop(self, _msg: Empty) -> None:
+        self.armed = not self.params.require_arming
+        self.get_logger().warning("soft stop: stopping the interaction under way"
+                                  + ("; disarmed" if not self.armed else ""))
+        self.backend.cancel()
+
+    def _status(self):
+        tripped = self.failures.tripped
+        level = DiagnosticStatus.WARN if tripped or not self.armed else DiagnosticStatus.OK
+        state = "stopped after failures" if tripped else ("armed" if self.armed else "disarmed")
+        return level, state, {
+            "armed": self.armed, "consecutive_failures": self.failures.consecutive,
+            "breaker": "open" if tripped else "closed", "last_outcome": self.last_outcome}
+
     def _resume(self, _request, response: Trigger.Response) -> Trigger.Response:
         self.failures.consecutive = 0
         response.success, response.message = True, "accepting goals again"
@@ -122,7 +162,7 @@ class InteractionExecutor(Node):
                 reason = f"executor error: {error!r}"
                 result = Interact.Result(success=False, reason=reason, record=InteractionRecord(
                     primitive=goal_handle.request.primitive, outcome=Outcome.FAILED, reason=reason))
-        if result.record.outcome == Outcome.CANCELLED:
+        if result.record.outcome == Outcome.CANCELLED and goal_handle.is_cancel_requested:
             goal_handle.canceled()
         elif result.success:
             goal_handle.succeed()
@@ -146,6 +186,7 @@ class InteractionExecutor(Node):
         if outcome.outcome == Outcome.TIMEOUT:
             self._recover(primitives)
         self.failures.add(outcome.outcome)
+        self.last_outcome = outcome.outcome.name
         record = self._record(goal.primitive, request, outcome)
         summary = f"{record.record_id or 'interaction'}: {request.kind} {outcome.outcome.name}: {outcome.reason}"
         if outcome.success:
@@ -243,4 +284,4 @@ def _floats(values) -> tuple[float, ...] | None:
 
 
 def main(args=None) -> int:
-    return run_node(InteractionExecutor, args)
+    return run_node(InteractionExecutor, args, threads=THREADS)

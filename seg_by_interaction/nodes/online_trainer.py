@@ -30,6 +30,7 @@ class OnlineTrainer(Node):
     def __init__(self, **kwargs):
         # before anything can fail: the context destroys a node whose construction failed
         self._stop = threading.Event()
+        self._finished = False
         self._thread = threading.Thread(target=self._train_loop, name="trainer", daemon=True)
         super().__init__("online_trainer", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, OnlineTrainerParams)
@@ -102,7 +103,11 @@ class OnlineTrainer(Node):
 
     def finish(self) -> None:
         """Stop training, bank the stored labels that never arrived, and announce a final
-        checkpoint of what was learned since the last."""
+        checkpoint of what was learned since the last. Once: `sbi collect` calls it before
+        the node is destroyed, which calls it again."""
+        if self._finished:
+            return
+        self._finished = True
         self._stop.set()
         self._thread.join()
         with self._lock:
@@ -110,6 +115,7 @@ class OnlineTrainer(Node):
             trained_since = self.learner.trainer.steps > self.learner.checkpointed_step
         if trained_since:
             self._checkpoint()
+        self.get_logger().info(f"final checkpoint at step {self.learner.checkpointed_step}")
 
     def _publish_status(self) -> None:
         learner = self.learner
@@ -129,9 +135,11 @@ class OnlineTrainer(Node):
         return not self._thread.is_alive()
 
     def destroy_node(self):
-        self._stop.set()
-        if self._thread.is_alive():   # a thread left in torch at exit aborts the process
-            self._thread.join()
+        """Every shutdown path (the end of a launch, Ctrl-C, SIGTERM) writes the final
+        checkpoint, the training thread joined first (a thread left in torch at exit
+        aborts the process); a node whose construction failed never started training."""
+        if self._thread.ident is not None:
+            self.finish()
         return super().destroy_node()
 
 

@@ -4,10 +4,14 @@ Publishes, for each camera of the robot config (sensor-data QoS, simulated time)
   <rgb_topic> Image rgb8, <depth_topic> Image 32FC1 (noisy, metres), <camera_info_topic>,
   /<camera>/ground_truth/instances Image mono16 (0 = background; evaluation only),
 and /joint_states, /clock, /diagnostics (objects that fell off the table).
-Serves:
-  motion (seg_by_interaction/action/Motion): the embedded motion backend,
-  ~/reset_scene (seg_by_interaction/srv/ResetScene).
-Physics runs as fast as it can during a motion and at `real_time_factor` while idle.
+Plays the robot's hardware as Gazebo with ros2_control would (core/world/controllers.py):
+  <controllers.arm_trajectory_topic> trajectory_msgs/JointTrajectory, followed with the
+    physics (an empty one stops the arm),
+  <controllers.gripper_command_topic> std_msgs/Float64MultiArray finger positions.
+Serves ~/reset_scene (seg_by_interaction/srv/ResetScene).
+Physics runs as fast as it can while the arm or the gripper moves and at
+`real_time_factor` while idle; the moment a motion ends its joint state and a camera
+frame go out with the same stamp.
 """
 from __future__ import annotations
 
@@ -22,14 +26,15 @@ from rclpy.node import Node
 from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
-from std_msgs.msg import Header
+from std_msgs.msg import Float64MultiArray, Header
+from trajectory_msgs.msg import JointTrajectory
 
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world.arena import Arena
-from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
+from seg_by_interaction.core.world.controllers import SimulatedController
 from seg_by_interaction.core.world.params import WorldParams
 from seg_by_interaction.ros import images, qos
-from seg_by_interaction.ros.motion_action import MotionActionServer
+from seg_by_interaction.ros.controller_arm import finger_positions, trajectory_from_msg
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
@@ -47,13 +52,16 @@ class WorldNode(Node):
         self.arena.reset_scene(self.params.split, self.params.seed)
         self._last_frame_sim = -np.inf
         self._last_render_wall = -np.inf
+        self.controller = SimulatedController(self.arena, self.params.controller)
+        self.rejections = Rejections(self)
         self._make_publishers()
-        motions = MutuallyExclusiveCallbackGroup()
-        backend = EmbeddedMotionBackend(self.arena, self.params.motion, seed=self.params.seed)
-        MotionActionServer(self, backend, self.robot_config, lock=self.lock,
-                           finished=self._motion_finished, rejections=Rejections(self),
-                           limits=self.params.motion_goals, callback_group=motions)
-        self.create_service(ResetScene, "~/reset_scene", self._reset_scene, callback_group=motions)
+        commands = MutuallyExclusiveCallbackGroup()
+        topics = self.robot_config.controllers
+        self.create_subscription(JointTrajectory, topics.arm_trajectory_topic, self._on_trajectory,
+                                 qos.RELIABLE, callback_group=commands)
+        self.create_subscription(Float64MultiArray, topics.gripper_command_topic, self._on_gripper,
+                                 qos.RELIABLE, callback_group=commands)
+        self.create_service(ResetScene, "~/reset_scene", self._reset_scene, callback_group=commands)
         self.create_timer(1.0 / self.params.tick_hz, self._tick,
                           callback_group=ReentrantCallbackGroup())
         self.get_logger().info(f"world ready: {self.robot_config.name}, scene "
@@ -67,7 +75,8 @@ class WorldNode(Node):
                           self.create_publisher(Image, f"/{camera.name}/ground_truth/instances",
                                                 qos.SENSOR_DATA))
             for camera in self.robot_config.cameras}
-        self.joint_pub = self.create_publisher(JointState, "/joint_states", qos.SENSOR_DATA)
+        self.joint_pub = self.create_publisher(
+            JointState, self.robot_config.controllers.joint_states_topic, qos.SENSOR_DATA)
         self.clock_pub = self.create_publisher(Clock, "/clock", 10)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
 
@@ -75,13 +84,33 @@ class WorldNode(Node):
 
     def _tick(self) -> None:
         if not self.context.ok() or not self.lock.acquire(blocking=False):
-            return  # shutting down, or a motion or reset is stepping the world
+            return  # shutting down, or a command or a reset holds the world
         try:
-            self.arena.step(int(round(self.params.real_time_factor * self.arena.config.physics_hz
-                                      / self.params.tick_hz)))
-            self._publish_state()
+            if self.controller.busy:
+                self._run_controllers()
+            else:
+                self.arena.step(int(round(self.params.real_time_factor
+                                          * self.arena.config.physics_hz / self.params.tick_hz)))
+                self._publish_state()
         finally:
             self.lock.release()
+
+    def _run_controllers(self) -> None:
+        """Physics as fast as it goes for one tick's wall time, joint states at their rate;
+        the moment the motion ends, its state and a frame."""
+        every = max(1, int(round(self.arena.config.physics_hz / self.params.joint_states_hz)))
+        slice_end = time.monotonic() + 1.0 / self.params.tick_hz
+        step = 0
+        while self.controller.busy and time.monotonic() < slice_end:
+            self.controller.step()
+            step += 1
+            if step % every == 0:
+                stamp = self._sim_stamp()
+                self.clock_pub.publish(Clock(clock=stamp))
+                self.joint_pub.publish(self._joint_state(stamp))
+        if not self.controller.busy:
+            self._report_fallen_objects()
+            self._publish_state(frame_now=True)
 
     def _publish_state(self, frame_now: bool = False) -> None:
         """Clock and joints; camera frames at the configured rates, or at once after a
@@ -111,17 +140,36 @@ class WorldNode(Node):
 
     def _joint_state(self, stamp) -> JointState:
         robot = self.arena.robot
-        finger = robot.gripper_opening() / 2
         names = self.robot_config.arm_joints + self.robot_config.gripper.joints
-        positions = [*robot.arm_positions().tolist(), *[finger] * len(self.robot_config.gripper.joints)]
+        positions = [*robot.arm_positions().tolist(),
+                     *finger_positions(self.robot_config, robot.gripper_opening())]
         return JointState(header=Header(stamp=stamp), name=names, position=positions)
 
-    # --- motion and scenes ----------------------------------------------------------
+    # --- the controllers' commands and scenes ---------------------------------------
 
-    def _motion_finished(self) -> TimeMsg:
-        self._report_fallen_objects()
-        self._publish_state(frame_now=True)
-        return self._sim_stamp()
+    def _on_trajectory(self, msg: JointTrajectory) -> None:
+        try:
+            trajectory = trajectory_from_msg(msg)
+            with self.lock:
+                if trajectory is None:
+                    self.controller.hold()
+                else:
+                    self.controller.follow(trajectory)
+        except ValueError as error:
+            self.rejections.reject(self.robot_config.controllers.arm_trajectory_topic, str(error))
+
+    def _on_gripper(self, msg: Float64MultiArray) -> None:
+        fingers = np.asarray(msg.data, float)
+        joints = self.robot_config.gripper.joints
+        max_opening = self.robot_config.gripper.max_opening
+        opening = 2.0 * float(np.mean(fingers)) if len(fingers) else np.nan
+        if len(fingers) != len(joints) or not 0.0 <= opening <= max_opening:
+            self.rejections.reject(self.robot_config.controllers.gripper_command_topic,
+                                   f"want {len(joints)} finger positions of "
+                                   f"0..{max_opening / 2} m, got {fingers.tolist()}")
+            return
+        with self.lock:
+            self.controller.command_gripper(opening)
 
     def _report_fallen_objects(self) -> None:
         """Objects off the table are reported and taken out. A new scene comes only on
@@ -143,6 +191,7 @@ class WorldNode(Node):
         try:
             with self.lock:
                 scene = self._new_scene(split, seed, request.num_objects)
+                self.controller.hold()
                 self._publish_state(frame_now=True)
         except (ValueError, FileNotFoundError) as error:
             response.success, response.message = False, str(error)

@@ -1,7 +1,8 @@
 """Serving the `motion` action (seg_by_interaction/action/Motion) with any MotionBackend,
 the other end of `remote_motion`: one goal at a time, cancellable, each bounded by its
-goal's timeout. The simulated world serves it with its embedded backend; a server for a
-real arm would with a MoveIt backend."""
+goal's timeout, a newer goal preempting it. The motion server (nodes/motion_server.py)
+serves it with the backend it is given. A motion stopped by other means than the goal's
+cancellation (a soft stop, a newer goal) aborts the goal with the CANCELLED outcome."""
 from __future__ import annotations
 
 import math
@@ -11,7 +12,7 @@ import traceback
 from typing import Callable
 
 from builtin_interfaces.msg import Time
-from rclpy.action import ActionServer, CancelResponse
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.node import Node
 from std_msgs.msg import Header
 
@@ -43,8 +44,15 @@ class MotionActionServer:
         self._action_name = action_name
         self.lock = lock
         self.finished = finished
+        self.last_result: tuple[Outcome, str] | None = None
         ActionServer(node, Motion, action_name, self._execute, callback_group=callback_group,
-                     cancel_callback=self._cancel)
+                     goal_callback=self._accept, cancel_callback=self._cancel)
+
+    def _accept(self, _goal) -> GoalResponse:
+        """A new goal preempts the one under way (whose client may have given up on it)."""
+        if self.lock.locked():
+            self.backend.cancel()
+        return GoalResponse.ACCEPT
 
     def _cancel(self, _goal_handle) -> CancelResponse:
         self.backend.cancel()
@@ -52,8 +60,8 @@ class MotionActionServer:
 
     def _execute(self, goal_handle) -> Motion.Result:
         goal = goal_handle.request
-        self.backend.reset(time.monotonic() + goal.timeout if goal.timeout > 0 else None)
         with self.lock:
+            self.backend.reset(time.monotonic() + goal.timeout if goal.timeout > 0 else None)
             try:
                 self._run(goal)
                 outcome, reason = Outcome.OK, "done"
@@ -68,7 +76,8 @@ class MotionActionServer:
             tool_pose = poses.to_pose_stamped(self.backend.tool_pose(), header)
             result = Motion.Result(outcome=int(outcome), reason=reason, tool_pose=tool_pose,
                                    gripper_opening=self.backend.gripper_opening())
-        if outcome == Outcome.CANCELLED:
+            self.last_result = outcome, reason
+        if outcome == Outcome.CANCELLED and goal_handle.is_cancel_requested:
             goal_handle.canceled()
         elif outcome == Outcome.OK:
             goal_handle.succeed()

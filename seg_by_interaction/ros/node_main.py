@@ -164,6 +164,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run_node(factory: NodeFactory, args: list[str] | None = None) -> int:
-    """Entry point of a single-node executable."""
-    return spin_composed([factory], args=args if args is not None else sys.argv)
+def run_node(factory: NodeFactory, args: list[str] | None = None,
+             threads: int | None = None) -> int:
+    """Entry point of a single-node executable (`threads`: the executor's, default one a CPU)."""
+    return spin_composed([factory], args=args if args is not None else sys.argv, threads=threads)

@@ -1,6 +1,7 @@
 """The motion backend interface over the `motion` action: the interaction executor drives
-whichever server runs the arm (the simulated world's embedded backend, or a MoveIt-backed
-server on a real robot) exactly as the primitives drive a backend in-process."""
+the motion server (nodes/motion_server.py, whichever backend it runs) exactly as the
+primitives drive a backend in-process. A result without a stamp breaks Motion.Result's
+contract and is refused: frames are captured only after the stamp."""
 from __future__ import annotations
 
 import time
@@ -95,9 +96,14 @@ class RemoteMotionBackend(MotionBackend):
             result = self._wait(handle.get_result_async(), wait_s, "the motion's result").result
         finally:
             self._goal_handle = None
+        stamp = result.tool_pose.header.stamp
+        if stamp.sec == 0 and stamp.nanosec == 0:
+            raise MotionError(Outcome.FAILED, "the motion server's result has no stamp (Motion."
+                              "Result: the time the motion ended, after which frames are "
+                              f"captured); its outcome was {result.outcome}: {result.reason}")
         self._last_tool = poses.from_pose_stamped(result.tool_pose, self.robot.base_frame)
         self._last_opening = result.gripper_opening
-        self.stamp = result.tool_pose.header.stamp
+        self.stamp = stamp
         if result.outcome != Outcome.OK:
             raise MotionError(Outcome(result.outcome), result.reason)
 

@@ -20,17 +20,42 @@ def test_every_node_has_a_parameter_dataclass():
 def test_a_run_wires_the_world_and_the_loop_s_nodes_after_the_config_files(tmp_path):
     wiring = loop_wiring(LoopRun(run_dir=tmp_path / "run", interactions=7, robot="pr2", seed=3,
                                  loss="ce", params_files=("more.yaml",)))
-    assert wiring.nodes == ("world_node", "hypothesis_server", "interaction_executor",
-                            "mask_labeler", "online_trainer", "collector")
+    assert wiring.nodes == ("world_node", "motion_server", "hypothesis_server",
+                            "interaction_executor", "mask_labeler", "online_trainer", "collector")
     assert wiring.params_files == (str(config_dir() / "sim_world.yaml"),
+                                   str(config_dir() / "motion_server.yaml"),
                                    str(config_dir() / "collect.yaml"), "more.yaml")
     run_dir = str(tmp_path / "run")
     assert wiring.parameters["world_node"] == {"robot": "pr2", "seed": 3}
+    assert wiring.parameters["motion_server"] == {"robot": "pr2", "seed": 3, "backend": "embedded",
+                                                  "use_sim_time": True}
+    assert all(values["use_sim_time"] for node, values in wiring.parameters.items()
+               if node != "world_node")                  # the world is the clock
     assert wiring.parameters["hypothesis_server"]["checkpoint_dir"] == f"{run_dir}/checkpoints"
     assert wiring.parameters["interaction_executor"]["record_ground_truth"] is True
+    assert wiring.parameters["interaction_executor"]["require_arming"] is False
     assert wiring.parameters["online_trainer"] == {"run_dir": run_dir, "seed": 3,
-                                                   "training.mask_loss": "ce"}
+                                                   "training.mask_loss": "ce", "use_sim_time": True}
     assert wiring.parameters["collector"]["interactions"] == 7
+    assert wiring.parameters["collector"]["exit_when_finished"] is False
+
+
+def test_a_real_arm_runs_the_same_graph_without_the_world(tmp_path):
+    wiring = loop_wiring(LoopRun(run_dir=tmp_path, interactions=7, robot="ur5e.yaml",
+                                 simulated=False, moveit_config="ur_moveit_config",
+                                 exit_when_finished=True))
+    assert wiring.nodes == ("motion_server", "hypothesis_server", "interaction_executor",
+                            "mask_labeler", "online_trainer", "collector")
+    assert wiring.params_files == (str(config_dir() / "motion_server.yaml"),
+                                   str(config_dir() / "collect.yaml"))
+    assert wiring.parameters["motion_server"]["backend"] == "moveit"
+    assert wiring.parameters["motion_server"]["moveit.moveit_config_package"] == "ur_moveit_config"
+    executor = wiring.parameters["interaction_executor"]
+    # the executor's defaults: no ground truth recorded, arming required
+    assert "record_ground_truth" not in executor and "require_arming" not in executor
+    assert "reset_scene_service" not in wiring.parameters["collector"]
+    assert wiring.parameters["collector"]["exit_when_finished"] is True
+    assert not any("use_sim_time" in values for values in wiring.parameters.values())
 
 
 def test_the_nodes_get_the_run_directory_as_an_absolute_path():

@@ -1,8 +1,12 @@
 """The self-supervised loop end to end: the world and every node of the loop as separate
 processes over DDS, a small budget of pick-and-place interactions, labels stored beside
 their records, a checkpoint announced by the trainer and reloaded by the hypothesis
-server, which then answers from the model."""
+server, which then answers from the model; then every process stopped together by a
+terminal's double Ctrl-C ends cleanly, the trainer with its final checkpoint."""
 import json
+import re
+import signal
+import time
 
 from ros_harness import call_service, wait_for_message, wait_for_node, wait_until
 
@@ -65,3 +69,16 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
                what="labels stored beside every record")
     for name, process in processes.items():
         assert process.process.poll() is None, f"{name} exited:\n{process.output()[-2000:]}"
+
+    # a terminal's Ctrl-C under launch: SIGINT twice, 0.3 s apart, to every node together;
+    # all end cleanly within 20 s, the trainer with a final checkpoint of what it learned
+    for process in processes.values():
+        process.signal_group(signal.SIGINT)
+    time.sleep(0.3)
+    for process in processes.values():
+        process.signal_group(signal.SIGINT)
+    exits = {name: p.wait(timeout=20) for name, p in processes.items()}
+    assert exits == dict.fromkeys(processes, 0)
+    final = re.search(r"final checkpoint at step (\d+)", processes["online_trainer"].output())
+    assert final and any(f"step {final[1]}," in line for line in
+                         processes["online_trainer"].output().splitlines() if "announced" in line)

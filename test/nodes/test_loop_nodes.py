@@ -1,5 +1,6 @@
 """The loop's nodes as real processes over DDS, on their failure paths: the executor's
-timeouts, cancellation, bad goals, its stop after consecutive failures and once records
+arming, soft stop, timeouts, cancellation, bad goals, its stop after consecutive failures
+and once records
 cannot be stored; the hypothesis
 server refusing malformed frames and bad checkpoints while it keeps answering; idle nodes
 stopping on Ctrl-C (given twice, as a terminal under launch does), and nodes that cannot start saying why."""
@@ -10,8 +11,8 @@ import numpy as np
 from geometry_msgs.msg import Quaternion
 from rclpy.action import ActionClient
 from ros_harness import call_service, node_command, wait_until
-from std_msgs.msg import Header
-from std_srvs.srv import Trigger
+from std_msgs.msg import Empty, Header
+from std_srvs.srv import SetBool, Trigger
 
 from seg_by_interaction.action import Interact
 from seg_by_interaction.core.interaction.motion import Outcome, ToolPose
@@ -28,8 +29,8 @@ def pick_goal(x: float, timeout: float = 0.0) -> Interact.Goal:
     return Interact.Goal(primitive=Primitive(type=Primitive.PICK_PLACE, target=target), timeout=timeout)
 
 
-def send(client, goal, timeout=120.0, cancel_after_feedback=False):
-    """(accepted, result or None)."""
+def send(client, goal, timeout=120.0, cancel_after_feedback=False, then=None):
+    """(accepted, result or None); `then()` is called after the first feedback."""
     feedback = []
     assert client.wait_for_server(timeout_sec=60.0)
     future = client.send_goal_async(goal, feedback_callback=feedback.append)
@@ -38,8 +39,10 @@ def send(client, goal, timeout=120.0, cancel_after_feedback=False):
     if not handle.accepted:
         return False, None
     if cancel_after_feedback:
+        then = handle.cancel_goal_async
+    if then is not None:
         wait_until(lambda: feedback, 60, what="feedback")
-        handle.cancel_goal_async()
+        then()
     result = handle.get_result_async()
     wait_until(result.done, timeout, what="interaction result")
     return True, result.result().result
@@ -47,9 +50,21 @@ def send(client, goal, timeout=120.0, cancel_after_feedback=False):
 
 def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_process, test_node, tmp_path):
     start_process(node_command("world_node", *WORLD))
+    start_process(node_command("motion_server"))
     executor = start_process(node_command("interaction_executor", "-p", f"run_dir:={tmp_path}",
                                           "-p", "max_consecutive_failures:=2"))
     client = ActionClient(test_node, Interact, "interact")
+    arm = test_node.create_client(SetBool, "/interaction_executor/arm")
+
+    accepted, _ = send(client, pick_goal(0.65))       # a real robot's executor starts disarmed
+    assert not accepted and "not armed" in executor.output()
+    assert call_service(test_node, arm, SetBool.Request(data=True)).success
+    soft_stop = test_node.create_publisher(Empty, "/soft_stop", qos.RELIABLE)
+    accepted, result = send(client, pick_goal(0.65), then=lambda: soft_stop.publish(Empty()))
+    assert accepted and result.record.outcome == Outcome.CANCELLED   # stopped, and disarmed
+    accepted, _ = send(client, pick_goal(0.65))
+    assert not accepted
+    assert call_service(test_node, arm, SetBool.Request(data=True)).success
 
     accepted, result = send(client, pick_goal(0.65, timeout=0.5))
     assert accepted and result.record.outcome == Outcome.TIMEOUT and not result.success

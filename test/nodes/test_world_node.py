@@ -1,30 +1,22 @@
 """The world node as a real process over DDS: camera topics, ground truth, clock, scene
-resets and motion requests (including refused and hostile ones, counted on /diagnostics)
-while it keeps running."""
+resets, and the simulated arm's ros2_control interfaces (joint trajectories, gripper
+commands, joint states; malformed commands counted on /diagnostics) while it keeps
+running."""
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import PoseStamped, Vector3
-from rclpy.action import ActionClient
 from ros_harness import call_service, node_command, wait_for_message, wait_for_node, wait_until
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import Float64MultiArray
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from seg_by_interaction.action import Motion
-from seg_by_interaction.core.interaction.motion import Outcome, ToolPose
-from seg_by_interaction.ros import images, poses, qos
+from seg_by_interaction.core.interaction.trajectory import JointTrajectory as JointTrajectoryCore
+from seg_by_interaction.ros import images, qos
+from seg_by_interaction.ros.controller_arm import trajectory_msg
 from seg_by_interaction.srv import ResetScene
 
 
-def send_motion(node, client, goal, timeout=60.0):
-    assert client.wait_for_server(timeout_sec=20.0)
-    future = client.send_goal_async(goal)
-    wait_until(future.done, timeout, what="goal acceptance")
-    result_future = future.result().get_result_async()
-    wait_until(result_future.done, timeout, what="motion result")
-    return result_future.result().result
-
-
-def test_world_publishes_serves_resets_and_moves(start_process, test_node):
+def test_world_publishes_resets_and_plays_the_arm_s_controllers(start_process, test_node):
     rgb, truth, clock, joints = [], [], [], []
     test_node.create_subscription(Image, "/table_camera/color/image_raw", rgb.append, qos.SENSOR_DATA)
     test_node.create_subscription(Image, "/table_camera/ground_truth/instances", truth.append,
@@ -51,34 +43,34 @@ def test_world_publishes_serves_resets_and_moves(start_process, test_node):
                        ResetScene.Request(split="holdout"))
     assert not bad.success and "unknown split 'holdout'" in bad.message
 
-    motion = ActionClient(test_node, Motion, "motion")
-    home = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED, named_pose="home"))
-    assert home.outcome == Outcome.OK, home.reason
-    far = poses.to_pose_stamped(ToolPose.top_down((2.0, 0.0, 0.1), 0.0), PoseStamped().header)
-    far.header.frame_id = "base"
-    refused = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.MOVE_TO, poses=[far]))
-    assert refused.outcome == Outcome.OUTSIDE_WORKSPACE
-    wrong_frame = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.LINEAR, poses=[
-        poses.to_pose_stamped(ToolPose.top_down((0.6, 0.0, 0.1), 0.0), PoseStamped().header)]))
-    assert wrong_frame.outcome == Outcome.INVALID_REQUEST and "planning frame" in wrong_frame.reason
-    near = poses.to_pose_stamped(ToolPose.top_down((0.6, 0.0, 0.1), 0.0), PoseStamped().header)
-    near.header.frame_id = "base"
-    for hostile in (Motion.Goal(command=Motion.Goal.GRIPPER, gripper_opening=float("nan")),
-                    Motion.Goal(command=Motion.Goal.ADD_BOX, poses=[near], obstacle_name="huge",
-                                box_size=Vector3(x=50.0, y=50.0, z=1e30)),
-                    Motion.Goal(command=Motion.Goal.MOVE_TO, poses=[near], speed=1e-6)):
-        answer = send_motion(test_node, motion, hostile)
-        assert answer.outcome == Outcome.INVALID_REQUEST and answer.reason
-        assert np.all(np.isfinite(joints[-1].position))
-    wait_until(lambda: any(s.name == "world_node: motion" and s.values[0].value == "4"
+    # the hardware's interfaces: a joint trajectory followed, an empty one stops, a gripper
+    trajectory = node_publisher(test_node, JointTrajectory, "/arm_controller/joint_trajectory")
+    gripper = node_publisher(test_node, Float64MultiArray, "/gripper_controller/commands")
+    start = np.array(joints[-1].position[:7])
+    goal = start + [0.3, 0, 0, 0, 0, 0, 0]
+    trajectory.publish(trajectory_msg(JointTrajectoryCore(
+        tuple(joints[-1].name[:7]), np.array([start, goal]), np.array([0.0, 1.0]))))
+    wait_until(lambda: abs(joints[-1].position[0] - goal[0]) < 0.01, 30, what="the arm at the goal")
+    gripper.publish(Float64MultiArray(data=[0.01, 0.01]))
+    wait_until(lambda: abs(joints[-1].position[7] - 0.01) < 0.002, 30,
+               what="the fingers closed to 2 cm")
+    for bad in (JointTrajectory(joint_names=["right_j0", "elbow"],
+                                   points=[JointTrajectoryPoint(positions=[0.0, 0.0])]),
+                JointTrajectory(joint_names=list(joints[-1].name[:7]),
+                                   points=[JointTrajectoryPoint(positions=[0.0])])):
+        trajectory.publish(bad)
+    gripper.publish(Float64MultiArray(data=[float("nan"), 0.0]))
+    wait_until(lambda: any(s.name.startswith("world_node: /") and s.values[0].value == "2"
                            for msg in diagnostics for s in msg.status), 10,
-               what="rejections counted")
-    slow = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED,
-                                                      named_pose="out_of_view", timeout=0.001))
-    assert slow.outcome == Outcome.TIMEOUT
-    back = send_motion(test_node, motion, Motion.Goal(command=Motion.Goal.NAMED, named_pose="out_of_view"))
-    assert back.outcome == Outcome.OK and world.process.poll() is None
+               what="malformed commands counted")
+    assert np.all(np.isfinite(joints[-1].position)) and world.process.poll() is None
     assert world.stop() == 0 and "exception" not in world.output().lower()   # clean Ctrl-C
+
+
+def node_publisher(node, message_type, topic):
+    publisher = node.create_publisher(message_type, topic, qos.RELIABLE)
+    wait_until(lambda: publisher.get_subscription_count() > 0, 20, what=f"a subscriber on {topic}")
+    return publisher
 
 
 def test_bad_nested_parameter_stops_the_world_with_a_clear_error(start_process):

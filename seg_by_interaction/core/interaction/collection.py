@@ -44,6 +44,8 @@ class CollectorParams:
     poke_magnitude: str = setting("medium", "poke strength (Lohmann et al. 2020)",
                                   choices=POKE_MAGNITUDES)
     seed: int = setting(0, "seed of the random choices", min=0)
+    exit_when_finished: bool = setting(False, "end the process once the budget is spent (a "
+                                              "launch file then shuts the other nodes down)")
 
 
 class HypothesisChooser:

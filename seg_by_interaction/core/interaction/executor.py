@@ -71,6 +71,10 @@ class ExecutorParams:
                                                "each record, for measuring labels (simulation "
                                                "only; nothing that learns reads them)")
     seed: int = setting(0, "seed of random place spots", min=0)
+    require_arming: bool = setting(True, "refuse goals until ~/arm is called (a real robot); "
+                                         "simulated runs turn it off")
+    soft_stop_topic: str = setting("/soft_stop", "std_msgs/Empty topic on which any node stops "
+                                                 "the interaction under way (and disarms)")
     frames: FrameSyncParams = setting(FrameSyncParams(), "pairing and checking camera images")
     primitives: PrimitiveParams = setting(PrimitiveParams(), "motion parameters of the primitives")
 

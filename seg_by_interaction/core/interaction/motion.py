@@ -19,7 +19,7 @@ import dataclasses
 import enum
 import threading
 import time
-from typing import NoReturn, Sequence
+from typing import Callable, NoReturn, Sequence
 
 import numpy as np
 
@@ -127,14 +127,39 @@ def check_in_workspace(workspace: WorkspaceBox, positions, what: str) -> None:
                               f"workspace box {workspace.min}..{workspace.max}")
 
 
+def check_tool_path(workspace: WorkspaceBox, tool_points) -> None:
+    """OUTSIDE_WORKSPACE for a planned trajectory any of whose tool points leaves the box
+    (a planner's own workspace bounds do not bound the arm's tool), or PLANNING_FAILED
+    for an empty one."""
+    if len(tool_points) == 0:
+        raise MotionError(Outcome.PLANNING_FAILED, "the planner returned an empty trajectory")
+    check_in_workspace(workspace, tool_points, "planned trajectory point")
+
+
 class MotionBackend(abc.ABC):
     """What the primitives need from an arm. Public methods validate requests; concrete
-    backends implement the underscored ones and call `check_stop` while they move."""
+    backends implement the underscored ones, call `check_stop` while they move and hand
+    every planned trajectory to `execute_planned`.
+
+    `dry_run`: plan everything, execute nothing (the gripper stays as it is);
+    `on_planned`, if set, receives every planned tool path (N, 3) that passed the check."""
 
     def __init__(self, workspace: WorkspaceBox):
         self.workspace = workspace
         self.deadline: float | None = None      # time.monotonic() past which motions stop
+        self.dry_run = False
+        self.on_planned: Callable[[np.ndarray], None] | None = None
         self._cancelled = threading.Event()
+
+    def execute_planned(self, tool_points, execute: Callable[[], None]) -> None:
+        """Every point of the planned trajectory's tool path checked against the workspace
+        box, the path reported, then `execute()` unless this is a dry run."""
+        tool_points = np.asarray(tool_points, float)
+        check_tool_path(self.workspace, tool_points)
+        if self.on_planned is not None:
+            self.on_planned(tool_points)
+        if not self.dry_run:
+            execute()
 
     def cancel(self) -> None:
         """Stop the motion under way (from any thread) and refuse motions until `reset`."""

@@ -27,9 +27,6 @@ from seg_by_interaction.core.world.params import LAYOUTS, ArenaConfig
 from seg_by_interaction.core.world.robots import SimRobot, load_robot
 
 SPLITS = ("train", "val", "test")
-TABLE_THICKNESS_M = 0.04
-TABLE_MARGIN_M = 0.25          # the table top extends this far beyond the table area,
-TABLE_NEAR_MARGIN_M = 0.05     # but only this far toward the robot (not under its base)
 PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
 SETTLE_STEPS_MAX = 720
 FLOOR_DEPTH_M = 0.75           # floor below the table top
@@ -206,11 +203,6 @@ class Arena:
 
     # --- internals ------------------------------------------------------------------
 
-    def _table_extent(self) -> tuple[np.ndarray, np.ndarray]:
-        area = self.robot_config.table_area
-        low = np.array(area.min) - [TABLE_NEAR_MARGIN_M, TABLE_MARGIN_M]
-        return low, np.array(area.max) + TABLE_MARGIN_M
-
     def _make_floor(self) -> int:
         """A grey floor 75 cm below the table top (what a camera sees past the table)."""
         half = [FLOOR_HALF_SIZE_M, FLOOR_HALF_SIZE_M, 0.01]
@@ -225,10 +217,7 @@ class Arena:
         return body
 
     def _make_table(self) -> int:
-        low, high = self._table_extent()
-        half = [(high[0] - low[0]) / 2, (high[1] - low[1]) / 2, TABLE_THICKNESS_M / 2]
-        centre = [(high[0] + low[0]) / 2, (high[1] + low[1]) / 2,
-                  self.robot_config.table_height - TABLE_THICKNESS_M / 2]
+        centre, half = self.robot_config.table_box()
         body = pybullet.createMultiBody(
             0, pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half,
                                              physicsClientId=self.client),
@@ -324,3 +313,4 @@ class Arena:
 
 
 DEFAULT_LIGHT = Light((0.3, 0.3, 1.0), (1.0, 1.0, 1.0), 0.6, 0.5, 0.1)
+

@@ -1,13 +1,16 @@
-"""The embedded motion backend: IK on the simulated robot, collision-free joint paths
-from OMPL (RRTConnect, then shortcutting), and execution by the world's physics with
-position-controlled joints, speed-limited.
+"""The embedded motion backend: IK on the robot's model, collision-free joint paths from
+OMPL (RRTConnect, then shortcutting), executed through the arm's controllers
+(`ArmHardware`: the simulated world's in process, or a ros2_control arm's over ROS).
 
-Planned paths are checked state by state for collisions between the arm and the world
-(table, objects, planning-scene obstacles) and for the tool staying inside the
-workspace box; Cartesian segments are checked at every interpolated waypoint.
+The planner works in a planning scene of its own, a kinematic copy of the robot in a
+private PyBullet client with the table from the robot config and the planning-scene
+boxes it is told of: it never sees the simulator's true bodies. Planned paths are
+checked state by state for collisions and for the tool staying inside the workspace box;
+Cartesian segments are checked at every interpolated waypoint.
 """
 from __future__ import annotations
 
+import weakref
 
 import numpy as np
 import pybullet
@@ -16,35 +19,56 @@ from ompl import geometric as og
 from ompl import util as ou
 
 from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
+from seg_by_interaction.core.interaction.trajectory import ArmHardware, ArrivalParams, timed
+from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.core.world.arena import Arena
+from seg_by_interaction.core.world.controllers import SimulatedArm, SimulatedController
 from seg_by_interaction.core.world.params import EmbeddedMotionParams
+from seg_by_interaction.core.world.robots import load_robot
+from seg_by_interaction.core.world.robots.base import disconnect
 
 ou.setLogLevel(ou.LogLevel.LOG_WARN)
 
 
 class EmbeddedMotionBackend(MotionBackend):
-    def __init__(self, arena: Arena, params: EmbeddedMotionParams = EmbeddedMotionParams(),
-                 seed: int = 0):
-        super().__init__(arena.robot_config.workspace)
-        if arena.robot is None:
-            raise ValueError("the embedded backend needs an arena with a robot")
-        self.arena = arena
-        self.robot = arena.robot
+    def __init__(self, robot_config: RobotConfig, hardware: ArmHardware,
+                 params: EmbeddedMotionParams = EmbeddedMotionParams(), seed: int = 0):
+        super().__init__(robot_config.workspace)
+        self.robot_config = robot_config
+        self.hardware = hardware
         self.params = params
-        self.speeds = arena.robot_config.speeds
+        self.speeds = robot_config.speeds
+        self._client = pybullet.connect(pybullet.DIRECT)
+        self._finalizer = weakref.finalize(self, disconnect, self._client)
+        self.robot = load_robot(self._client, robot_config)
+        centre, half = robot_config.table_box()
+        self.table = _box(self._client, centre, half)
         self._obstacles: dict[str, int] = {}
-        self._ignored: set[int] = set()
         self._moving_links = self.robot.moving_link_ids()
         self._rng = np.random.default_rng(seed)
         ou.RNG.setSeed(seed + 1)
         self._setup_planner()
 
+    @classmethod
+    def in_world(cls, arena: Arena, params: EmbeddedMotionParams = EmbeddedMotionParams(),
+                 seed: int = 0,
+                 arrival: ArrivalParams = ArrivalParams()) -> "EmbeddedMotionBackend":
+        """The backend driving the simulated world's controllers in process."""
+        arm = SimulatedArm(SimulatedController(arena, arrival))
+        return cls(arena.robot_config, arm, params, seed)
+
+    def close(self) -> None:
+        """Release the planning scene's client."""
+        self.robot.close()
+        self._finalizer()
+
     # --- MotionBackend --------------------------------------------------------------
 
     def _move_to(self, goal: ToolPose, speed: float) -> None:
-        start = self.robot.arm_positions()
+        start = self._sync()
         reachable = False
         for attempt in range(self.params.planning_attempts):
+            self.check_stop()
             seed = start if attempt == 0 else self._random_configuration()
             q_goal = self.robot.inverse_kinematics(goal.position, goal.orientation_xyzw, seed=seed)
             if q_goal is None:
@@ -60,9 +84,10 @@ class EmbeddedMotionBackend(MotionBackend):
         raise MotionError(Outcome.PLANNING_FAILED, f"no collision-free path to {where}")
 
     def _move_linear(self, waypoints: list[ToolPose], speed: float) -> None:
-        path = [self.robot.arm_positions()]
+        path = [self._sync()]
         current = self.tool_pose()
         for waypoint in waypoints:
+            self.check_stop()
             for pose in _interpolate(current, waypoint, self.params.cartesian_step_m):
                 q = self.robot.inverse_kinematics(pose.position, pose.orientation_xyzw, seed=path[-1])
                 if q is None:
@@ -76,48 +101,45 @@ class EmbeddedMotionBackend(MotionBackend):
         self._execute(np.array(path), speed)
 
     def move_to_named(self, name: str) -> None:
-        named = self.arena.robot_config.named_poses
+        named = self.robot_config.named_poses
         if name not in named:
             raise MotionError(Outcome.INVALID_REQUEST, f"no named pose '{name}'; have {sorted(named)}")
-        start, goal = self.robot.arm_positions(), np.array(named[name])
-        if np.max(np.abs(start - goal)) < self.params.settle_tolerance_rad:
+        start, goal = self._sync(), np.array(named[name])
+        if np.max(np.abs(start - goal)) < self.hardware.params.settle_tolerance_rad:
             return
+        self.check_stop()
         path = self._plan(start, goal)
         if path is None:
             raise MotionError(Outcome.PLANNING_FAILED, f"no collision-free path to '{name}'")
         self._execute(path, self.speeds.max_cartesian_speed)
 
     def set_gripper(self, opening: float) -> float:
-        target = float(np.clip(opening, 0.0, self.arena.robot_config.gripper.max_opening))
-        self.robot.set_gripper(target)
-        previous = self.robot.gripper_opening()
-        steps = int(self.params.gripper_timeout_s * self.arena.config.physics_hz)
-        for step in range(steps):
-            self._step()
-            now = self.robot.gripper_opening()
-            if abs(now - target) < 1e-3 or (step > 20 and abs(now - previous) < 1e-5):
-                break
-            previous = now
-        return self.robot.gripper_opening()
+        if self.dry_run:
+            return self.gripper_opening()
+        target = float(np.clip(opening, 0.0, self.robot_config.gripper.max_opening))
+        return self.hardware.move_gripper(target, self.check_stop)
 
     def gripper_opening(self) -> float:
-        return self.robot.gripper_opening()
+        return self.hardware.gripper_opening()
 
     def tool_pose(self) -> ToolPose:
+        self._sync()
         position, orientation = self.robot.ee_pose()
         return ToolPose(position, orientation)
 
     def add_box_obstacle(self, name: str, centre, half_extents) -> None:
         self.remove_obstacle(name)
-        client = self.arena.client
-        self._obstacles[name] = pybullet.createMultiBody(
-            0, pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=list(half_extents),
-                                             physicsClientId=client),
-            -1, basePosition=list(centre), physicsClientId=client)
+        self._obstacles[name] = _box(self._client, centre, half_extents)
 
     def remove_obstacle(self, name: str) -> None:
         if name in self._obstacles:
-            pybullet.removeBody(self._obstacles.pop(name), physicsClientId=self.arena.client)
+            pybullet.removeBody(self._obstacles.pop(name), physicsClientId=self._client)
+
+    def _sync(self) -> np.ndarray:
+        """The planning scene's arm put where the hardware's is; its joint positions."""
+        q = self.hardware.arm_positions()
+        self.robot.reset_arm(q)
+        return q
 
     # --- planning -------------------------------------------------------------------
 
@@ -137,10 +159,9 @@ class EmbeddedMotionBackend(MotionBackend):
 
     def _plan(self, start: np.ndarray, goal: np.ndarray) -> np.ndarray | None:
         """A collision-free joint path from start to goal (both included), or None."""
-        self._ignored = {o.body for o in self.arena.objects() if self.robot.finger_contacts(o.body)}
         if not self._state_valid(start):
-            raise MotionError(Outcome.COLLISION, "the arm starts in contact with the world; "
-                                                 "move it clear before planning")
+            raise MotionError(Outcome.COLLISION, "the arm starts in contact with the planning "
+                                                 "scene; move it clear before planning")
         if not self._state_valid(goal):
             return None
         if self._segment_valid(start, goal):
@@ -167,21 +188,19 @@ class EmbeddedMotionBackend(MotionBackend):
         return all(self._state_valid(a + (b - a) * t) for t in np.linspace(0, 1, steps))
 
     def _state_valid(self, q: np.ndarray) -> bool:
-        """The arm at q touches nothing in the world (but an object it holds) and keeps
-        the tool in the workspace box. Checked kinematically; the arm is put back. The
-        fixed parts of the robot (base, torso) are not checked: they never move."""
+        """The arm at q touches nothing in the planning scene (table, boxes) and keeps the
+        tool in the workspace box. Checked kinematically; the arm is put back. The fixed
+        parts of the robot (base, torso) are not checked: they never move."""
         current = self.robot.arm_positions()
         self.robot.reset_arm(q)
         try:
             if not self.workspace.contains(self.robot.ee_pose()[0]):
                 return False
-            client, margin = self.arena.client, self.params.collision_margin_m
-            others = [self.arena.table, *self._obstacles.values(),
-                      *(o.body for o in self.arena.objects() if o.body not in self._ignored)]
+            margin = self.params.collision_margin_m
             return not any(point[3] in self._moving_links
-                           for body in others
+                           for body in (self.table, *self._obstacles.values())
                            for point in pybullet.getClosestPoints(self.robot.body, body, margin,
-                                                                  physicsClientId=client))
+                                                                  physicsClientId=self._client))
         finally:
             self.robot.reset_arm(current)
 
@@ -192,47 +211,25 @@ class EmbeddedMotionBackend(MotionBackend):
     # --- execution ------------------------------------------------------------------
 
     def _execute(self, path: np.ndarray, speed: float) -> None:
-        """Follow the joint path with the physics, each segment timed so that neither the
-        tool speed nor the joint velocity limit is exceeded."""
-        speed = min(speed, self.speeds.max_cartesian_speed)
-        joint_limit = self.arena.robot_config.simulation.joint_velocity_limit
-        hz = self.arena.config.physics_hz
-        tool_points = self._tool_positions(path)
-        for i in range(1, len(path)):
-            duration = max(np.linalg.norm(tool_points[i] - tool_points[i - 1]) / speed,
-                           np.max(np.abs(path[i] - path[i - 1])) / joint_limit, 1.0 / hz)
-            steps = int(np.ceil(duration * hz))
-            for t in np.linspace(0, 1, steps + 1)[1:]:
-                self.robot.command_arm(path[i - 1] + (path[i] - path[i - 1]) * t, joint_limit)
-                self._step()
-        self._settle_at(path[-1], joint_limit)
+        """Send the joint path to the arm's controller (unless this is a dry run), timed so
+        that neither the tool speed nor the joint velocity limit is exceeded, every tool
+        point checked against the workspace box first."""
+        tool_points = self.tool_path(path)
+        trajectory = timed(self.robot_config.arm_joints, path, tool_points,
+                           min(speed, self.speeds.max_cartesian_speed),
+                           self.robot_config.simulation.joint_velocity_limit)
+        self.execute_planned(tool_points,
+                             lambda: self.hardware.execute(trajectory, self.check_stop))
 
-    def _tool_positions(self, path: np.ndarray) -> np.ndarray:
+    def tool_path(self, path: np.ndarray) -> np.ndarray:
+        """The tool's position at each joint configuration of `path` (N, 3)."""
         current = self.robot.arm_positions()
         points = []
         for q in path:
             self.robot.reset_arm(q)
             points.append(self.robot.ee_pose()[0])
         self.robot.reset_arm(current)
-        self.robot.command_arm(current, self.arena.robot_config.simulation.joint_velocity_limit)
         return np.array(points)
-
-    def _settle_at(self, q: np.ndarray, joint_limit: float) -> None:
-        """Wait up to a simulated second for the arm to reach q; a small residual error
-        (contact, gravity sag) is accepted, a large one means something blocks the arm."""
-        for _ in range(int(self.arena.config.physics_hz)):
-            if np.max(np.abs(self.robot.arm_positions() - q)) < self.params.settle_tolerance_rad:
-                return
-            self.robot.command_arm(q, joint_limit)
-            self._step()
-        error = np.max(np.abs(self.robot.arm_positions() - q))
-        if error > self.params.blocked_tolerance_rad:
-            raise MotionError(Outcome.COLLISION, "the arm was blocked before reaching its target "
-                                                 f"(joint error {error:.3f} rad)")
-
-    def _step(self) -> None:
-        self.check_stop()
-        self.arena.step()
 
 
 def _interpolate(start: ToolPose, end: ToolPose, step_m: float) -> list[ToolPose]:
@@ -248,3 +245,11 @@ def _interpolate(start: ToolPose, end: ToolPose, step_m: float) -> list[ToolPose
         q = (1 - t) * q0 + t * q1
         poses.append(ToolPose(start.position + (end.position - start.position) * t, q / np.linalg.norm(q)))
     return poses
+
+
+def _box(client: int, centre, half_extents) -> int:
+    return pybullet.createMultiBody(
+        0, pybullet.createCollisionShape(pybullet.GEOM_BOX, halfExtents=list(half_extents),
+                                         physicsClientId=client),
+        -1, basePosition=list(centre), physicsClientId=client)
+

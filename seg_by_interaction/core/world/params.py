@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from seg_by_interaction.core.interaction.motion import MotionGoalLimits
+from seg_by_interaction.core.interaction.trajectory import ArrivalParams
 from seg_by_interaction.core.validated import setting
 from seg_by_interaction.core.world.depth_noise import DepthNoise
 
@@ -66,12 +66,6 @@ class EmbeddedMotionParams:
     max_joint_jump_rad: float = setting(0.25, "largest joint change between Cartesian waypoints "
                                               "before the path counts as discontinuous",
                                         min=0.01, max=3.0)
-    settle_tolerance_rad: float = setting(0.01, "joint error at which a waypoint counts as "
-                                                "reached", min=1e-4, max=0.2)
-    blocked_tolerance_rad: float = setting(0.05, "joint error left after settling that counts "
-                                                 "as the arm being blocked", min=1e-3, max=1.0)
-    gripper_timeout_s: float = setting(1.5, "simulated seconds a gripper motion may take",
-                                       min=0.1, max=10.0)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -87,5 +81,8 @@ class WorldParams:
     real_time_factor: float = setting(1.0, "simulated seconds per wall second while idle",
                                       min=0.0, max=100.0)
     arena: ArenaConfig = setting(ArenaConfig(), "table, objects, light, depth noise")
-    motion: EmbeddedMotionParams = setting(EmbeddedMotionParams(), "embedded motion backend")
-    motion_goals: MotionGoalLimits = setting(MotionGoalLimits(), "what a motion goal may ask")
+    joint_states_hz: float = setting(100.0, "joint states per simulated second while the arm "
+                                            "or the gripper moves", min=10.0, max=1000.0)
+    controller: ArrivalParams = setting(ArrivalParams(), "when the simulated controllers count "
+                                                         "a motion as done (the world then "
+                                                         "idles at real_time_factor)")

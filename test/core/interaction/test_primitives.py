@@ -15,7 +15,7 @@ from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
 def world():
     robot = load_robot_config("sawyer")
     arena = Arena(robot)
-    backend = EmbeddedMotionBackend(arena)
+    backend = EmbeddedMotionBackend.in_world(arena)
     primitives = Primitives(backend, robot, lambda label: arena.observe())
     yield arena, backend, primitives
     arena.close()

@@ -243,7 +243,7 @@ class SimRobot(abc.ABC):
         copy = kinematic_copy(tree, set(self.config.arm_joints), values)
         path = write_urdf(copy, f"{self.model}-kinematic")
         self._ik_client = pybullet.connect(pybullet.DIRECT)
-        self._ik_finalizer = weakref.finalize(self, _disconnect, self._ik_client)
+        self._ik_finalizer = weakref.finalize(self, disconnect, self._ik_client)
         self._ik_body = pybullet.loadURDF(str(path), useFixedBase=True, physicsClientId=self._ik_client)
         names = {}
         for index in range(pybullet.getNumJoints(self._ik_body, physicsClientId=self._ik_client)):
@@ -461,7 +461,8 @@ def _add_tcp(tree: ET.Element, config: RobotConfig) -> None:
               rpy=pybullet.getEulerFromQuaternion(tcp.offset.orientation_xyzw))
 
 
-def _disconnect(client: int) -> None:
+def disconnect(client: int) -> None:
+    """Disconnect a PyBullet client, if it still is."""
     try:
         pybullet.disconnect(physicsClientId=client)
     except pybullet.error:
