@@ -22,9 +22,8 @@ import numpy as np
 HANG_S = 10.0
 PUBLISH_GAP_S = 0.03      # subscriptions keep the last 5-10 messages; faster bursts drop more
 READY_TIMEOUT_S = 300.0
-CLEAR, SERVED, UNCLEAR, HANG, SENT = "clear_error", "served", "refused_without_reason", "hang", "sent"
-FUZZED_NODES = ("world_node", "hypothesis_server", "interaction_executor", "mask_labeler",
-                "online_trainer")
+CLEAR, SERVED, UNCLEAR = "clear_error", "served", "refused_without_reason"
+HANG, SENT = "hang", "sent"
 # Share of the cases each interface gets.
 SHARES = {"camera topics": 0.25, "interaction_records": 0.12, "labeled_examples": 0.12,
           "model_updates": 0.03, "~/segment": 0.15, "motion": 0.2, "interact": 0.1,
@@ -151,15 +150,18 @@ def fuzz_graph(node, robot, run_dir: pathlib.Path, total: int, seed: int,
     client = Client(node)
     now = node.get_clock().now()
     good = Header(stamp=now.to_msg(), frame_id=camera.optical_frame)
-    future = Header(stamp=Time(sec=now.seconds_nanoseconds()[0] + 100), frame_id=camera.optical_frame)
-    camera_pubs = {kind: node.create_publisher(message, topic, qos.SENSOR_DATA) for kind, message, topic in
-                   [("rgb", Image, camera.rgb_topic), ("depth", Image, camera.depth_topic),
-                    ("info", CameraInfo, camera.camera_info_topic)]}
+    future = Header(stamp=Time(sec=now.seconds_nanoseconds()[0] + 100),
+                    frame_id=camera.optical_frame)
+    camera_pubs = {kind: node.create_publisher(message, topic, qos.SENSOR_DATA)
+                   for kind, message, topic in [("rgb", Image, camera.rgb_topic),
+                                                ("depth", Image, camera.depth_topic),
+                                                ("info", CameraInfo, camera.camera_info_topic)]}
     cases = {
         "camera topics": topic_cases(camera_pubs, hostile_cases.camera_frames(rng, camera, good,
                                                                               future)),
         "interaction_records": topic_cases(
-            {"record": node.create_publisher(InteractionRecord, "interaction_records", qos.RELIABLE)},
+            {"record": node.create_publisher(InteractionRecord, "interaction_records",
+                                             qos.RELIABLE)},
             (("record", m) for m in hostile_cases.interaction_records(rng))),
         "labeled_examples": topic_cases(
             {"example": node.create_publisher(LabeledExample, "labeled_examples", qos.RELIABLE)},
@@ -280,8 +282,8 @@ def world_serves(node, robot) -> bool:
     from seg_by_interaction.ros.futures import wait_for
 
     motion = ActionClient(node, Motion, "motion")
-    handle = wait_for(motion.send_goal_async(Motion.Goal(command=Motion.Goal.NAMED, named_pose="home")),
-                      HANG_S, "the motion goal")
+    home = Motion.Goal(command=Motion.Goal.NAMED, named_pose="home")
+    handle = wait_for(motion.send_goal_async(home), HANG_S, "the motion goal")
     home = wait_for(handle.get_result_async(), 120.0, "the motion home").result
     position = home.tool_pose.pose.position
     return home.outcome == Outcome.OK and all(
@@ -367,7 +369,6 @@ def run_fuzz(robot, work: pathlib.Path, total: int, seed: int, progress) -> dict
     from seg_by_interaction.benchmarks.fault_loops import private_graph
 
     run_dir = work / "run"
-    escapes_before = set(work.parent.iterdir()) if work.parent.is_dir() else set()
     with private_graph(work / "ros") as env, node_processes(env, work / "logs") as start, \
             spun_node("sbi_fuzz", int(env["ROS_DOMAIN_ID"])) as node:
         processes = {name: start(name, node_command(name, *arguments))
@@ -382,7 +383,9 @@ def run_fuzz(robot, work: pathlib.Path, total: int, seed: int, progress) -> dict
         served = served_afterwards(node, robot, run_dir) if not exits else {}
         exits.update({name: p.process.returncode for name, p in processes.items()
                       if not p.running()})
-    escaped = sorted(str(p) for p in set(work.parent.iterdir()) - escapes_before - {work})
+    # hostile record ids name paths like ../../etc: would resolve into `work` or to /records
+    expected = {run_dir, work / "ros", work / "logs", work / "announced"}
+    escaped = sorted(str(p) for p in set(work.iterdir()) - expected)
     return {"fuzz_cases": tally.cases, "fuzz_seconds": round(fuzz_s, 1),
             "process_exits": len(exits), "exited": exits,
             "hangs": tally.answers[HANG], "clear_errors": tally.answers[CLEAR],

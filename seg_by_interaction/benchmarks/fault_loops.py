@@ -17,7 +17,7 @@ import pathlib
 import signal
 import subprocess
 import time
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -35,6 +35,7 @@ SETTLE_TIMEOUT_S = 180.0        # for the labeler and trainer to catch up at the
 MEMORY_SAMPLE_S = 15.0
 SOAK_WARM_UP = 200              # interactions before memory growth is measured
 MOUNT_MB = 64
+FULL_ROOM_BYTES = 2 ** 20       # left free to fill: less than a record needs
 
 
 @contextlib.contextmanager
@@ -80,7 +81,8 @@ def interactions(store: RunStore) -> int:
     return store.count_interactions() if store.records_dir.is_dir() else 0
 
 
-def wait_for_interactions(store: RunStore, count: int, timeout_s: float = PROGRESS_TIMEOUT_S) -> bool:
+def wait_for_interactions(store: RunStore, count: int,
+                          timeout_s: float = PROGRESS_TIMEOUT_S) -> bool:
     deadline = time.monotonic() + timeout_s
     while interactions(store) < count:
         if time.monotonic() > deadline:
@@ -146,7 +148,7 @@ def kill_separate(work: pathlib.Path, budget: int, kills_per_node: int, seed: in
                 return {"stalled_before_kill": number, **losses(store, announced)}
             time.sleep(delay)
             log(f"kill {number}/{len(plan)}: SIGKILL {name} after {interactions(store)} "
-                f"interactions")
+                "interactions")
             processes[name].signal_group(signal.SIGKILL)
             processes[name].wait(timeout=30)
             processes[name] = start(f"{name}_{number}", commands[name])
@@ -174,7 +176,8 @@ def kill_composed(work: pathlib.Path, budget: int, kills: int, seed: int, log) -
             if not wait_for_interactions(store, after):
                 return {"stalled_before_kill": number, **losses(store, announced)}
             time.sleep(float(rng.uniform(0.0, 12.0)))
-            log(f"kill {number}/{kills}: SIGKILL sbi collect after {interactions(store)} interactions")
+            log(f"kill {number}/{kills}: SIGKILL sbi collect after {interactions(store)} "
+                "interactions")
             process.signal_group(signal.SIGKILL)
             process.wait(timeout=30)
         final = start("collect_final", collect_command(run))
@@ -190,22 +193,31 @@ def _mount(*arguments: str) -> None:
     subprocess.run(["mount", *arguments], check=True, capture_output=True, text=True)
 
 
-def _collect(run: LoopRun, env: dict, log_path: pathlib.Path, *overrides: str) -> dict:
-    """Run `sbi collect` to its end; its exit status and the lines that say why it stopped."""
+def _collect(run: LoopRun, env: dict, log_path: pathlib.Path, *overrides: str,
+             meanwhile: Callable[[], None] = lambda: None) -> dict:
+    """Run `sbi collect` to its end, doing `meanwhile` as it runs; its exit status and the
+    lines that say why it stopped."""
     command = collect_command(run) + [arg for o in overrides for arg in ("-p", o)]
     with open(log_path, "w") as log_file:
-        returncode = subprocess.run(command, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-                                    timeout=PROGRESS_TIMEOUT_S + 60.0 * run.interactions).returncode
-    text = log_path.read_text(errors="replace")
+        process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            meanwhile()
+            returncode = process.wait(timeout=PROGRESS_TIMEOUT_S + 60.0 * run.interactions)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    text = log_path.read_text(errors="replace").replace("\r", "\n")     # progress bars
     said = [line.strip() for line in text.splitlines()
             if "error" in line.lower() or "MB free" in line][-3:]
-    return {"exit_status": returncode, "said": said, "traceback": "Traceback" in text}
+    return {"exit_status": returncode, "said": said, "traceback": "Traceback" in text,
+            "interactions_recorded": interactions(RunStore(run.run_dir))}
 
 
 def disk_faults(work: pathlib.Path, budget: int, seed: int, log) -> dict:
-    """On a tmpfs of MOUNT_MB: too little free space for min_free_mb; the disk full while
-    records are written; space back and resume; the file system read-only; writable again
-    and resume. Each stop must exit non-zero with a clear message and no traceback."""
+    """On a tmpfs of MOUNT_MB: less free space than min_free_mb; the disk full while
+    records are written; space back and resume; the file system made read-only while the
+    loop runs, and read-only at start; writable again and resume. Each stop must exit
+    non-zero with a clear message and no traceback, each resume finish its budget."""
     mount = work / "mnt"
     mount.mkdir(parents=True, exist_ok=True)
     try:
@@ -213,35 +225,44 @@ def disk_faults(work: pathlib.Path, budget: int, seed: int, log) -> dict:
     except (subprocess.CalledProcessError, FileNotFoundError) as error:
         return {"skipped": f"cannot mount a tmpfs (needs root): {error}"}
     run = loop_run(mount / "run", budget, seed)
+    more = dataclasses.replace(run, interactions=budget + 3)
     filler = mount / "filler"
     steps = {}
+
+    def read_only_after_one_more() -> None:
+        wait_for_interactions(RunStore(run.run_dir), budget + 1)
+        try:
+            _mount("-o", "remount,ro", str(mount))
+        except subprocess.CalledProcessError as error:      # e.g. a file open for writing
+            steps["remount_refused"] = error.stderr
+
     try:
         with private_graph(work / "ros") as env:
-            log("disk: less free space than min_free_mb")
-            steps["low_space"] = _collect(run, env, work / "low_space.log",
-                                          f"interaction_executor:min_free_mb:={2 * MOUNT_MB}")
-            log("disk: full while recording")
+            def collect(step: str, loop: LoopRun, min_free_mb: float = 1.0, **kwargs) -> None:
+                log(f"disk: {step}")
+                steps[step] = _collect(loop, env, work / f"{step}.log",
+                                       f"interaction_executor:min_free_mb:={min_free_mb}", **kwargs)
+
+            collect("low_space", run, min_free_mb=2.0 * MOUNT_MB)
             free = os.statvfs(mount).f_bavail * os.statvfs(mount).f_frsize
-            filler.write_bytes(bytes(max(0, free - 3 * 2 ** 20)))
-            steps["full"] = _collect(run, env, work / "full.log", "interaction_executor:min_free_mb:=0")
-            steps["full"]["interactions_recorded"] = interactions(RunStore(run.run_dir))
-            log("disk: space back, resume")
+            filler.write_bytes(bytes(max(0, free - FULL_ROOM_BYTES)))
+            collect("full", run, min_free_mb=0.0)
             filler.unlink()
-            steps["space_back"] = _collect(run, env, work / "space_back.log",
-                                           "interaction_executor:min_free_mb:=1")
-            log("disk: read-only")
-            more = dataclasses.replace(run, interactions=budget + 2)
-            _mount("-o", "remount,ro", str(mount))
-            steps["read_only"] = _collect(more, env, work / "read_only.log",
-                                          "interaction_executor:min_free_mb:=1")
+            collect("space_back", run)
+            collect("read_only_while_running", more, meanwhile=read_only_after_one_more)
+            collect("read_only_at_start", more)
             _mount("-o", "remount,rw", str(mount))
-            log("disk: writable again, resume")
-            steps["writable_again"] = _collect(more, env, work / "writable_again.log",
-                                               "interaction_executor:min_free_mb:=1")
+            collect("writable_again", more)
             steps["at_end"] = settled_losses(RunStore(run.run_dir), set())
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-    return steps
+    stops = [steps[name] for name in ("low_space", "full", "read_only_while_running",
+                                      "read_only_at_start")]
+    return {**steps,
+            "stopped_clearly": all(s["exit_status"] != 0 and s["said"] and not s["traceback"]
+                                   for s in stops),
+            "resumed": all(steps[name]["exit_status"] == 0 for name in ("space_back",
+                                                                       "writable_again"))}
 
 
 # --- soak ----------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ def run_stage(name: str, options: FaultOptions, log) -> dict:
                                          options.seed, log)
     if name == "disk":
         return fault_loops.disk_faults(work, options.disk_interactions, options.seed, log)
-    return fault_loops.soak(work, options.soak_interactions, options.soak_minutes, options.seed, log)
+    return fault_loops.soak(work, options.soak_interactions, options.soak_minutes, options.seed,
+                            log)
 
 
 def run(options: FaultOptions, log=print) -> dict:
@@ -82,7 +83,8 @@ def _soak_done(soak: dict) -> bool:
 def totals(results: dict) -> dict:
     """The figures the issue names, summed over the stages that produced them."""
     fuzz = results.get("fuzz", {})
-    loops = [results[name] for name in ("kill_separate", "kill_composed", "soak") if name in results]
+    loops = [results[name] for name in ("kill_separate", "kill_composed", "soak")
+             if name in results]
     disk = results.get("disk", {}).get("at_end")
     if disk:
         loops.append(disk)
@@ -95,6 +97,8 @@ def totals(results: dict) -> dict:
             "labels_lost": sum(loop.get("labels_lost", 0) for loop in loops),
             "kills": sum(results.get(name, {}).get("kills", 0)
                          for name in ("kill_separate", "kill_composed")),
+            "disk_stops_clear": results.get("disk", {}).get("stopped_clearly"),
+            "disk_resumed": results.get("disk", {}).get("resumed"),
             "soak_interactions": soak.get("interactions", 0),
             "soak_max_rss_growth_percent": max(growth) if growth else None}
 
@@ -107,6 +111,9 @@ def table(figures: dict) -> str:
             ("SIGKILLs with resume", figures["kills"]),
             ("records lost", figures["records_lost"]),
             ("labels lost (unlabelled records + labels not banked)", figures["labels_lost"]),
+            ("full / read-only run directory: stopped with a clear message",
+             figures["disk_stops_clear"]),
+            ("... and resumed once writable", figures["disk_resumed"]),
             ("soak interactions", figures["soak_interactions"]),
             ("soak: largest RSS growth of a node, %", figures["soak_max_rss_growth_percent"])]
     width = max(len(name) for name, _ in rows)

@@ -45,7 +45,8 @@ def add_parser(subparsers) -> None:
     faults.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/faults"),
                         help="work directory; a stage whose result is there is skipped")
     faults.add_argument("--stages", default=",".join(FAULT_STAGES),
-                        help=f"comma-separated, of {','.join(FAULT_STAGES)}")
+                        help=f"comma-separated, of {','.join(FAULT_STAGES)} (none: only the "
+                             "totals of the stages done)")
     faults.add_argument("--fuzz-cases", type=int, default=3000)
     faults.add_argument("--kills-per-node", type=int, default=5)
     faults.add_argument("--kill-interactions", type=int, default=30, help="budget of each kill run")
@@ -87,7 +88,7 @@ def bench_world(args: argparse.Namespace) -> int:
 def bench_faults(args: argparse.Namespace) -> int:
     from seg_by_interaction.benchmarks.faults_bench import FaultOptions, run, table
 
-    stages = tuple(args.stages.split(","))
+    stages = tuple(stage for stage in args.stages.split(",") if stage)
     if unknown := set(stages) - set(FAULT_STAGES):
         raise SystemExit(f"error: unknown stages {sorted(unknown)}; of {list(FAULT_STAGES)}")
     options = FaultOptions(work=args.work, stages=stages, fuzz_cases=args.fuzz_cases,

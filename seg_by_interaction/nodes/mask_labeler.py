@@ -61,7 +61,8 @@ class MaskLabeler(Node):
         if self.store is None:
             return
         store = self.store
-        unseen = [r for r in store.record_ids() if r not in self._labelled and r not in self._refused]
+        seen = self._labelled | self._refused
+        unseen = [r for r in store.record_ids() if r not in seen]
         labelled = 0
         for record_id in unseen:
             try:

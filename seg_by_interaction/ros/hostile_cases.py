@@ -130,8 +130,8 @@ def segment_requests(rng: np.random.Generator, camera) -> Iterator[Segment.Reque
 
 
 def _tool_pose(robot: RobotConfig, position, orientation=(1.0, 0.0, 0.0, 0.0)):
-    return poses.to_pose_stamped(ToolPose(np.asarray(position, float), np.asarray(orientation, float)),
-                                 Header(frame_id=robot.base_frame))
+    pose = ToolPose(np.asarray(position, float), np.asarray(orientation, float))
+    return poses.to_pose_stamped(pose, Header(frame_id=robot.base_frame))
 
 
 def refused_motion_goals(robot: RobotConfig) -> list[tuple[Motion.Goal, str]]:

@@ -86,8 +86,9 @@ class RemoteMotionBackend(MotionBackend):
         goal.timeout = remaining if remaining is not None else 0.0
         server_wait_s = min(remaining, RESTART_WAIT_S) if remaining is not None else RESTART_WAIT_S
         if not self.client.wait_for_server(timeout_sec=server_wait_s):
-            raise MotionError(Outcome.FAILED, f"no motion server on '{self.action_name}' "
-                              f"within {server_wait_s:.0f} s")
+            outcome = Outcome.TIMEOUT if server_wait_s == remaining else Outcome.FAILED
+            raise MotionError(outcome, f"no motion server on '{self.action_name}' within "
+                                       f"{server_wait_s:.1f} s")
         handle = self._wait(self.client.send_goal_async(goal), SERVER_WAIT_S,
                             "the motion goal's acceptance")
         if not handle.accepted:

@@ -80,7 +80,8 @@ def test_hypothesis_server_keeps_its_last_good_frame_and_refuses_hostile_input(s
                + len(refused), 10, what="the refused requests counted")
     header = Header(frame_id=CAMERA.optical_frame)
     answer = call_service(test_node, segment, Segment.Request(
-        image=images.to_msg(view.rgb, "rgb8", header), depth=images.to_msg(view.depth, "32FC1", header)))
+        image=images.to_msg(view.rgb, "rgb8", header),
+        depth=images.to_msg(view.depth, "32FC1", header)))
     assert answer.success and all(all(map(math.isfinite, (h.grasp_pose.pose.position.x,
                                                           h.grasp_pose.pose.position.z)))
                                   for h in answer.hypotheses.hypotheses)

@@ -172,14 +172,15 @@ class OnlineLearner:
     def adopt_stored_labels(self) -> int:
         """Labels in the run directory the bank has not seen (made while the trainer was
         down, or published before its subscription connected); returns how many were
-        added. A record's labels are written once, so each labelled record is read once."""
+        added. A record's labels are written once, so each labelled record is read until
+        its examples are in the bank (a full disk may refuse them), then no more."""
         added = 0
         for record_id, labels in labelled_interactions(self.store, skip=self._adopted):
-            self._adopted.add(record_id)
             missing = [label for label in labels if example_id(record_id, label) not in self.bank]
             if missing and (record := self.store.intact(self.store.read_record, record_id)):
                 added += sum(self.add(example) for example in
                              record_examples(record, missing, self.params.min_confidence))
+            self._adopted.add(record_id)
         return added
 
     def interactions_seen(self) -> int:
