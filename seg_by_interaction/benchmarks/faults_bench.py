@@ -61,6 +61,7 @@ def run_stage(name: str, options: FaultOptions, log) -> dict:
 def run(options: FaultOptions, log=print) -> dict:
     """Every stage not yet done, then the totals over all stages done so far."""
     from seg_by_interaction.core.files import write_json_atomic
+    from seg_by_interaction.core.provenance import provenance
 
     results = {}
     for name in STAGES:
@@ -69,7 +70,8 @@ def run(options: FaultOptions, log=print) -> dict:
         if name in options.stages and (done is None or (name == "soak" and not _soak_done(done))):
             log(f"stage {name}")
             started = time.monotonic()
-            done = {**run_stage(name, options, log), "minutes": (time.monotonic() - started) / 60}
+            done = {**provenance(), **run_stage(name, options, log),
+                    "minutes": (time.monotonic() - started) / 60}
             write_json_atomic(path, done)
         if done is not None:
             results[name] = done
