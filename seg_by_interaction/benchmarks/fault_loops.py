@@ -307,9 +307,9 @@ def soak(work: pathlib.Path, budget: int, minutes: float, seed: int, log) -> dic
 
 
 def memory_growth(samples_path: pathlib.Path) -> dict:
-    """Per node, RSS at the first sample at or past SOAK_WARM_UP interactions (half of
-    those reached, when fewer) and at the last sample, both of the process that was
-    running last (a resumed soak restarts them)."""
+    """Per node, RSS of the process that was running last (a resumed soak restarts
+    them): at its first sample SOAK_WARM_UP interactions after it started (half of those
+    it saw, when fewer), and at the last sample."""
     lines = [json.loads(line) for line in samples_path.read_text().splitlines()] \
         if samples_path.is_file() else []
     if not lines:
@@ -317,7 +317,8 @@ def memory_growth(samples_path: pathlib.Path) -> dict:
     growth, last = {}, lines[-1]
     for name, (pid, rss) in ((k, v) for k, v in last.items() if isinstance(v, list)):
         same = [line for line in lines if line.get(name, [None])[0] == pid and line[name][1]]
-        warm_up = min(SOAK_WARM_UP, (last["interactions"] + same[0]["interactions"]) // 2)
+        started = same[0]["interactions"]
+        warm_up = started + min(SOAK_WARM_UP, (last["interactions"] - started) // 2)
         first = next(line for line in same if line["interactions"] >= warm_up)
         growth[name] = {"from_interaction": first["interactions"], "rss_mb_then": first[name][1],
                         "to_interaction": last["interactions"], "rss_mb_now": rss,

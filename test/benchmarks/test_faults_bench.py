@@ -1,6 +1,7 @@
 """`sbi bench faults` within the test suite's budget: a fast subset of its fuzz cases
 against the labeler and the trainer as separate processes, and a labeler SIGKILLed while
 it labels, started again: nothing lost, nothing damaged."""
+import json
 import signal
 
 from ros_harness import node_command, wait_until
@@ -50,3 +51,14 @@ def test_a_labeler_killed_while_labelling_resumes_and_loses_nothing(start_proces
     assert unlabelled_at_kill > 0                      # the kill came while it was labelling
     assert figures["records_lost"] == 0 and figures["files_quarantined"] == []
     assert all(store.read_labels(record_id) for record_id in record_ids)
+
+
+def test_soak_memory_grows_from_the_warm_up_of_the_processes_running_last(tmp_path):
+    samples = tmp_path / "memory.jsonl"
+    lines = [{"interactions": n, "trainer": [1, 900.0]} for n in (0, 300)]      # a first soak
+    lines += [{"interactions": n, "trainer": [2, rss]}                           # resumed
+              for n, rss in [(300, 10.0), (320, 400.0), (500, 500.0), (510, 510.0), (700, 550.0)]]
+    samples.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert fault_loops.memory_growth(samples)["rss_mb"]["trainer"] == {
+        "from_interaction": 500, "rss_mb_then": 500.0, "to_interaction": 700, "rss_mb_now": 550.0,
+        "growth_percent": 10.0}
