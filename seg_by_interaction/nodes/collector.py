@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+from action_msgs.msg import GoalStatus, GoalStatusArray
 from rclpy.action import ActionClient
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
@@ -63,6 +64,9 @@ class Collector(Node):
         self.records_pub = self.create_publisher(InteractionRecord, "interaction_records", qos.RELIABLE)
         self.segment = self.create_client(Segment, self.params.segment_service, callback_group=group)
         self.interact = ActionClient(self, Interact, self.params.interact_action, callback_group=group)
+        self._executor_busy = False          # any goal executing, as the action's status says
+        self.create_subscription(GoalStatusArray, f"{self.params.interact_action}/_action/status",
+                                 self._on_executor_status, qos.LATCHED)
         self.reset_scene = (self.create_client(ResetScene, self.params.reset_scene_service,
                                                callback_group=group)
                             if self.params.reset_scene_service else None)
@@ -78,6 +82,9 @@ class Collector(Node):
         if done:
             self.get_logger().info(f"resuming: {done} interactions already recorded")
         return done
+
+    def _on_executor_status(self, msg: GoalStatusArray) -> None:
+        self._executor_busy = any(s.status == GoalStatus.STATUS_EXECUTING for s in msg.status_list)
 
     def interrupt(self) -> bool:
         """Stop the loop and cancel the interaction under way; whether the loop stopped."""
@@ -175,6 +182,8 @@ class Collector(Node):
                       f"interact action server '{self.params.interact_action}'")
         handle = wait_for(self.interact.send_goal_async(goal), ANSWER_WAIT_S, "the interact goal")
         if not handle.accepted:
+            if self._executor_busy:          # e.g. still on a goal of a collector killed since
+                raise TimeoutError("the executor is busy with an earlier interaction")
             raise RuntimeError(f"the executor refused the interaction (its log says why; the last "
                                f"result: {self.last_result or 'none'})")
         self._goal_handle = handle
