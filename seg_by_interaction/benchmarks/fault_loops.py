@@ -81,10 +81,12 @@ def interactions(store: RunStore) -> int:
     return store.count_interactions() if store.records_dir.is_dir() else 0
 
 
-def wait_for_interactions(store: RunStore, count: int,
-                          timeout_s: float = PROGRESS_TIMEOUT_S) -> bool:
+def wait_for_interactions(store: RunStore, count: int, timeout_s: float = PROGRESS_TIMEOUT_S,
+                          finished: Callable[[], bool] = lambda: False) -> bool:
+    """Until the run holds `count` interactions, or the collector `finished` its budget (it
+    counts attempts the executor refused before any record)."""
     deadline = time.monotonic() + timeout_s
-    while interactions(store) < count:
+    while interactions(store) < count and not finished():
         if time.monotonic() > deadline:
             return False
         time.sleep(1.0)
@@ -143,8 +145,11 @@ def kill_separate(work: pathlib.Path, budget: int, kills_per_node: int, seed: in
             spun_node("sbi_kills", int(env["ROS_DOMAIN_ID"])) as node:
         announced = announced_records(node)
         processes = {name: start(f"{name}_0", command) for name, command in commands.items()}
+
+        def finished() -> bool:
+            return "collection finished" in processes["collector"].output()
         for number, (name, after, delay) in enumerate(plan, 1):
-            if not wait_for_interactions(store, after):
+            if not wait_for_interactions(store, after, finished=finished):
                 return {"stalled_before_kill": number, **losses(store, announced)}
             time.sleep(delay)
             log(f"kill {number}/{len(plan)}: SIGKILL {name} after {interactions(store)} "
@@ -152,9 +157,9 @@ def kill_separate(work: pathlib.Path, budget: int, kills_per_node: int, seed: in
             processes[name].signal_group(signal.SIGKILL)
             processes[name].wait(timeout=30)
             processes[name] = start(f"{name}_{number}", commands[name])
-        finished = wait_for_interactions(store, budget)
+        done = wait_for_interactions(store, budget, finished=finished)
         figures = settled_losses(store, announced)
-    return {"kills": len(plan), "budget": budget, "finished": finished,
+    return {"kills": len(plan), "budget": budget, "finished": done,
             "plan": [list(kill) for kill in plan], **figures}
 
 
@@ -302,8 +307,10 @@ def soak(work: pathlib.Path, budget: int, minutes: float, seed: int, log) -> dic
                 samples.flush()
                 time.sleep(MEMORY_SAMPLE_S)
         exits = {name: p.process.returncode for name, p in processes.items() if not p.running()}
+        processes["collector"].stop()        # the labeler and trainer catch up before the end
+        figures = settled_losses(store, set())
     return {"budget": budget, "interactions": interactions(store), "process_exits": exits,
-            **memory_growth(samples_path), **losses(store, set())}
+            **memory_growth(samples_path), **figures}
 
 
 def memory_growth(samples_path: pathlib.Path) -> dict:
