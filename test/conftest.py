@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import itertools
 import pathlib
-import threading
 
 import pytest
 
 from ros_harness import isolated_environment
 from seg_by_interaction.ros.node_processes import node_processes
+from seg_by_interaction.ros.spun_node import spun_node
 
 
 @pytest.fixture
@@ -50,19 +50,5 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def test_node(ros_env):
     """An rclpy node in the test process, spun in a background thread."""
-    import rclpy
-    from rclpy.executors import SingleThreadedExecutor
-
-    context = rclpy.Context()
-    rclpy.init(context=context, domain_id=int(ros_env["ROS_DOMAIN_ID"]))
-    node = rclpy.create_node("test_client", context=context)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    yield node
-    executor.shutdown()
-    thread.join(timeout=5)
-    node.destroy_node()
-    rclpy.shutdown(context=context)
-
+    with spun_node("test_client", int(ros_env["ROS_DOMAIN_ID"])) as node:
+        yield node

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 
+from seg_by_interaction.benchmarks.faults_bench import STAGES as FAULT_STAGES
 from seg_by_interaction.cli import bench_papers
 from seg_by_interaction.core.provenance import provenance
 
@@ -37,6 +39,23 @@ def add_parser(subparsers) -> None:
     world.add_argument("--json", type=pathlib.Path, help="write the figures here")
     world.set_defaults(func=bench_world)
     bench_papers.add_parser(actions)
+    faults = actions.add_parser(
+        "faults", help="fuzz every interface, SIGKILL each node and resume, full and read-only "
+                       "run directory, soak; writes faults.json (resumable stages)")
+    faults.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/faults"),
+                        help="work directory; a stage whose result is there is skipped")
+    faults.add_argument("--stages", default=",".join(FAULT_STAGES),
+                        help=f"comma-separated, of {','.join(FAULT_STAGES)} (none: only the "
+                             "totals of the stages done)")
+    faults.add_argument("--fuzz-cases", type=int, default=3000)
+    faults.add_argument("--kills-per-node", type=int, default=5)
+    faults.add_argument("--kill-interactions", type=int, default=30, help="budget of each kill run")
+    faults.add_argument("--soak-interactions", type=int, default=2000)
+    faults.add_argument("--soak-minutes", type=float, default=0.0,
+                        help="stop the soak after this long (0: at its budget); run again to go on")
+    faults.add_argument("--seed", type=int, default=0)
+    faults.add_argument("--json", type=pathlib.Path, help="write the figures here")
+    faults.set_defaults(func=bench_faults)
 
 
 def bench_speed(args: argparse.Namespace) -> int:
@@ -62,6 +81,24 @@ def bench_world(args: argparse.Namespace) -> int:
     figures = {**provenance(), **run(load_robot_config(args.robot), args.targets,
                                      args.neighbour_trials, args.seed)}
     print(json.dumps(figures, indent=1))
+    _write(args.json, figures)
+    return 0
+
+
+def bench_faults(args: argparse.Namespace) -> int:
+    from seg_by_interaction.benchmarks.faults_bench import FaultOptions, run, table
+
+    stages = tuple(stage for stage in args.stages.split(",") if stage)
+    if unknown := set(stages) - set(FAULT_STAGES):
+        raise SystemExit(f"error: unknown stages {sorted(unknown)}; of {list(FAULT_STAGES)}")
+    options = FaultOptions(work=args.work, stages=stages, fuzz_cases=args.fuzz_cases,
+                           kills_per_node=args.kills_per_node,
+                           kill_interactions=args.kill_interactions,
+                           soak_interactions=args.soak_interactions, soak_minutes=args.soak_minutes,
+                           seed=args.seed)
+    figures = {**provenance(), "cpu_count": os.cpu_count(), "online_trainer_torch_threads": 1,
+               **run(options)}
+    print(table(figures))
     _write(args.json, figures)
     return 0
 

@@ -35,7 +35,7 @@ import os
 import pathlib
 import re
 import shutil
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Container, Iterator, TypeVar
 
 import cv2
 import numpy as np
@@ -168,10 +168,12 @@ class RunStore:
         interactions cancelled before they ended (a stop; a resumed run makes up for them)."""
         return sum(meta.counts_as_interaction for _, meta in self.metas())
 
-    def metas(self) -> Iterator[tuple[str, RecordMeta]]:
-        """(record_id, meta) of every record that loads, oldest first; damaged ones are
-        quarantined."""
+    def metas(self, skip: Container[str] = ()) -> Iterator[tuple[str, RecordMeta]]:
+        """(record_id, meta) of every record that loads and is not in `skip`, oldest
+        first; damaged ones are quarantined."""
         for record_id in self.record_ids():
+            if record_id in skip:
+                continue
             if (meta := self.intact(self.read_meta, record_id)) is not None:
                 yield record_id, meta
 
@@ -281,8 +283,9 @@ class RunStore:
         """Why the run directory cannot take another interaction ('' if it can)."""
         free_mb = shutil.disk_usage(self.root).free / 2 ** 20
         if free_mb < min_free_mb:
-            return (f"only {free_mb:.0f} MB free for the run directory {self.root}, less than "
-                    f"the {min_free_mb:g} MB an interaction may need")
+            return (f"only {free_mb:.0f} MB free on the file system mounted at "
+                    f"{mount_point(self.root)}, which holds the run directory {self.root}: less "
+                    f"than the {min_free_mb:g} MB an interaction may need")
         return ""
 
     def read_labels(self, record_id: str) -> list[dict] | None:
@@ -305,6 +308,14 @@ class RunStore:
             existing.setdefault("resumed", []).append(info)
             info = existing
         write_json_atomic(path, info)
+
+
+def mount_point(path: pathlib.Path) -> pathlib.Path:
+    """The mount point of the file system that holds `path`."""
+    path = path.resolve()
+    while not os.path.ismount(path):
+        path = path.parent
+    return path
 
 
 @contextlib.contextmanager

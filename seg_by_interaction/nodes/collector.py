@@ -5,7 +5,8 @@ best, a share at random), has the executor interact with it, and publishes the r
 for the labeler; sweeps the objects back every `reset_every` interactions, in simulation
 starts new scenes, and stops after the budget. Before the trainer's first model the
 hypotheses come from the bottom-up baseline (the server's bootstrap), never from ground
-truth.
+truth. While a server does not answer (restarted, overloaded) it retries with backoff for
+up to outage_limit_s instead of stopping.
 
 Publishes: interaction_records (InteractionRecord, reliable).
 Calls:     ~/segment (Segment), interact (Interact action), reset_scene (simulation).
@@ -16,6 +17,7 @@ import signal
 import threading
 
 import numpy as np
+from action_msgs.msg import GoalStatus, GoalStatusArray
 from rclpy.action import ActionClient
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
@@ -27,6 +29,7 @@ from seg_by_interaction.core.interaction.collection import (CollectorParams, Hyp
                                                             Schedule, request_for)
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.retry import Backoff
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, Primitive
@@ -36,7 +39,8 @@ from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.srv import ResetScene, Segment
 
-SERVICE_WAIT_S = 30.0
+SERVER_WAIT_S = 5.0       # per try; an absent server is retried with backoff
+ANSWER_WAIT_S = 30.0
 SEGMENT_TIMEOUT_S = 60.0
 SEGMENT_RETRY_S = 1.0
 EMPTY_FRAMES_BEFORE_RESET = 3
@@ -56,10 +60,14 @@ class Collector(Node):
         self.last_result: str = ""
         self.error = ""                 # why the collection stopped before its budget
         self.published = 0
+        self._empty_frames = 0
         group = ReentrantCallbackGroup()
         self.records_pub = self.create_publisher(InteractionRecord, "interaction_records", qos.RELIABLE)
         self.segment = self.create_client(Segment, self.params.segment_service, callback_group=group)
         self.interact = ActionClient(self, Interact, self.params.interact_action, callback_group=group)
+        self._executor_busy = False          # any goal executing, as the action's status says
+        self.create_subscription(GoalStatusArray, f"{self.params.interact_action}/_action/status",
+                                 self._on_executor_status, qos.LATCHED)
         self.reset_scene = (self.create_client(ResetScene, self.params.reset_scene_service,
                                                callback_group=group)
                             if self.params.reset_scene_service else None)
@@ -76,6 +84,9 @@ class Collector(Node):
             self.get_logger().info(f"resuming: {done} interactions already recorded")
         return done
 
+    def _on_executor_status(self, msg: GoalStatusArray) -> None:
+        self._executor_busy = any(s.status == GoalStatus.STATUS_EXECUTING for s in msg.status_list)
+
     def interrupt(self) -> bool:
         """Stop the loop and cancel the interaction under way; whether the loop stopped."""
         self._stop.set()
@@ -87,31 +98,24 @@ class Collector(Node):
     # --- the loop (worker thread) -----------------------------------------------------
 
     def _run(self) -> None:
+        backoff = Backoff(self.params.outage_limit_s)
         try:
-            self._wait_for_servers()
-            empty_frames = 0
             while not self.schedule.finished and not self._stop.is_set():
-                due = self.schedule.due()
-                if due in ("sweep", "new_scene"):
-                    self._reset(new_scene=due == "new_scene")
-                elif (acted := self._interact_with_a_hypothesis()) is None:
-                    continue                      # no frame to segment yet: try again
-                elif acted:
-                    empty_frames = 0
-                    continue
+                try:
+                    self._step()
+                except Abandoned:
+                    raise
+                except TimeoutError as error:          # a server is away: wait, try again
+                    delay = backoff.next_delay(error)
+                    self.get_logger().warning(f"{error}; retrying in {delay:.0f} s")
+                    self._stop.wait(delay)
                 else:
-                    empty_frames += 1
-                    if empty_frames >= EMPTY_FRAMES_BEFORE_RESET:
-                        self.get_logger().warning("nothing to act on in several frames; resetting")
-                        self._reset()
-                        empty_frames = 0
-                    continue
-                self.schedule.mark(due)
+                    backoff.answered()
             verdict = "stopped" if self._stop.is_set() else "finished"
             self.get_logger().info(f"collection {verdict}: {self.schedule.done} interactions")
         except Abandoned as error:
             self.get_logger().info(f"collection stopped: {self.schedule.done} interactions ({error})")
-        except (TimeoutError, RuntimeError) as error:
+        except RuntimeError as error:
             self.get_logger().error(f"collection stopped: {error}")
             self.last_result = self.error = str(error)
         finally:
@@ -119,18 +123,35 @@ class Collector(Node):
             if self.params.exit_when_finished:
                 signal.raise_signal(signal.SIGINT)    # the process's own clean shutdown
 
-    def _wait_for_servers(self) -> None:
-        if not self.segment.wait_for_service(timeout_sec=SERVICE_WAIT_S):
-            raise RuntimeError(f"no segment service '{self.params.segment_service}'")
-        if not self.interact.wait_for_server(timeout_sec=SERVICE_WAIT_S):
-            raise RuntimeError(f"no interact action server '{self.params.interact_action}'")
-        if self.reset_scene is not None and not self.reset_scene.wait_for_service(timeout_sec=SERVICE_WAIT_S):
-            raise RuntimeError(f"no reset-scene service '{self.params.reset_scene_service}'")
+    def _step(self) -> None:
+        """What is due next: a reset, or an interaction (a reset after several frames
+        without anything to act on)."""
+        due = self.schedule.due()
+        if due in ("sweep", "new_scene"):
+            self._reset(new_scene=due == "new_scene")
+            self.schedule.mark(due)
+            return
+        acted = self._interact_with_a_hypothesis()     # None: no frame to segment yet
+        if acted:
+            self._empty_frames = 0
+        elif acted is False:
+            self._empty_frames += 1
+            if self._empty_frames >= EMPTY_FRAMES_BEFORE_RESET:
+                self.get_logger().warning("nothing to act on in several frames; resetting")
+                self._reset()
+                self._empty_frames = 0
+
+    @staticmethod
+    def _present(ready: bool, what: str) -> None:
+        if not ready:
+            raise TimeoutError(f"no {what} within {SERVER_WAIT_S:.0f} s")
 
     def _interact_with_a_hypothesis(self) -> bool | None:
         """One interaction on a chosen hypothesis; False when there was none to act on,
         None when segmentation failed (e.g. no camera frame yet)."""
         request = Segment.Request(max_hypotheses=self.params.max_hypotheses)
+        self._present(self.segment.wait_for_service(timeout_sec=SERVER_WAIT_S),
+                      f"segment service '{self.params.segment_service}'")
         response = wait_for(self.segment.call_async(request), SEGMENT_TIMEOUT_S, "segmentation")
         if not response.success:
             self.get_logger().warning(f"segmentation failed: {response.message}")
@@ -160,8 +181,12 @@ class Collector(Node):
     def _interact(self, primitive: Primitive) -> Outcome:
         """Run one interaction and publish its record; its outcome."""
         goal = Interact.Goal(primitive=primitive, timeout=self.params.interaction_timeout_s)
-        handle = wait_for(self.interact.send_goal_async(goal), SERVICE_WAIT_S, "the interact goal")
+        self._present(self.interact.wait_for_server(timeout_sec=SERVER_WAIT_S),
+                      f"interact action server '{self.params.interact_action}'")
+        handle = wait_for(self.interact.send_goal_async(goal), ANSWER_WAIT_S, "the interact goal")
         if not handle.accepted:
+            if self._executor_busy:          # e.g. still on a goal of a collector killed since
+                raise TimeoutError("the executor is busy with an earlier interaction")
             raise RuntimeError(f"the executor refused the interaction (its log says why; the last "
                                f"result: {self.last_result or 'none'})")
         self._goal_handle = handle
@@ -189,7 +214,9 @@ class Collector(Node):
 
     def _new_scene(self) -> None:
         request = ResetScene.Request(split=self.params.split, seed=self.schedule.scene_seed())
-        response = wait_for(self.reset_scene.call_async(request), SERVICE_WAIT_S, "the scene reset")
+        self._present(self.reset_scene.wait_for_service(timeout_sec=SERVER_WAIT_S),
+                      f"reset-scene service '{self.params.reset_scene_service}'")
+        response = wait_for(self.reset_scene.call_async(request), ANSWER_WAIT_S, "the scene reset")
         if not response.success:
             raise RuntimeError(f"scene reset failed: {response.message}")
         self.scene_id = response.scene_id

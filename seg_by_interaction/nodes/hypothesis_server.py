@@ -84,8 +84,8 @@ class HypothesisServer(Node):
         try:
             self.proposer.load_announced(update.checkpoint_path, update.sha256 or None)
         except CheckpointError as error:
-            self.get_logger().error(f"model update v{update.version} refused, keeping "
-                                    f"v{self.proposer.version}: {error}")
+            self.rejections.reject("model_updates", f"model update v{update.version} refused, "
+                                                    f"keeping v{self.proposer.version}: {error}")
 
     def _segment(self, request: Segment.Request, response: Segment.Response) -> Segment.Response:
         try:

@@ -1,8 +1,9 @@
 """mask_labeler: turns interaction records into labelled examples.
 
 Subscribes: interaction_records (InteractionRecord, reliable): each names a record the
-            labeler reads from its run_dir, as it reads the records a killed labeler left
-            unlabelled at start.
+            labeler reads from its run_dir; every rescan_every_s it also labels the
+            records there that no message announced (left by a killed labeler, or whose
+            message was lost).
 Publishes:  labeled_examples (LabeledExample, reliable), one per frame pair labelled.
 The labels are stored beside their record (labels/).
 """
@@ -36,7 +37,9 @@ class MaskLabeler(Node):
         self.examples_pub = self.create_publisher(LabeledExample, "labeled_examples", qos.RELIABLE)
         self.create_subscription(InteractionRecord, "interaction_records", self._on_record,
                                  qos.RELIABLE, callback_group=group)
-        self._backlog_timer = self.create_timer(1.0, self._label_backlog, callback_group=group)
+        self._labelled: set[str] = set()       # by this labeler: a message for one is a repeat
+        self._refused: set[str] = set()
+        self.create_timer(self.params.rescan_every_s, self._label_backlog, callback_group=group)
         self.get_logger().info(f"labeling with '{self.params.labeler}'")
 
     def _on_record(self, msg: InteractionRecord) -> None:
@@ -44,7 +47,8 @@ class MaskLabeler(Node):
             if self.store is None or not msg.record_id:
                 raise ValueError("the labeler reads records from its run_dir, and the executor "
                                  "stores them there: set run_dir on both")
-            self._label(read_record(self.store, msg.record_id))
+            if msg.record_id not in self._labelled:
+                self._label(read_record(self.store, msg.record_id))
         except (OSError, ValueError) as error:
             self.rejections.reject("interaction_records", f"record {msg.record_id or '(unstored)'} "
                                                           f"not labelled: {error}")
@@ -52,31 +56,36 @@ class MaskLabeler(Node):
             self.processed += 1
 
     def _label_backlog(self) -> None:
-        """Once, shortly after start: records a previous labeler did not finish."""
-        self._backlog_timer.cancel()
+        """Records in the run directory without labels that no message announced: left by
+        a previous labeler, or stored while this one was down or its record message lost."""
         if self.store is None:
             return
         store = self.store
-        backlog = [r for r in store.record_ids() if store.intact(store.read_labels, r) is None]
+        seen = self._labelled | self._refused
+        unseen = [r for r in store.record_ids() if r not in seen]
         labelled = 0
-        for record_id in backlog:
+        for record_id in unseen:
             try:
-                if (record := store.intact(store.read_record, record_id)) is not None:
+                if store.intact(store.read_labels, record_id) is not None:
+                    self._labelled.add(record_id)
+                elif (record := store.intact(store.read_record, record_id)) is not None:
                     self._label(record)
                     labelled += 1
             except StorageError as error:
                 self.get_logger().error(f"records left unlabelled: {error}")
                 return
             except (OSError, ValueError) as error:
+                self._refused.add(record_id)
                 self.rejections.reject("run_dir records", f"{record_id} not labelled: {error}")
         if labelled:
-            self.get_logger().info(f"labelled {labelled} records left from an earlier run")
+            self.get_logger().info(f"labelled {labelled} records no message announced")
 
     def _label(self, record: StoredRecord) -> None:
         interaction = interaction_from_record(record)
         labels = self.labeler.label(interaction) if interaction is not None else []
         decisions, masks = label_records(labels)
         self.store.write_labels(record.record_id, decisions, masks)
+        self._labelled.add(record.record_id)
         for label in labels:
             self.examples_pub.publish(self._example(record, label))
             verdict = "positive" if label.positive else "negative"

@@ -1,6 +1,8 @@
 """online_trainer: trains the segmentation network on the labelled examples as they come.
 
-Subscribes: labeled_examples (LabeledExample, reliable) into the memory bank on disk.
+Subscribes: labeled_examples (LabeledExample, reliable) into the memory bank on disk;
+            every adopt_every_s, labels stored in the run directory that never arrived
+            (the bank takes each example once).
 Publishes:  model_updates (ModelUpdate, latched): each checkpoint with path, sha256 and
             version; trainer_status (TrainerStatus, latched) every few seconds.
 Training runs in its own thread, paced by the data (steps_per_example); a killed trainer
@@ -43,8 +45,11 @@ class OnlineTrainer(Node):
         self.rejections = Rejections(self)
         self.update_pub = self.create_publisher(ModelUpdate, "model_updates", qos.LATCHED)
         self.status_pub = self.create_publisher(TrainerStatus, "trainer_status", qos.LATCHED)
+        examples = MutuallyExclusiveCallbackGroup()
         self.create_subscription(LabeledExample, "labeled_examples", self._on_example, qos.RELIABLE,
-                                 callback_group=MutuallyExclusiveCallbackGroup())
+                                 callback_group=examples)
+        self.create_timer(self.params.adopt_every_s, self._adopt_stored_labels,
+                          callback_group=examples)
         self.create_timer(STATUS_PERIOD_S, self._publish_status)
         self._thread.start()
         self.get_logger().info(f"online trainer ready: {len(self.learner.bank)} examples in the bank, "
@@ -64,6 +69,20 @@ class OnlineTrainer(Node):
             self.get_logger().error(f"example '{msg.example_id}' dropped: {error}")
             return
         self._data.set()
+
+    def _adopt_stored_labels(self) -> None:
+        """The run directory, not the topic, is the record of every label: what the
+        labeler stored but the subscription never delivered (published before it
+        connected, or by a labeler killed before publishing) is banked from there."""
+        try:
+            with self._lock:
+                added = self.learner.adopt_stored_labels()
+        except OSError as error:
+            self.get_logger().error(f"stored labels not adopted: {error}")
+            return
+        if added:
+            self.get_logger().info(f"{added} stored labels banked that never arrived as messages")
+            self._data.set()
 
     def _train_loop(self) -> None:
         while not self._stop.is_set():

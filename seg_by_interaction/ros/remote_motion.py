@@ -17,6 +17,7 @@ from seg_by_interaction.ros import poses
 from seg_by_interaction.ros.futures import Abandoned, wait_for
 
 SERVER_WAIT_S = 10.0
+RESTART_WAIT_S = 60.0     # for a motion server to come (back), within the time limit
 RESULT_GRACE_S = 5.0
 
 
@@ -84,8 +85,11 @@ class RemoteMotionBackend(MotionBackend):
             raise MotionError(Outcome.CANCELLED, "cancelled")
         remaining = self._remaining()
         goal.timeout = remaining if remaining is not None else 0.0
-        if not self.client.wait_for_server(timeout_sec=SERVER_WAIT_S):
-            raise MotionError(Outcome.FAILED, f"no motion server on '{self.action_name}'")
+        server_wait_s = min(remaining, RESTART_WAIT_S) if remaining is not None else RESTART_WAIT_S
+        if not self.client.wait_for_server(timeout_sec=server_wait_s):
+            outcome = Outcome.TIMEOUT if server_wait_s == remaining else Outcome.FAILED
+            raise MotionError(outcome, f"no motion server on '{self.action_name}' within "
+                                       f"{server_wait_s:.1f} s")
         handle = self._wait(self.client.send_goal_async(goal), SERVER_WAIT_S,
                             "the motion goal's acceptance")
         if not handle.accepted:

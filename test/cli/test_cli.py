@@ -101,7 +101,7 @@ def test_collect_stops_with_an_error_while_the_run_directory_cannot_take_records
                               capture_output=True, text=True, timeout=120, env=ros_env)
     assert low_disk.returncode == 1, low_disk.stderr[-2000:]
     assert "error: collection stopped: the executor refused" in low_disk.stdout
-    assert "MB free for the run directory" in low_disk.stderr
+    assert "MB free on the file system mounted at" in low_disk.stderr
     assert not list((run / "records").iterdir())
     (tmp_path / "file").write_text("")
     unwritable = sbi("collect", "--interactions", "3", "--out", str(tmp_path / "file" / "run"))

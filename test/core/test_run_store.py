@@ -171,4 +171,4 @@ def test_a_full_disk_fails_the_record_write_leaving_nothing(tmp_path, monkeypatc
 def test_free_space_below_the_minimum_is_a_problem(tmp_path):
     store = RunStore(tmp_path)
     assert store.free_space_problem(0) == ""
-    assert "MB free for the run directory" in store.free_space_problem(1e12)
+    assert "MB free on the file system mounted at" in store.free_space_problem(1e12)

@@ -4,29 +4,30 @@ and once records
 cannot be stored; the hypothesis
 server refusing malformed frames and bad checkpoints while it keeps answering; idle nodes
 stopping on Ctrl-C (given twice, as a terminal under launch does), and nodes that cannot start saying why."""
+import itertools
 import signal
 import time
 
 import numpy as np
-from geometry_msgs.msg import Quaternion
 from rclpy.action import ActionClient
 from ros_harness import call_service, node_command, wait_until
-from std_msgs.msg import Empty, Header
+from std_msgs.msg import Empty
 from std_srvs.srv import SetBool, Trigger
 
 from seg_by_interaction.action import Interact
-from seg_by_interaction.core.interaction.motion import Outcome, ToolPose
+from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
-from seg_by_interaction.msg import ModelUpdate, Primitive
-from seg_by_interaction.ros import images, poses, qos
+from seg_by_interaction.msg import ModelUpdate
+from seg_by_interaction.ros import hostile_cases, qos
 from seg_by_interaction.srv import Segment
 
+ROBOT = load_robot_config("sawyer")
 WORLD = ["-p", "seed:=2", "-p", "arena.min_objects:=2", "-p", "arena.max_objects:=2"]
 
 
 def pick_goal(x: float, timeout: float = 0.0) -> Interact.Goal:
-    target = poses.to_pose_stamped(ToolPose.top_down((x, 0.0, -0.03), 0.0), Header(frame_id="base"))
-    return Interact.Goal(primitive=Primitive(type=Primitive.PICK_PLACE, target=target), timeout=timeout)
+    return hostile_cases.pick_goal(ROBOT, (x, 0.0, -0.03), timeout)
 
 
 def send(client, goal, timeout=120.0, cancel_after_feedback=False, then=None):
@@ -85,7 +86,8 @@ def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_proce
     assert accepted and result.record.outcome == Outcome.OUTSIDE_WORKSPACE
     assert not result.record.record_id
 
-    for hostile, reason in hostile_goals():                # refused before any motion
+    hostile = hostile_cases.interact_goals(np.random.default_rng(18), ROBOT, (0.65, 0.0, -0.03))
+    for hostile, reason in itertools.islice(hostile, 11):  # refused before any motion
         accepted, result = send(client, hostile)
         assert accepted and result.record.outcome in (Outcome.INVALID_REQUEST,
                                                       Outcome.OUTSIDE_WORKSPACE)
@@ -103,31 +105,6 @@ def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_proce
     assert not accepted and "refusing goal: [Errno" in executor.output()
 
 
-def hostile_goals():
-    """Hand-written and seeded random malformed goals, with what their refusal names."""
-    goals = []
-    for change, reason in [
-            (lambda p: setattr(p.target.header, "frame_id", "camera"), "frame"),
-            (lambda p: setattr(p, "type", 99), "unknown primitive type"),
-            (lambda p: setattr(p.target.pose, "orientation", Quaternion(w=0.0)), "quaternion"),
-            (lambda p: setattr(p.target.pose.position, "z", 2.5), "outside the workspace"),
-            (lambda p: setattr(p.hypothesis, "id", "h0") or setattr(p.hypothesis.bbox, "width", 9)
-             or setattr(p.hypothesis.bbox, "height", 9), "hypothesis 'h0' mask")]:
-        goal = pick_goal(0.65)
-        change(goal.primitive)
-        goals.append((goal, reason))
-    rng = np.random.default_rng(18)
-    for _ in range(5):
-        goal = pick_goal(0.65)
-        goal.primitive.type = int(rng.choice([Primitive.PUSH, Primitive.POKE]))
-        goal.primitive.direction.x = float(rng.choice([np.nan, np.inf, 0.0]))
-        goal.primitive.poke_magnitude = int(rng.integers(0, 3))
-        goals.append((goal, "direction"))
-    timeout = pick_goal(0.65, timeout=-1.0)
-    goals.append((timeout, "timeout -1.0"))
-    return goals
-
-
 def test_hypothesis_server_refuses_bad_frames_and_checkpoints_and_keeps_answering(
         start_process, test_node, tmp_path):
     start_process(node_command("world_node", *WORLD))
@@ -136,15 +113,9 @@ def test_hypothesis_server_refuses_bad_frames_and_checkpoints_and_keeps_answerin
     wait_until(lambda: call_service(test_node, segment, Segment.Request()).success, 90, interval=1.0,
                what="hypotheses on the world's frames")
 
-    header = Header(frame_id="table_camera_color_optical_frame")
-    wrong_size = Segment.Request(image=images.to_msg(np.zeros((10, 10, 3), np.uint8), "rgb8", header),
-                                 depth=images.to_msg(np.ones((12, 10), np.float32), "32FC1", header))
-    answer = call_service(test_node, segment, wrong_size)
-    assert not answer.success and "differ in size" in answer.message
-    malformed = wrong_size.image
-    malformed.data = malformed.data[:5]
-    answer = call_service(test_node, segment, Segment.Request(image=malformed, depth=wrong_size.depth))
-    assert not answer.success
+    for request, reason in hostile_cases.refused_segment_requests(ROBOT.camera())[3:]:
+        answer = call_service(test_node, segment, request)        # sizes that disagree, torn data
+        assert not answer.success and reason in answer.message
 
     (tmp_path / "model_v000001.pt").write_bytes(b"torn")
     updates = test_node.create_publisher(ModelUpdate, "model_updates", qos.LATCHED)

@@ -1,6 +1,7 @@
 """The motion action served for any backend and driven through `RemoteMotionBackend`:
 motions and their results, a goal's timeout, a cancellation that stops the motion under
 way on the server, and hostile goals refused before the arm moves."""
+import itertools
 import math
 import threading
 import time
@@ -8,14 +9,12 @@ import time
 import numpy as np
 import pytest
 from builtin_interfaces.msg import Time
-from geometry_msgs.msg import Vector3
 from ros_harness import wait_until
-from std_msgs.msg import Header
 
 from seg_by_interaction.action import Motion
 from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
 from seg_by_interaction.core.robot_config import load_robot_config
-from seg_by_interaction.ros import poses
+from seg_by_interaction.ros import hostile_cases
 from seg_by_interaction.ros.motion_action import MotionActionServer
 from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.ros.remote_motion import RemoteMotionBackend
@@ -136,34 +135,11 @@ def result_of(client, goal: Motion.Goal) -> Motion.Result:
     return result.result().result
 
 
-def pose_msg(position, orientation=(1.0, 0.0, 0.0, 0.0)):
-    return poses.to_pose_stamped(ToolPose(np.array(position, float), np.array(orientation, float)),
-                                 Header(frame_id=ROBOT.base_frame))
-
-
-CENTRE = np.mean([ROBOT.workspace.min, ROBOT.workspace.max], 0)
 GOALS = Motion.Goal
 VALID_GOAL = GOALS(command=GOALS.GRIPPER, gripper_opening=0.02)
 
 
-@pytest.mark.parametrize("goal, reason", [
-    (GOALS(command=99), "unknown motion command 99"),
-    (GOALS(command=GOALS.GRIPPER, gripper_opening=math.nan), "not finite: gripper_opening"),
-    (GOALS(command=GOALS.GRIPPER, gripper_opening=5.0), "gripper opening 5.0"),
-    (GOALS(command=GOALS.MOVE_TO, poses=[pose_msg(CENTRE)], speed=1e-6), "speed 1e-06"),
-    (GOALS(command=GOALS.MOVE_TO, poses=[pose_msg(CENTRE, (0, 0, 0, 0))]), "non-unit quaternion"),
-    (GOALS(command=GOALS.LINEAR, poses=[pose_msg(CENTRE)], timeout=math.inf),
-     "not finite: timeout"),
-    (GOALS(command=GOALS.LINEAR, poses=[pose_msg(CENTRE)], timeout=-1.0), "timeout -1.0"),
-    (GOALS(command=GOALS.ADD_BOX, poses=[pose_msg(CENTRE)], obstacle_name="b",
-           box_size=Vector3(x=50.0, y=50.0, z=50.0)), "box size"),
-    (GOALS(command=GOALS.ADD_BOX, poses=[pose_msg(CENTRE)], obstacle_name="b",
-           box_size=Vector3(x=1e30, y=0.1, z=0.1)), "box size"),
-    (GOALS(command=GOALS.ADD_BOX, poses=[pose_msg((100.0, 0.0, 0.0))], obstacle_name="b",
-           box_size=Vector3(x=0.1, y=0.1, z=0.1)), "outside the workspace"),
-    (GOALS(command=GOALS.ADD_BOX, poses=[pose_msg(CENTRE)], box_size=Vector3(x=0.1, y=0.1, z=0.1)),
-     "needs a name"),
-])
+@pytest.mark.parametrize("goal, reason", hostile_cases.refused_motion_goals(ROBOT))
 def test_hostile_goals_are_refused_with_a_reason_before_the_arm_moves(arm_and_client, goal, reason):
     arm, remote = arm_and_client
     before = arm.pose
@@ -181,14 +157,7 @@ def test_a_goal_that_raises_in_the_server_is_a_failure_and_the_server_serves_on(
 
 def test_seeded_random_goals_never_succeed_with_a_non_finite_field(arm_and_client):
     arm, remote = arm_and_client
-    rng = np.random.default_rng(18)
-    values = [math.nan, math.inf, -1.0, 0.0, 1e-6, 0.05, 1e30]
-    for _ in range(12):
-        pick = lambda: float(rng.choice(values))    # noqa: E731
-        goal = GOALS(command=int(rng.integers(0, 7)), speed=pick(), gripper_opening=pick(),
-                     timeout=abs(pick()), obstacle_name=str(rng.choice(["", "box"])),
-                     box_size=Vector3(x=pick(), y=pick(), z=pick()),
-                     poses=[pose_msg(CENTRE + rng.normal(0, 0.05, 3), rng.normal(0, 1, 4))])
+    for goal in itertools.islice(hostile_cases.motion_goals(np.random.default_rng(18), ROBOT), 20):
         numbers = [goal.speed, goal.gripper_opening, goal.timeout,
                    goal.box_size.x, goal.box_size.y, goal.box_size.z]
         result = result_of(remote.client, goal)

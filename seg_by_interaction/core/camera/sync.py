@@ -24,6 +24,10 @@ class FrameSyncParams:
                                       "camera under another name ('' = the colour image's own)")
     unpaired_warning_s: float = setting(5.0, "warn when images arrive but none have paired for "
                                              "this long", min=0.1, max=600.0)
+    restart_jump_s: float = setting(10.0, "a frame stamped this much before the last one is "
+                                          "taken from a camera or simulator that restarted its "
+                                          "clock, and kept; a frame less old is stale",
+                                    min=0.0, max=1e9)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +61,8 @@ def check_image(kind: str, image: ImageHeader, expected_hw: tuple[int, int], now
 
 class FramePairer:
     """Pairs the images of each wanted kind whose stamps lie within the slop of the colour
-    image's; a complete set is newer than the last. Depth must be registered to colour."""
+    image's; a complete set is newer than the last, or so much older (restart_jump_s) that
+    its source restarted its clock. Depth must be registered to colour."""
 
     def __init__(self, kinds: tuple[str, ...], params: FrameSyncParams):
         self.kinds = kinds
@@ -69,14 +74,17 @@ class FramePairer:
         """The items of a complete frame (by kind) that this image completes, or None."""
         self._pending[kind][header.stamp_ns] = (header, item)
         colour = self._pending["rgb"]
+        restarted_before_ns = self.last_stamp_ns - self.params.restart_jump_s * 1e9
         for rgb_stamp in sorted(colour, reverse=True):
-            if rgb_stamp <= self.last_stamp_ns:
-                break
+            if restarted_before_ns < rgb_stamp <= self.last_stamp_ns:
+                continue                                                  # stale
             matched = {k: self._nearest(k, rgb_stamp) for k in self.kinds}
             if all(m is not None for m in matched.values()):
                 self._check_registered(matched["rgb"][0], matched["depth"][0])
                 self.last_stamp_ns = rgb_stamp
                 self._drop_through({k: m[0].stamp_ns for k, m in matched.items()})
+                if rgb_stamp <= restarted_before_ns:     # what came before the restart never pairs
+                    self._drop_after(rgb_stamp)
                 return {k: m[1] for k, m in matched.items()}
         self._drop_stale(header.stamp_ns)
         return None
@@ -96,6 +104,11 @@ class FramePairer:
     def _drop_through(self, stamps: dict[str, int]) -> None:
         for kind, pending in self._pending.items():
             for stamp in [s for s in pending if s <= stamps[kind]]:
+                del pending[stamp]
+
+    def _drop_after(self, stamp_ns: int) -> None:
+        for pending in self._pending.values():
+            for stamp in [s for s in pending if s > stamp_ns]:
                 del pending[stamp]
 
     def _drop_stale(self, newest_ns: int) -> None:

@@ -39,6 +39,9 @@ class CollectorParams:
                                            "e.g. on a real robot)")
     run_dir: str = setting("", "run directory, to resume the count of interactions ('' = none)")
     interaction_timeout_s: float = setting(180.0, "time limit per interaction", min=1.0, max=3600.0)
+    outage_limit_s: float = setting(300.0, "while the hypothesis server, the executor or the "
+                                           "world does not answer, retry with backoff (1 s "
+                                           "doubling to 30 s) for this long, then stop", min=0.0)
     failure_radius_px: float = setting(20.0, "skip hypotheses this close to where an interaction "
                                              "failed since the scene last changed", min=0.0)
     poke_magnitude: str = setting("medium", "poke strength (Lohmann et al. 2020)",

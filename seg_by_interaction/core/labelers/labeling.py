@@ -25,6 +25,10 @@ class LabelerNodeParams:
     run_dir: str = setting("", "run directory: records announced by id are read from it, "
                                "labels are stored beside them, and records left unlabelled by a "
                                "killed labeler are labelled at start ('' = nothing to label)")
+    rescan_every_s: float = setting(5.0, "seconds between looks into run_dir for records that "
+                                         "no message announced (stored by an executor whose "
+                                         "result never reached the collector, or while this "
+                                         "labeler was down)", min=0.5)
 
 
 class RecordError(ValueError):

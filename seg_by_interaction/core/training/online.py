@@ -10,7 +10,7 @@ import io
 import json
 import logging
 import time
-from typing import Iterable, Iterator
+from typing import Container, Iterable, Iterator
 
 import numpy as np
 import torch
@@ -54,15 +54,18 @@ class OnlineTrainerParams:
                                        min=0.0)
     torch_threads: int = setting(1, "CPU threads for training (0 = torch's default)", min=0, max=64)
     log_every_steps: int = setting(10, "steps between lines of the training log", min=1)
+    adopt_every_s: float = setting(10.0, "seconds between looks into the run directory for "
+                                         "stored labels that never arrived as messages",
+                                   min=0.5)
 
 
-def labelled_interactions(store: RunStore, max_interactions: int | None = None
-                          ) -> Iterator[tuple[str, list[dict]]]:
+def labelled_interactions(store: RunStore, max_interactions: int | None = None,
+                          skip: Container[str] = ()) -> Iterator[tuple[str, list[dict]]]:
     """(record_id, stored labels) of the first `max_interactions` interactions (all by
-    default) that the labeler has labelled; reset sweeps and cancelled interactions are not
-    interactions."""
+    default, not counting those in `skip`) that the labeler has labelled; reset sweeps and
+    cancelled interactions are not interactions."""
     interactions = 0
-    for record_id, meta in store.metas():
+    for record_id, meta in store.metas(skip):
         if not meta.counts_as_interaction:
             continue
         interactions += 1
@@ -125,6 +128,7 @@ class OnlineLearner:
         self.checkpointed_step = self.trainer.steps
         self._log_path = self.store.trainer_log
         self.last_losses: dict = {}
+        self._adopted: set[str] = set()      # labelled records already looked at
 
     def _network(self):
         """The newest checkpoint that loads (damaged ones are quarantined), else a fresh
@@ -174,14 +178,17 @@ class OnlineLearner:
         return True
 
     def adopt_stored_labels(self) -> int:
-        """Labels in the run directory the bank has not seen (e.g. made while the trainer
-        was down); returns how many were added."""
+        """Labels in the run directory the bank has not seen (made while the trainer was
+        down, or published before its subscription connected); returns how many were
+        added. A record's labels are written once, so each labelled record is read until
+        its examples are in the bank (a full disk may refuse them), then no more."""
         added = 0
-        for record_id, labels in labelled_interactions(self.store):
+        for record_id, labels in labelled_interactions(self.store, skip=self._adopted):
             missing = [label for label in labels if example_id(record_id, label) not in self.bank]
             if missing and (record := self.store.intact(self.store.read_record, record_id)):
                 added += sum(self.add(example) for example in
                              record_examples(record, missing, self.params.min_confidence))
+            self._adopted.add(record_id)
         return added
 
     def interactions_seen(self) -> int:

@@ -46,6 +46,20 @@ def test_colour_and_depth_pair_within_the_slop_and_only_newer_frames_complete():
     assert pairer.add("rgb", header(130), "rgb130") == {"rgb": "rgb130", "depth": "depth125"}
 
 
+def test_frames_from_a_source_that_restarted_its_clock_pair_again():
+    pairer = FramePairer(("rgb", "depth"), PARAMS)
+    pairer.add("rgb", header(60_000), "rgb60s")
+    assert pairer.add("depth", header(60_005, "32FC1"), "depth60s")
+    pairer.add("rgb", header(55_000), "rgb55s")                  # 5 s back: stale
+    assert pairer.add("depth", header(55_000, "32FC1"), "depth55s") is None
+    pairer.add("rgb", header(100), "rgb_restarted")              # 60 s back: a restart
+    assert pairer.add("depth", header(104, "32FC1"), "depth_restarted") == {
+        "rgb": "rgb_restarted", "depth": "depth_restarted"}
+    pairer.add("rgb", header(90), "rgb90")
+    assert pairer.add("depth", header(90, "32FC1"), "depth90") is None   # older than the new last
+    assert pairer.add("depth", header(55_010, "32FC1"), "depth55s_after") is None  # rgb55s gone
+
+
 def test_depth_must_be_registered_to_colour_or_stated_so():
     pairer = FramePairer(("rgb", "depth"), PARAMS)
     pairer.add("rgb", header(100), "rgb")
