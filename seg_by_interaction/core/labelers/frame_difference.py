@@ -34,7 +34,9 @@ frame O shows that spot without it (see `base.frame_pairs`). The rule:
    step by over 2 cm): a pushed object changes all of it, a nudged one only its rims.
    Otherwise negative; a negative's mask is the hypothesis acted on if it is on the
    labelled frame, else the window. A pair that may only say what moved
-   (`FramePair.positives_only`, a pick blocked before it lifted) gives no negative.
+   (`FramePair.positives_only`, a pick blocked before it lifted) gives no negative, and
+   a positive only when the object left its place (depth is needed): a finger that
+   nudged an object changes its rims, which a coverage test can mistake for a move.
 
 Confidence is the margin from the decision. Positive: (1 - area threshold / area) times
 the share left or the coverage, whichever passed (with a table), times
@@ -221,6 +223,9 @@ class FrameDifferenceLabeler(Labeler):
         reason = f"component of {area} px >= {threshold} px threshold"
         if left is not None and left >= p.min_object_coverage:
             coverage, reason = left, reason + f", {left:.0%} of it left"
+        elif pair.positives_only:
+            return negative(f"component of {area} px of which {left or 0:.0%} left: a blocked "
+                            f"pick teaches only what its fingers moved off its place", 1.0)
         elif coverage is not None and coverage < p.min_object_coverage:
             return negative(f"component of {area} px covers {coverage:.0%} of the surface above "
                             f"the table it lies on (< {p.min_object_coverage:.0%}) and "

@@ -147,6 +147,8 @@ def test_a_blocked_pick_labels_what_its_fingers_moved_and_never_a_negative(label
     assert iou(label.mask, TARGET.mask()) >= 0.8
     unmoved = dataclasses.replace(blocked, after=scene(TARGET, NEIGHBOUR))
     assert labeler.label(unmoved) == []
+    nudged = dataclasses.replace(blocked, after=scene(TARGET.moved(6, 0), NEIGHBOUR))
+    assert labeler.label(nudged) == []
     assert [pair.positives_only for pair in frame_pairs(unmoved)[0]] == [True]
 
 
