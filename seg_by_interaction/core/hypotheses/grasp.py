@@ -139,7 +139,8 @@ def checked_grasp(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrin
     return dataclasses.replace(principal, refusal=first_refusal)
 
 
-def _top_surface(mask, depth, intrinsics, camera_pose) -> tuple[np.ndarray, float] | None:
+def _top_surface(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrinsics,
+                 camera_pose: Pose) -> tuple[np.ndarray, float] | None:
     """x-y (N x 2, planning frame) of the mask's top surface and its height (the 90th
     percentile, not a stray high reading); None when too few of its pixels have a depth
     reading or they lift to no finite point."""
