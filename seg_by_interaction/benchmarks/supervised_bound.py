@@ -9,7 +9,7 @@ from typing import Iterator
 import numpy as np
 
 from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
-from seg_by_interaction.core.labelers.base import FRAME_PAIRS
+from seg_by_interaction.core.labelers.base import pair_frames
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.core.training.memory_bank import Example
 from seg_by_interaction.core.training.online import labelled_interactions, record_examples
@@ -46,8 +46,11 @@ def _every_object(record: StoredRecord, frame: str, label: dict) -> Iterator[Exa
 
 
 def _relabel(oracle: GroundTruthOracle, record: StoredRecord, label: dict) -> dict:
-    labelled, other = FRAME_PAIRS[label["frame_pair"]]
-    truth, other_truth = record.ground_truth(labelled), record.ground_truth(other)
+    labelled, other = pair_frames(label["frame_pair"])
+    truth = record.ground_truth(labelled)
+    # a carried label has no other frame: every object counts as if it had left, so the
+    # oracle labels the object at its pixel
+    other_truth = record.ground_truth(other) if other else np.zeros_like(truth)
     if truth is None or other_truth is None:
         raise ValueError(f"record {record.record_id} has no ground-truth masks of frames "
                          f"{label['frame_pair']}: the supervised bound needs a simulated run")

@@ -59,6 +59,22 @@ class GripperConfig:
     max_force: float = setting(description="newtons per finger", min=0.0, max=500.0)
     finger_friction: float = setting(1.0, "lateral friction coefficient of the finger pads",
                                      min=0.0, max=5.0)
+    finger_thickness: float = setting(0.016, "a finger's extent along the closing line, pad "
+                                             "included, metres", min=0.0, max=0.1)
+    finger_width: float = setting(0.022, "a finger's extent across the closing line, metres",
+                                  min=0.0, max=0.1)
+    pregrasp_clearance: float = setting(0.03, "open this much wider than the object before "
+                                              "descending, metres", min=0.0, max=0.2)
+    min_pregrasp_opening: float = setting(0.075, "open at least this wide before descending "
+                                                 "(widths from learned masks are noisy), metres",
+                                          min=0.0, max=0.5)
+
+    def pregrasp_opening(self, width: float) -> float:
+        """The opening before descending on an object `width` wide (0 = unknown: widest)."""
+        if width <= 0:
+            return self.max_opening
+        wanted = max(width + self.pregrasp_clearance, self.min_pregrasp_opening)
+        return min(self.max_opening, wanted)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

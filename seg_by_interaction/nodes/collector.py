@@ -160,11 +160,13 @@ class Collector(Node):
         array = response.hypotheses
         hypotheses = [hypothesis_msgs.from_msg(h, array.image_height, array.image_width)
                       for h in array.hypotheses]
-        choice = self.chooser.choose(hypotheses)
+        kind = self.schedule.primitive()
+        choice = self.chooser.choose(hypotheses, kind)
         if choice is None:
+            self._log_nothing_to_act_on(hypotheses, kind)
             return False
         hypothesis, at_random = choice
-        request = request_for(self.schedule.primitive(), hypothesis, self.rng, self.params.poke_magnitude)
+        request = request_for(kind, hypothesis, self.rng, self.params.poke_magnitude)
         primitive = interaction_msgs.request_to_msg(request, self.robot.base_frame, hypothesis,
                                                     array.model_version, array.header)
         if at_random:
@@ -177,6 +179,11 @@ class Collector(Node):
         if outcome != Outcome.CANCELLED:           # a stop: the budget is not spent
             self.schedule.mark("interact")
         return True
+
+    def _log_nothing_to_act_on(self, hypotheses, kind: str) -> None:
+        refusals = [h.grasp.refusal for h in hypotheses if h.grasp is not None and h.grasp.refusal]
+        skipped = f"; {len(refusals)} grasps do not fit, e.g. {refusals[0]}" if refusals else ""
+        self.get_logger().info(f"no hypothesis of {len(hypotheses)} to {kind}{skipped}")
 
     def _interact(self, primitive: Primitive) -> Outcome:
         """Run one interaction and publish its record; its outcome."""

@@ -2,7 +2,10 @@
 
 Runs the current segmentation model (DeepMask on ResNet-18, dense over several scales),
 or the bottom-up baseline until the trainer announces a model; each hypothesis carries
-its PCA top-down grasp lifted to 3D with depth, intrinsics and the camera pose.
+its PCA top-down grasp lifted to 3D with depth, intrinsics and the camera pose, checked
+against the frame's depth (the object's width against the gripper's opening, the fingers'
+landing spots free of neighbours; `grasp_check.*`): turned if that helps, else carrying
+the reason as `grasp_refusal`.
 
 Services:   ~/segment (Segment): the latest frame, or the frame in the request.
 Publishes:  hypotheses (ObjectHypothesisArray, reliable), ~/overlay (Image rgb8, sensor QoS).
@@ -22,6 +25,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.hypotheses.grasp import grasp_scene
 from seg_by_interaction.core.hypotheses.hypothesis import hypotheses_from_proposals
 from seg_by_interaction.core.hypotheses.proposer import HypothesisServerParams, Proposer
 from seg_by_interaction.core.images import ImageError
@@ -99,7 +103,7 @@ class HypothesisServer(Node):
         limit = request.max_hypotheses or self.params.max_hypotheses
         proposals = [p for p in proposals if p.score >= request.min_score]
         hypotheses = hypotheses_from_proposals(proposals, source, view.depth, view.intrinsics,
-                                               view.camera_pose, limit)
+                                               view.camera_pose, limit, self._grasp_scene(view))
         height, width = view.rgb.shape[:2]
         grasp_header = Header(stamp=header.stamp, frame_id=self.robot.base_frame)
         array = ObjectHypothesisArray(header=header, image_height=height, image_width=width,
@@ -113,6 +117,13 @@ class HypothesisServer(Node):
         response.message = f"{len(hypotheses)} hypotheses from {source} v{version}"
         response.hypotheses = array
         return response
+
+    def _grasp_scene(self, view: RGBDView):
+        check = self.params.grasp_check
+        if not check.enabled:
+            return None
+        return grasp_scene(view.depth, view.intrinsics, view.camera_pose, self.robot.gripper,
+                           self.robot.table_height, check)
 
     def _propose(self, view: RGBDView):
         """The proposer's answer within the time limit (TimeoutError); a segmentation past

@@ -4,7 +4,9 @@ Subscribes: interaction_records (InteractionRecord, reliable): each names a reco
             labeler reads from its run_dir; every rescan_every_s it also labels the
             records there that no message announced (left by a killed labeler, or whose
             message was lost).
-Publishes:  labeled_examples (LabeledExample, reliable), one per frame pair labelled.
+Publishes:  labeled_examples (LabeledExample, reliable), one per frame pair labelled and
+            one per earlier positive mask carried to the record's before frame
+            (`carry_forward.*`: its object has not moved since).
 The labels are stored beside their record (labels/).
 """
 from __future__ import annotations
@@ -15,7 +17,8 @@ from rclpy.node import Node
 from std_msgs.msg import Header
 
 from seg_by_interaction.core.labelers import LABELERS
-from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, interaction_from_record,
+from seg_by_interaction.core.labelers.carry_forward import StillObjects
+from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, label_record,
                                                        label_records, read_record)
 from seg_by_interaction.core.run_store import RunStore, StorageError, StoredRecord
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric
@@ -31,6 +34,8 @@ class MaskLabeler(Node):
         self.params = declare_parameters(self, LabelerNodeParams)
         self.labeler = LABELERS.make_chosen(self.params, "labeler")
         self.store = RunStore(self.params.run_dir) if self.params.run_dir else None
+        carry = self.params.carry_forward
+        self.still_objects = StillObjects(carry) if carry.enabled else None
         self.processed = 0
         self.rejections = Rejections(self)
         group = MutuallyExclusiveCallbackGroup()
@@ -81,8 +86,7 @@ class MaskLabeler(Node):
             self.get_logger().info(f"labelled {labelled} records no message announced")
 
     def _label(self, record: StoredRecord) -> None:
-        interaction = interaction_from_record(record)
-        labels = self.labeler.label(interaction) if interaction is not None else []
+        labels = label_record(self.labeler, self.still_objects, record)
         decisions, masks = label_records(labels)
         self.store.write_labels(record.record_id, decisions, masks)
         self._labelled.add(record.record_id)

@@ -31,6 +31,7 @@ def to_msg(hypothesis: Hypothesis, header: Header) -> ObjectHypothesis:
         grasp_pose = ToolPose.top_down(hypothesis.grasp.position, hypothesis.grasp.yaw)
         msg.grasp_pose = poses.to_pose_stamped(grasp_pose, header)
         msg.grasp_width = float(hypothesis.grasp.width_m)
+        msg.grasp_refusal = hypothesis.grasp.refusal
     return msg
 
 
@@ -68,4 +69,4 @@ def _grasp(msg: ObjectHypothesis) -> Grasp:
         raise ValueError(f"hypothesis '{msg.id}' grasp: {error.reason}") from error
     if not 0.0 <= msg.grasp_width < math.inf:
         raise ValueError(f"hypothesis '{msg.id}' grasp width {msg.grasp_width} is no width")
-    return Grasp(tool.position, tool.closing_yaw, float(msg.grasp_width))
+    return Grasp(tool.position, tool.closing_yaw, float(msg.grasp_width), msg.grasp_refusal)

@@ -15,7 +15,7 @@ from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import (MotionError, Outcome, ToolPose,
                                                         check_in_workspace)
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
-from seg_by_interaction.core.labelers.base import FRAME_PAIRS
+from seg_by_interaction.core.labelers.base import pair_frames
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.core.training.memory_bank import Example
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric, Primitive
@@ -134,8 +134,7 @@ def example_from_msg(msg: LabeledExample) -> Example:
     """The memory-bank example; raises ValueError (ImageError for the images) naming what
     no labeler makes: an unknown frame pair, a positive with an empty mask, an action pixel
     off the image, a confidence outside [0, 1]."""
-    if msg.frame_pair not in FRAME_PAIRS:
-        raise ValueError(f"unknown frame pair '{msg.frame_pair}'; one of {list(FRAME_PAIRS)}")
+    pair_frames(msg.frame_pair)
     example = Example(example_id=msg.example_id, image=images.rgb_from_msg(msg.image),
                       mask=images.to_array(msg.mask) > 0, positive=msg.positive,
                       action_px=(msg.action_px.x, msg.action_px.y), confidence=msg.confidence,

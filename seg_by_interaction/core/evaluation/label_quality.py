@@ -1,7 +1,9 @@
 """How good a self-made label is, judged against the world's ground truth (for
 measuring labelers, never for training): did an object really move (>= 1 cm or >= 10
 degrees), how well does the label's mask cover that object, and the confusion of the
-positive/negative decision with "something moved"."""
+positive/negative decision with "something moved". A label carried forward
+(`labelers.carry_forward`) is judged apart: how well its mask covers any object of its
+frame."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +11,7 @@ import dataclasses
 import numpy as np
 
 from seg_by_interaction.core.geometry import quaternion_to_matrix
-from seg_by_interaction.core.labelers.base import FRAME_PAIRS
+from seg_by_interaction.core.labelers.base import pair_frames
 
 MOVED_TRANSLATION_M = 0.01
 MOVED_ROTATION_DEG = 10.0
@@ -44,12 +46,13 @@ class LabelJudgement:
     object_moved: bool
     best_iou: float          # the label mask's IoU with the best-matching moved object (0 if none)
     matched_instance: int    # that object's instance id (0 if none)
+    carried: bool = False    # carried forward: matched against every object of its frame
 
 
 def judge_label(label_mask: np.ndarray, positive: bool, instances_before: np.ndarray,
-                moved: set[int]) -> LabelJudgement:
+                moved: set[int], carried: bool = False) -> LabelJudgement:
     """Compare a label made from the frame `instances_before` shows with the objects that
-    really moved."""
+    really moved (for a carried label: with every object there)."""
     best_iou, best_instance = 0.0, 0
     for instance in moved:
         truth = instances_before == instance
@@ -57,7 +60,7 @@ def judge_label(label_mask: np.ndarray, positive: bool, instances_before: np.nda
         iou = np.count_nonzero(truth & label_mask) / union if union else 0.0
         if iou > best_iou:
             best_iou, best_instance = iou, instance
-    return LabelJudgement(positive, bool(moved), best_iou, best_instance)
+    return LabelJudgement(positive, bool(moved), best_iou, best_instance, carried)
 
 
 def moved_between_frames(instances_a: np.ndarray, instances_b: np.ndarray,
@@ -82,12 +85,17 @@ def judge_stored_labels(frames_truth: dict[str, np.ndarray], labels: list[dict])
     between its two frames, the label's mask is on its labelled frame."""
     judgements = []
     for label in labels:
-        labelled_frame, other_frame = FRAME_PAIRS[label["frame_pair"]]
-        if labelled_frame not in frames_truth or other_frame not in frames_truth:
+        labelled_frame, other_frame = pair_frames(label["frame_pair"])
+        if labelled_frame not in frames_truth:
             continue
-        labelled, other = frames_truth[labelled_frame], frames_truth[other_frame]
-        judgements.append(judge_label(label["mask"], label["positive"], labelled,
-                                      moved_between_frames(labelled, other)))
+        labelled = frames_truth[labelled_frame]
+        if other_frame is None:
+            every_object = set(np.unique(labelled).tolist()) - {0}
+            judgements.append(judge_label(label["mask"], label["positive"], labelled,
+                                          every_object, carried=True))
+        elif other_frame in frames_truth:
+            moved = moved_between_frames(labelled, frames_truth[other_frame])
+            judgements.append(judge_label(label["mask"], label["positive"], labelled, moved))
     return judgements
 
 
@@ -101,21 +109,32 @@ class LabelQuality:
         self.judgements.append(judgement)
 
     def figures(self) -> dict[str, float]:
-        positives = [j for j in self.judgements if j.positive]
-        moving = [j for j in self.judgements if j.object_moved]
+        """The figures of the interactions' own labels; those of carried labels beside
+        them as carried_*."""
+        judged = [j for j in self.judgements if not j.carried]
+        carried = [j for j in self.judgements if j.carried]
+        positives = [j for j in judged if j.positive]
+        moving = [j for j in judged if j.object_moved]
         confusion = {
-            "true_positive": sum(j.positive and j.object_moved for j in self.judgements),
-            "false_positive": sum(j.positive and not j.object_moved for j in self.judgements),
-            "false_negative": sum(not j.positive and j.object_moved for j in self.judgements),
-            "true_negative": sum(not j.positive and not j.object_moved for j in self.judgements),
+            "true_positive": sum(j.positive and j.object_moved for j in judged),
+            "false_positive": sum(j.positive and not j.object_moved for j in judged),
+            "false_negative": sum(not j.positive and j.object_moved for j in judged),
+            "true_negative": sum(not j.positive and not j.object_moved for j in judged),
         }
         return {
-            "labels": len(self.judgements),
+            "labels": len(judged),
             "positives_good_share": _share(j.best_iou >= GOOD_IOU for j in positives),
-            "positives_mean_iou": float(np.mean([j.best_iou for j in positives])) if positives else 0.0,
+            "positives_mean_iou": _mean_iou(positives),
             "moving_labelled_positive_share": _share(j.positive for j in moving),
             **confusion,
+            "carried_labels": len(carried),
+            "carried_good_share": _share(j.best_iou >= GOOD_IOU for j in carried),
+            "carried_mean_iou": _mean_iou(carried),
         }
+
+
+def _mean_iou(judgements: list[LabelJudgement]) -> float:
+    return float(np.mean([j.best_iou for j in judgements])) if judgements else 0.0
 
 
 def _share(flags) -> float:

@@ -10,6 +10,7 @@ import pathlib
 import numpy as np
 
 from seg_by_interaction.core.evaluation.label_quality import LabelQuality, judge_stored_labels
+from seg_by_interaction.core.labelers.base import CARRIED_PREFIX
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.core.visualize import colourise_instances, side_by_side
 
@@ -24,7 +25,8 @@ def run_summary(store: RunStore) -> dict:
         outcomes[f"{meta.primitive}:{meta.outcome.name}"] += 1
         stored = store.intact(store.read_labels, record_id) or []
         for label in stored:
-            labels[f"{label['frame_pair']}:{'positive' if label['positive'] else 'negative'}"] += 1
+            labels[f"{_pair_kind(label['frame_pair'])}:"
+                   f"{'positive' if label['positive'] else 'negative'}"] += 1
         if stored and meta.is_interaction:
             truth = _ground_truth(store, record_id)
             for judgement in judge_stored_labels(truth, stored):
@@ -34,6 +36,11 @@ def run_summary(store: RunStore) -> dict:
     if quality.judgements:
         summary["label_quality"] = quality.figures()
     return summary
+
+
+def _pair_kind(frame_pair: str) -> str:
+    """The frame pair, or 'carried' for every label carried forward."""
+    return "carried" if frame_pair.startswith(CARRIED_PREFIX) else frame_pair
 
 
 def _ground_truth(store: RunStore, record_id: str) -> dict[str, np.ndarray]:
@@ -153,7 +160,11 @@ def write_report(store: RunStore, out_dir: pathlib.Path, evaluations: list[dict]
                   f"{quality['positives_good_share']:.0%} (target >= 80 %)",
                   f"- mean IoU of positives: {quality['positives_mean_iou']:.2f} (target >= 0.7)",
                   f"- object-moving interactions labelled positive: "
-                  f"{quality['moving_labelled_positive_share']:.0%} (target >= 70 %)", ""]
+                  f"{quality['moving_labelled_positive_share']:.0%} (target >= 70 %)",
+                  f"- labels carried forward to later frames of objects that had not moved: "
+                  f"{quality['carried_labels']}, {quality['carried_good_share']:.0%} with IoU >= "
+                  f"0.5 with an object of their frame (mean IoU {quality['carried_mean_iou']:.2f})",
+                  ""]
     if evaluations:
         lines += ["Evaluation on the test split (novel objects and table textures):", "",
                   "| model | interactions | AP | AP50 | AP75 | AP@0.3 |", "|---|---|---|---|---|---|",

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
-from seg_by_interaction.core.hypotheses.grasp import Grasp, MaskShape, mask_shape, top_down_grasp
+from seg_by_interaction.core.hypotheses.grasp import (Grasp, GraspScene, MaskShape, checked_grasp,
+                                                      mask_shape, top_down_grasp)
 from seg_by_interaction.core.masks import Proposal
 
 # ObjectHypothesis.SOURCE_*: a learned model, a baseline by its name (the bootstrap), or
@@ -27,16 +28,20 @@ class Hypothesis:
 
 
 def hypotheses_from_proposals(proposals: list[Proposal], source: str, depth: np.ndarray,
-                              intrinsics: PinholeIntrinsics, camera_pose: Pose,
-                              limit: int) -> list[Hypothesis]:
-    """The best `limit` non-empty proposals as hypotheses, best first, ids h0, h1, ..."""
+                              intrinsics: PinholeIntrinsics, camera_pose: Pose, limit: int,
+                              scene: GraspScene | None = None) -> list[Hypothesis]:
+    """The best `limit` non-empty proposals as hypotheses, best first, ids h0, h1, ...;
+    with a `scene`, their grasps are checked against it (`grasp.checked_grasp`)."""
     hypotheses = []
     for proposal in sorted(proposals, key=lambda p: -p.score):
         if len(hypotheses) == limit:
             break
         if not proposal.mask.any():
             continue
-        grasp = top_down_grasp(proposal.mask, depth, intrinsics, camera_pose)
+        if scene is None:
+            grasp = top_down_grasp(proposal.mask, depth, intrinsics, camera_pose)
+        else:
+            grasp = checked_grasp(proposal.mask, depth, intrinsics, camera_pose, scene)
         hypotheses.append(Hypothesis(f"h{len(hypotheses)}", source, float(proposal.score),
                                      proposal.mask, mask_shape(proposal.mask), grasp))
     return hypotheses

@@ -10,6 +10,7 @@ import threading
 
 from seg_by_interaction.core.camera.sync import FrameSyncParams
 from seg_by_interaction.core.hypotheses.baselines import METHODS
+from seg_by_interaction.core.hypotheses.grasp import GraspCheckParams
 from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_MODEL
 from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.model.checkpoint import (MAX_CHECKPOINT_MB, CheckpointError,
@@ -39,6 +40,8 @@ class HypothesisServerParams:
     model: ModelSpec = setting(ModelSpec(), "the model a checkpoint must match")
     segmenter: SegmenterParams = setting(SegmenterParams(), "from network outputs to proposals")
     frames: FrameSyncParams = setting(FrameSyncParams(), "pairing and checking camera images")
+    grasp_check: GraspCheckParams = setting(GraspCheckParams(), "grasps checked against the "
+                                                                "frame before they are offered")
     max_pixels: int = setting(640 * 480, "larger images sent to ~/segment are refused (time "
                                          "grows with the pixels: 1280x960 took 74 s)", min=1)
     segment_timeout_s: float = setting(20.0, "a segmentation taking longer is answered with an "

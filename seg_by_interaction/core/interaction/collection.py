@@ -53,8 +53,9 @@ class CollectorParams:
 
 class HypothesisChooser:
     """Mostly the best-scored hypothesis, a configurable share chosen at random. Candidates
-    have a grasp over the table area and lie away from where interactions failed since the
-    scene last changed (the same hypothesis would fail again)."""
+    have a grasp over the table area, one that fits the gripper for a primitive that grips,
+    and lie away from where interactions failed since the scene last changed (the same
+    hypothesis would fail again)."""
 
     def __init__(self, table_area: TableArea, random_share: float, rng: np.random.Generator,
                  failure_radius_px: float = 20.0):
@@ -70,9 +71,11 @@ class HypothesisChooser:
     def scene_changed(self) -> None:
         self.failed_px.clear()
 
-    def candidates(self, hypotheses: list[Hypothesis]) -> list[Hypothesis]:
+    def candidates(self, hypotheses: list[Hypothesis], kind: str) -> list[Hypothesis]:
         low, high = np.array(self.table_area.min), np.array(self.table_area.max)
+        grips = KINDS[kind].grips
         return [h for h in hypotheses if h.grasp is not None
+                and not (grips and h.grasp.refusal)
                 and np.all(h.grasp.position[:2] >= low) and np.all(h.grasp.position[:2] <= high)
                 and not self._near_a_failure(h.shape.centroid_px)]
 
@@ -80,9 +83,10 @@ class HypothesisChooser:
         return any(np.hypot(pixel[0] - u, pixel[1] - v) < self.failure_radius_px
                    for u, v in self.failed_px)
 
-    def choose(self, hypotheses: list[Hypothesis]) -> tuple[Hypothesis, bool] | None:
-        """(hypothesis, chosen at random) or None when no hypothesis can be acted on."""
-        candidates = self.candidates(hypotheses)
+    def choose(self, hypotheses: list[Hypothesis], kind: str) -> tuple[Hypothesis, bool] | None:
+        """(hypothesis, chosen at random) for the primitive `kind`, or None when no
+        hypothesis can be acted on with it."""
+        candidates = self.candidates(hypotheses, kind)
         if not candidates:
             return None
         if self.rng.random() < self.random_share:

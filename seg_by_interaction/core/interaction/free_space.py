@@ -5,19 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
-from seg_by_interaction.core.hypotheses.grasp import lift_pixels
+from seg_by_interaction.core.hypotheses.grasp import points_above_table
 from seg_by_interaction.core.robot_config import TableArea
 
 OCCUPIED_ABOVE_M = 0.01
 
 
 def occupied_points(depth: np.ndarray, intrinsics: PinholeIntrinsics, camera_pose: Pose,
-                    table_height: float, stride: int = 2) -> np.ndarray:
+                    table_height: float) -> np.ndarray:
     """x-y of the depth points standing more than 1 cm above the table."""
-    sub = depth[::stride, ::stride]
-    rows, cols = np.nonzero(np.isfinite(sub))
-    points = lift_pixels(cols * stride, rows * stride, sub[rows, cols], intrinsics, camera_pose)
-    return points[points[:, 2] > table_height + OCCUPIED_ABOVE_M][:, :2]
+    return points_above_table(depth, intrinsics, camera_pose, table_height, OCCUPIED_ABOVE_M)[:, :2]
 
 
 def free_spot(view, table_area: TableArea, table_height: float, radius: float, margin: float,

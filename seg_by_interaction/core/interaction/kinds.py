@@ -18,11 +18,15 @@ class PrimitiveKind:
     run: Callable[[Any, Any, np.random.Generator], Any]
     needs: tuple[str, ...]                  # request fields it cannot do without
     frame_pairs: tuple[str, ...] = ()       # labelled from these; () = nothing to label
+    stopped_pairs: tuple[str, ...] = ()     # instead, when it was stopped before its mid
+                                            # frame (positives only: what it moved)
     # (grasp, rng, poke magnitude) -> the request's fields when the collector acts on a
     # hypothesis's grasp with it; None = the collector never chooses it, and it does not
     # count toward the collection's budget
     aim: Callable[[Any, np.random.Generator, str], dict] | None = None
     stroke_phase: str                       # Interact feedback phase while it strokes
+    grips: bool = False                     # closes the fingers on the object, so only a
+                                            # grasp that fits (Grasp.refusal empty) is tried
 
 
 def _random_heading(rng: np.random.Generator) -> np.ndarray:
@@ -33,9 +37,10 @@ def _random_heading(rng: np.random.Generator) -> np.ndarray:
 KINDS = {kind.name: kind for kind in (
     PrimitiveKind(
         name="pick_place", needs=("target",), frame_pairs=("before_mid", "mid_after"),
+        stopped_pairs=("before_after",),
         run=lambda primitives, r, rng: primitives.pick_place(r.target, r.yaw, r.width, r.place_xy, rng),
         aim=lambda grasp, rng, magnitude: {"yaw": grasp.yaw, "width": grasp.width_m},
-        stroke_phase="approaching"),
+        stroke_phase="approaching", grips=True),
     PrimitiveKind(
         name="push", needs=("target", "direction"), frame_pairs=("before_after",),
         run=lambda primitives, r, rng: primitives.push(r.target, r.direction, r.distance),

@@ -45,11 +45,6 @@ class PrimitiveParams:
     min_tool_height_m: float = setting(0.008, "lowest tool height above the table",
                                        min=0.0, max=0.1)
     lift_height_m: float = setting(0.15, "lift after grasping", min=0.02, max=0.5)
-    pregrasp_clearance_m: float = setting(0.03, "open this much wider than the object before "
-                                                "descending", min=0.0, max=0.2)
-    min_pregrasp_opening_m: float = setting(0.075, "open at least this wide before descending "
-                                                  "(widths from learned masks are noisy)",
-                                            min=0.0, max=0.5)
     place_clearance_m: float = setting(0.005, "release this high above where it was grasped",
                                        min=0.0, max=0.05)
     place_min_radius_m: float = setting(0.06, "object size assumed when its width is unknown",
@@ -120,7 +115,8 @@ class Primitives:
             grasp_point = self._clamp_height(np.subtract(target, (0.0, 0.0, p.grasp_depth_m)))
             grasp = ToolPose.top_down(grasp_point, yaw)
             self.backend.check_in_workspace([grasp.position], "grasp point")
-            self._timed("open", self.backend.set_gripper, self._pregrasp_opening(width))
+            opening = self.robot.gripper.pregrasp_opening(width)
+            self._timed("open", self.backend.set_gripper, opening)
             self._timed("approach", self.backend.move_to, grasp.moved((0, 0, p.approach_height_m)),
                         p.transit_speed)
             self._timed("descend", self.backend.move_linear, [grasp], p.contact_speed)
@@ -269,12 +265,6 @@ class Primitives:
             raise MotionError(error.outcome, f"{phase}: {error.reason}") from error
         finally:
             self._timings[phase] = self._timings.get(phase, 0.0) + time.monotonic() - start
-
-    def _pregrasp_opening(self, width: float) -> float:
-        widest = self.robot.gripper.max_opening
-        if width <= 0:
-            return widest
-        return min(widest, max(width + self.params.pregrasp_clearance_m, self.params.min_pregrasp_opening_m))
 
     def _clamp_height(self, point) -> np.ndarray:
         point = np.asarray(point, float).copy()

@@ -7,6 +7,11 @@ object in `before` around the grasp pixel, and from (mid, after), the object in 
 around the place pixel; a push or poke from (before, after), the object in `before`
 around the action pixel. In each pair one frame shows the object at the action pixel
 (the labelled frame) and the other frame shows that spot without it.
+
+A pick-and-place blocked before it lifted (a collision: no mid frame) is labelled from
+(before, after) like a push, positives only: if the fingers moved what they hit, that is
+an object's mask; if not, nothing is learnt, since a blocked arm says the grasp failed,
+not that no object was there (a negative would teach that real objects are background).
 """
 from __future__ import annotations
 
@@ -24,6 +29,9 @@ from seg_by_interaction.core.interaction.kinds import KINDS, LABELLED
 # the action pixel on `before`, the place pixel on `after`.
 FRAME_PAIRS = {"before_mid": ("before", "mid"), "mid_after": ("after", "mid"),
                "before_after": ("before", "after")}
+# Labels carried forward (`carry_forward`) are named carried_0, carried_1, ... in place of
+# a frame pair: a mask on the before frame, with no other frame.
+CARRIED_PREFIX = "carried_"
 Pixel = tuple[float, float]     # (u, v) = (column, row)
 
 
@@ -65,14 +73,28 @@ class FramePair:
     other: RGBDView            # the same view without the object there
     action_px: Pixel           # on `labelled`
     is_before: bool            # `labelled` is the before frame (where the hypothesis was)
+    positives_only: bool = False   # only what moved is learnt from it, never a negative
+
+
+def pair_frames(frame_pair: str) -> tuple[str, str | None]:
+    """(labelled frame, other frame) of a label's frame pair, or of a carried label
+    (other frame None); ValueError for any other name."""
+    if frame_pair in FRAME_PAIRS:
+        return FRAME_PAIRS[frame_pair]
+    if frame_pair.startswith(CARRIED_PREFIX) and frame_pair[len(CARRIED_PREFIX):].isdigit():
+        return "before", None
+    raise ValueError(f"unknown frame pair '{frame_pair}'; one of {list(FRAME_PAIRS)} or "
+                     f"{CARRIED_PREFIX}<n>")
 
 
 def frame_pairs(interaction: Interaction) -> tuple[list[FramePair], dict[str, str]]:
     """The pairs the interaction can be labelled from, and for each other pair of its
     primitive why it cannot."""
     i = interaction
+    kind = KINDS[i.primitive]
+    stopped = i.attempted and i.mid is None and bool(kind.stopped_pairs)
     pairs, skipped = [], {}
-    for name in KINDS[i.primitive].frame_pairs:
+    for name in kind.stopped_pairs if stopped else kind.frame_pairs:
         reason = _why_not(i, name)
         if reason:
             skipped[name] = reason
@@ -80,13 +102,13 @@ def frame_pairs(interaction: Interaction) -> tuple[list[FramePair], dict[str, st
         labelled, other = FRAME_PAIRS[name]
         is_before = labelled == "before"
         pairs.append(FramePair(name, getattr(i, labelled), getattr(i, other),
-                               i.action_px if is_before else i.place_px, is_before))
+                               i.action_px if is_before else i.place_px, is_before, stopped))
     return pairs, skipped
 
 
 @dataclasses.dataclass(frozen=True)
 class Label:
-    frame_pair: str            # one of FRAME_PAIRS
+    frame_pair: str            # one of FRAME_PAIRS, or carried_<n>
     image: np.ndarray          # the RGB the mask labels
     mask: np.ndarray           # HxW bool: the object (positive) or what was tried (negative)
     positive: bool
@@ -96,8 +118,7 @@ class Label:
     quality: dict[str, float]
 
     def __post_init__(self):
-        if self.frame_pair not in FRAME_PAIRS:
-            raise ValueError(f"unknown frame pair '{self.frame_pair}'; one of {list(FRAME_PAIRS)}")
+        pair_frames(self.frame_pair)
         if self.mask.dtype != bool or self.mask.shape != self.image.shape[:2]:
             raise ValueError(f"a label's mask must be a bool array of the image's size "
                              f"{self.image.shape[:2]}, got {self.mask.shape} of {self.mask.dtype}")

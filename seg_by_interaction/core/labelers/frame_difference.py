@@ -25,24 +25,31 @@ frame O shows that spot without it (see `base.frame_pairs`). The rule:
    pixels outside the hull (the background), an unchanged one if the component
    encloses it.
 5. The largest part of that, after another opening, is positive when its area reaches
-   `min_component_px` (at 350x430, scaled with the image area) and, with a table, when
-   it covers at least `min_object_coverage` of the surface above the table it lies on
-   (4-connected, split where neighbouring depths step by over 2 cm): a lifted or pushed
-   object changes all of it, a nudged one only its rims. Otherwise negative; a
-   negative's mask is the hypothesis acted on if it is on the labelled frame, else the
-   window.
+   `min_component_px` (at 350x430, scaled with the image area) and, with depth, when
+   the object left it or it covers the object: at least `min_object_coverage` of the
+   mask shows, in O, a surface at least the depth threshold farther than in L (what
+   stood there is gone: lifted, or pushed off its place, even if it touched another
+   object), or, failing that, the mask covers at least `min_object_coverage` of the
+   surface above the table it lies on (4-connected, split where neighbouring depths
+   step by over 2 cm): a pushed object changes all of it, a nudged one only its rims.
+   Otherwise negative; a negative's mask is the hypothesis acted on if it is on the
+   labelled frame, else the window. A pair that may only say what moved
+   (`FramePair.positives_only`, a pick blocked before it lifted) gives no negative, and
+   a positive only when the object left its place (depth is needed): a finger that
+   nudged an object changes its rims, which a coverage test can mistake for a move.
 
 Confidence is the margin from the decision. Positive: (1 - area threshold / area) times
-the coverage (with a table) times `cut_off_confidence` if the mask reaches the window's
-edge (the object may be cut off, or the change is not one object). Negative: 1 when
-nothing changed near the action, 1 - area / area threshold for a small component,
-1 - coverage / minimum coverage for a partial one.
+the share left or the coverage, whichever passed (with a table), times
+`cut_off_confidence` if the mask reaches the window's edge (the object may be cut off,
+or the change is not one object). Negative: 1 when nothing changed near the action,
+1 - area / area threshold for a small component, 1 - coverage / minimum coverage for a
+partial one.
 
 Known limits: without depth, shadows stay in the mask and a pushed uniform object may
-lose the part it still covers; with depth, an object touching another of the same
-height is one surface, so lifting one of them gives a negative; a uniform object pushed
-along itself by less than its length changes two separate strips, and the one taken
-covers too little of the object: negative.
+lose the part it still covers, and an object lifted off another of the same height is
+judged by coverage alone (negative); a uniform object pushed along itself by less than
+its length changes two separate strips, and the one taken covers too little of the
+object: negative.
 
 Defaults were tuned on the simulated train split (Sawyer camera, 320x240; 40 scenes of
 lifting, pushing by 4 cm and nudging by 4 mm one object, and 40 real pick-and-places).
@@ -123,8 +130,10 @@ class FrameDifferenceLabeler(Labeler):
 
     def label(self, interaction: Interaction) -> list[Label]:
         pairs, _ = frame_pairs(interaction)
-        return [self._label_pair(pair, interaction.hypothesis_mask if pair.is_before else None)
-                for pair in pairs]
+        labels = [self._label_pair(pair, interaction.hypothesis_mask if pair.is_before else None)
+                  for pair in pairs]
+        return [label for label, pair in zip(labels, pairs)
+                if label.positive or not pair.positives_only]
 
     def _label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
         p = self.params
@@ -148,7 +157,9 @@ class FrameDifferenceLabeler(Labeler):
         crop, coverage = self._object_mask(here, other, component, changed, quality)
         mask = np.zeros((height, width), bool)
         mask[window] = crop
-        return self._decide(pair, mask, _reaches_edge(crop), coverage, quality, negative)
+        return self._decide(pair, mask, _reaches_edge(crop), coverage,
+                            _left_share(crop, here, other, self.params.depth_threshold_m),
+                            quality, negative)
 
     def _crop(self, frame: RGBDView, window) -> RGBDView:
         """The window of `frame`, with its depth only if depth is used."""
@@ -198,22 +209,29 @@ class FrameDifferenceLabeler(Labeler):
         return has_depth & (table - np.where(has_depth, here.depth, table) >= threshold)
 
     def _decide(self, pair: FramePair, mask: np.ndarray, edge: bool, coverage: float | None,
-                quality: dict, negative) -> Label:
+                left: float | None, quality: dict, negative) -> Label:
         p = self.params
         area, threshold = int(np.count_nonzero(mask)), quality["min_area_px"]
         quality.update(component_area_px=area, reaches_window_edge=float(edge))
         if coverage is not None:
             quality["object_coverage"] = coverage
+        if left is not None:
+            quality["left_share"] = left
         if area < threshold:
             return negative(f"component of {area} px < {threshold} px threshold",
                             1.0 - area / threshold)
-        if coverage is not None and coverage < p.min_object_coverage:
-            return negative(f"component of {area} px covers {coverage:.0%} of the surface above "
-                            f"the table it lies on (< {p.min_object_coverage:.0%}): the object "
-                            f"barely moved or touches another",
-                            1.0 - coverage / p.min_object_coverage)
-        confidence = (1.0 - threshold / area) * (1.0 if coverage is None else coverage)
         reason = f"component of {area} px >= {threshold} px threshold"
+        if left is not None and left >= p.min_object_coverage:
+            coverage, reason = left, reason + f", {left:.0%} of it left"
+        elif pair.positives_only:
+            return negative(f"component of {area} px of which {left or 0:.0%} left: a blocked "
+                            f"pick teaches only what its fingers moved off its place", 1.0)
+        elif coverage is not None and coverage < p.min_object_coverage:
+            return negative(f"component of {area} px covers {coverage:.0%} of the surface above "
+                            f"the table it lies on (< {p.min_object_coverage:.0%}) and "
+                            f"{left or 0:.0%} of it left: the object barely moved or moved "
+                            f"with another", 1.0 - coverage / p.min_object_coverage)
+        confidence = (1.0 - threshold / area) * (1.0 if coverage is None else coverage)
         if edge:
             confidence *= p.cut_off_confidence
             reason += ", reaching the window's edge"
@@ -306,6 +324,20 @@ def _plane_inliers(points: np.ndarray, depth: np.ndarray, planes: np.ndarray,
     with np.errstate(divide="ignore"):
         plane_depth = 1.0 / (points @ planes)
     return np.abs(plane_depth - depth[:, None]) < tolerance
+
+
+def _left_share(crop: np.ndarray, here: RGBDView, other: RGBDView,
+                threshold: float) -> float | None:
+    """The share of the mask's pixels (with depth in both frames) where the other frame
+    sees a surface at least `threshold` farther away: what stood there has gone. None
+    without depth or without a reading under the mask."""
+    if here.depth is None or other.depth is None:
+        return None
+    both = crop & _has_reading(here.depth) & _has_reading(other.depth)
+    if not both.any():
+        return None
+    gone = other.depth[both] - here.depth[both] >= threshold
+    return float(np.count_nonzero(gone) / gone.size)
 
 
 def _coverage(mask: np.ndarray, above: np.ndarray, depth: np.ndarray) -> float:

@@ -12,7 +12,8 @@ from seg_by_interaction.core.interaction.executor import NOT_ATTEMPTED
 from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
-from seg_by_interaction.core.labelers.base import FRAME_PAIRS, Interaction, Label
+from seg_by_interaction.core.labelers.base import Interaction, Label, Labeler, pair_frames
+from seg_by_interaction.core.labelers.carry_forward import CarryForwardParams, StillObjects
 from seg_by_interaction.core.run_store import RECORD_ID, UNREADABLE, RunStore, StoredRecord
 from seg_by_interaction.core.validated import setting
 
@@ -29,6 +30,8 @@ class LabelerNodeParams:
                                          "no message announced (stored by an executor whose "
                                          "result never reached the collector, or while this "
                                          "labeler was down)", min=0.5)
+    carry_forward: CarryForwardParams = setting(CarryForwardParams(), "positive masks carried "
+                                                                      "to later frames")
 
 
 class RecordError(ValueError):
@@ -73,9 +76,24 @@ def _inside(pixel, frame: RGBDView):
     return (float(u), float(v)) if pixel_in_image(pixel, *frame.size) else None
 
 
+def label_record(labeler: Labeler, still: StillObjects | None, record: StoredRecord) -> list[Label]:
+    """The labeler's labels of a record and, with `still` (fed the records in order), the
+    masks of earlier labels carried to its before frame."""
+    interaction = interaction_from_record(record)
+    if interaction is None:
+        return []
+    labels = labeler.label(interaction)
+    if still is None:
+        return labels
+    carried = still.carry(interaction.before, labels)
+    still.remember(record.record_id, record.views, labels)
+    return labels + carried
+
+
 def label_records(labels: list[Label]) -> tuple[list[dict], dict[str, np.ndarray]]:
     """What RunStore.write_labels stores: the decisions as plain data, masks by pair."""
-    decisions = [{"frame_pair": label.frame_pair, "labelled_frame": FRAME_PAIRS[label.frame_pair][0],
+    decisions = [{"frame_pair": label.frame_pair,
+                  "labelled_frame": pair_frames(label.frame_pair)[0],
                   "positive": label.positive, "confidence": label.confidence,
                   "action_px": [float(c) for c in label.action_px], "reason": label.reason,
                   "quality": {k: float(v) for k, v in label.quality.items()}} for label in labels]

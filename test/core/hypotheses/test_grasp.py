@@ -3,11 +3,15 @@ import numpy as np
 import pytest
 
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
-from seg_by_interaction.core.hypotheses.grasp import lift_pixels, mask_shape, top_down_grasp
+from seg_by_interaction.core.hypotheses.grasp import (checked_grasp, grasp_scene, lift_pixels,
+                                                      mask_shape, top_down_grasp)
+from seg_by_interaction.core.robot_config import GripperConfig
 
 K = PinholeIntrinsics(width=200, height=160, fx=200.0, fy=200.0, cx=100.0, cy=80.0)
 DOWN = (1.0, 0.0, 0.0, 0.0)  # optical z = world -z, u along world +x, v along world -y
 LOOKING_DOWN = Pose(position=(0.0, 0.0, 1.0), orientation_xyzw=DOWN)
+# The Sawyer's: opens 8.5 cm, at least 7.5 cm before descending; fingers 1.6 x 2.2 cm.
+GRIPPER = GripperConfig(joints=["l", "r"], max_opening=0.085, max_force=40.0)
 
 
 def rotated_bar(angle, length=60, width=14):
@@ -62,3 +66,65 @@ def test_no_grasp_where_the_camera_pose_lifts_to_no_finite_point():
     depth = np.full((160, 200), 0.9, np.float32)
     broken = Pose(position=(0.0, 0.0, np.nan), orientation_xyzw=DOWN)
     assert top_down_grasp(rotated_bar(0.0), depth, K, broken) is None
+
+
+def boxes_seen_from_above(*boxes):
+    """Depth and per-box masks of boxes (x, y, size_x, size_y, height; metres) standing
+    on a table at z = 0, seen by the camera looking down from z = 1."""
+    v, u = np.mgrid[0:160, 0:200].astype(float)
+    depth = np.ones((160, 200), np.float32)
+    masks = []
+    for x, y, size_x, size_y, height in boxes:
+        top = 1.0 - height
+        hit = ((np.abs((u - 100) * top / 200 - x) <= size_x / 2) &
+               (np.abs(-(v - 80) * top / 200 - y) <= size_y / 2) & (top < depth))
+        depth[hit] = top
+        masks.append(hit)
+    return depth, masks
+
+
+def check(*boxes):
+    """The checked grasp of the first box among all of them."""
+    depth, masks = boxes_seen_from_above(*boxes)
+    scene = grasp_scene(depth, K, LOOKING_DOWN, GRIPPER, table_height=0.0)
+    return checked_grasp(masks[0], depth, K, LOOKING_DOWN, scene)
+
+
+def turn_from(yaw, reference):
+    """Unsigned angle between two closing lines, degrees."""
+    return abs(np.degrees((yaw - reference + np.pi / 2) % np.pi - np.pi / 2))
+
+
+def test_an_object_standing_alone_is_grasped_across_its_narrow_side():
+    grasp = check((0.0, 0.0, 0.03, 0.05, 0.05))
+    assert grasp.refusal == ""
+    assert turn_from(grasp.yaw, 0.0) < 3        # closing along x, across the 3 cm side
+    assert grasp.width_m == pytest.approx(0.03, abs=0.006)
+
+
+def test_a_neighbour_under_a_finger_turns_the_grasp():
+    # a box 4.5 cm away along the closing line, where a finger of the 7.5 cm opening lands
+    grasp = check((0.0, 0.0, 0.03, 0.05, 0.05), (0.055, 0.0, 0.03, 0.03, 0.04))
+    assert grasp.refusal == ""
+    assert turn_from(grasp.yaw, 0.0) >= 30
+    assert grasp.width_m > 0.03
+
+
+def test_an_object_wider_than_the_opening_every_way_is_refused():
+    grasp = check((0.0, 0.0, 0.10, 0.10, 0.04))
+    assert "the gripper opens 8.5 cm" in grasp.refusal
+    assert grasp.position == pytest.approx([0.0, 0.0, 0.04], abs=0.005)   # still a push target
+
+
+def test_an_object_hemmed_in_on_all_sides_is_refused():
+    ring = [(0.05 * np.cos(a), 0.05 * np.sin(a), 0.03, 0.03, 0.05)
+            for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)]
+    grasp = check((0.0, 0.0, 0.03, 0.03, 0.05), *ring)
+    assert grasp.refusal.startswith("a finger would land on a surface 5.0 cm above the table")
+
+
+def test_neighbours_below_the_fingertips_or_flat_do_not_block():
+    tall = (0.0, 0.0, 0.03, 0.05, 0.09)          # fingertips reach down to 9 - 4 = 5 cm
+    assert check(tall, (0.05, 0.0, 0.03, 0.03, 0.03)).refusal == ""
+    card = (0.05, 0.0, 0.03, 0.03, 0.005)         # under the 1 cm depth-noise floor
+    assert turn_from(check((0.0, 0.0, 0.03, 0.05, 0.05), card).yaw, 0.0) < 3

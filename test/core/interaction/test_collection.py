@@ -24,15 +24,15 @@ def test_best_hypothesis_over_the_table_with_a_grasp():
     chooser = HypothesisChooser(AREA, random_share=0.0, rng=np.random.default_rng(0))
     hypotheses = [hypothesis("off_table", 0.99, xy=(1.5, 0.0)), hypothesis("no_depth", 0.95, grasp=False),
                   hypothesis("good", 0.5), hypothesis("worse", 0.4)]
-    chosen, at_random = chooser.choose(hypotheses)
+    chosen, at_random = chooser.choose(hypotheses, "pick_place")
     assert chosen.id == "good" and not at_random
-    assert chooser.choose([hypothesis("off", 0.9, xy=(0.0, 0.0))]) is None
+    assert chooser.choose([hypothesis("off", 0.9, xy=(0.0, 0.0))], "pick_place") is None
 
 
 def test_random_share_explores():
     chooser = HypothesisChooser(AREA, random_share=0.3, rng=np.random.default_rng(1))
     hypotheses = [hypothesis(f"h{i}", 1.0 - i / 10) for i in range(5)]
-    picks = [chooser.choose(hypotheses) for _ in range(2000)]
+    picks = [chooser.choose(hypotheses, "push") for _ in range(2000)]
     random_share = np.mean([at_random for _, at_random in picks])
     assert random_share == pytest.approx(0.3, abs=0.04)
     assert {h.id for h, at_random in picks if at_random} == {h.id for h in hypotheses}
@@ -106,8 +106,8 @@ def test_places_that_failed_are_skipped_until_the_scene_changes():
     chooser = HypothesisChooser(AREA, random_share=0.0, rng=np.random.default_rng(0), failure_radius_px=5)
     best, other = hypothesis("best", 0.9), hypothesis("other", 0.5)
     chooser.remember_failure(best.shape.centroid_px)
-    assert chooser.choose([best]) is None
+    assert chooser.choose([best], "pick_place") is None
     object.__setattr__(other, "shape", other.shape.__class__(28, (30.0, 30.0), 0.0, (28, 28, 4, 7)))
-    assert chooser.choose([best, other])[0].id == "other"
+    assert chooser.choose([best, other], "pick_place")[0].id == "other"
     chooser.scene_changed()
-    assert chooser.choose([best, other])[0].id == "best"
+    assert chooser.choose([best, other], "pick_place")[0].id == "best"

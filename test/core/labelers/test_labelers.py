@@ -98,7 +98,7 @@ def test_pick_and_place_labels_the_object_where_it_was_and_where_it_was_put(labe
     assert iou(first.mask, TARGET.mask()) >= 0.8
     assert iou(second.mask, placed.mask()) >= 0.8
     area = first.quality["component_area_px"]
-    assert first.reason == f"component of {area} px >= 102 px threshold"
+    assert first.reason == f"component of {area} px >= 102 px threshold, 100% of it left"
     assert 0.8 < first.confidence <= 1.0
     assert first.quality["distance_to_action_px"] == 0.0
 
@@ -115,14 +115,41 @@ def test_a_push_labels_the_old_place_without_the_new_one(labeler, with_depth):
     assert np.count_nonzero(label.mask & moved.mask() & ~TARGET.mask()) < 50
 
 
-def test_a_mask_covering_part_of_a_surface_above_the_table_is_negative(labeler):
+def test_a_lifted_object_that_touched_another_is_labelled_with_what_left(labeler):
     touching = Box(190, 130, colour=(40, 160, 40))        # same height: one surface in depth
     (label,) = labeler.label(lift(scene(TARGET, touching), scene(touching), (150, 130)))
-    assert not label.positive
+    assert label.positive and iou(label.mask, TARGET.mask()) >= 0.8
     assert label.quality["object_coverage"] == pytest.approx(0.5)
-    assert "covers 50% of the surface above the table" in label.reason
+    assert label.quality["left_share"] == 1.0 and "100% of it left" in label.reason
     (alone,) = labeler.label(lift(scene(TARGET), scene(), (150, 130)))
     assert alone.positive and alone.quality["object_coverage"] == 1.0
+
+
+def test_an_object_lifted_off_a_stack_is_labelled_without_the_one_below(labeler):
+    below = Box(150, 130, half=35, colour=(40, 160, 40))
+    (label,) = labeler.label(lift(scene(below, TARGET), scene(below), (150, 130)))
+    assert label.positive and iou(label.mask, TARGET.mask()) >= 0.8
+
+
+def test_a_nudge_of_touching_objects_is_negative(labeler):
+    touching = Box(190, 130, colour=(40, 160, 40))
+    (label,) = labeler.label(push(scene(TARGET, touching), scene(TARGET.moved(-3, 0), touching),
+                                  (150, 130)))
+    assert not label.positive
+
+
+def test_a_blocked_pick_labels_what_its_fingers_moved_and_never_a_negative(labeler):
+    before, pushed = scene(TARGET, NEIGHBOUR), scene(TARGET.moved(0, 45), NEIGHBOUR)
+    blocked = Interaction("pick_place", True, False, before, None, pushed, (150, 130),
+                          hypothesis_mask=TARGET.mask())
+    (label,) = labeler.label(blocked)
+    assert label.frame_pair == "before_after" and label.positive
+    assert iou(label.mask, TARGET.mask()) >= 0.8
+    unmoved = dataclasses.replace(blocked, after=scene(TARGET, NEIGHBOUR))
+    assert labeler.label(unmoved) == []
+    nudged = dataclasses.replace(blocked, after=scene(TARGET.moved(6, 0), NEIGHBOUR))
+    assert labeler.label(nudged) == []
+    assert [pair.positives_only for pair in frame_pairs(unmoved)[0]] == [True]
 
 
 def test_a_poke_is_labelled_like_a_push(labeler):
@@ -217,9 +244,9 @@ def test_pairs_that_cannot_be_labelled_say_why(labeler):
     assert "did not succeed" in frame_pairs(dropped)[1]["mid_after"]
     unplaced = dataclasses.replace(dropped, succeeded=True, place_px=None)
     assert frame_pairs(unplaced)[1] == {"mid_after": "the interaction has no place pixel"}
-    no_mid = dataclasses.replace(unplaced, mid=None)
+    no_mid = dataclasses.replace(unplaced, mid=None, after=None)
     assert labeler.label(no_mid) == []
-    assert frame_pairs(no_mid)[1]["before_mid"] == "the interaction has no mid frame"
+    assert frame_pairs(no_mid)[1] == {"before_after": "the interaction has no after frame"}
 
 
 def test_bad_interactions_raise_errors_that_name_the_problem():
