@@ -50,7 +50,8 @@ def _relabel(oracle: GroundTruthOracle, record: StoredRecord, label: dict) -> di
     truth = record.ground_truth(labelled)
     # a carried label has no other frame: every object counts as if it had left, so the
     # oracle labels the object at its pixel
-    other_truth = record.ground_truth(other) if other else np.zeros_like(truth)
+    other_truth = record.ground_truth(other) if other else \
+        (None if truth is None else np.zeros_like(truth))
     if truth is None or other_truth is None:
         raise ValueError(f"record {record.record_id} has no ground-truth masks of frames "
                          f"{label['frame_pair']}: the supervised bound needs a simulated run")

@@ -66,6 +66,7 @@ import cv2
 import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.camera.table import has_reading, table_depth
 from seg_by_interaction.core.labelers.base import (FramePair, Interaction, Label, Labeler,
                                                    frame_pairs)
 from seg_by_interaction.core.validated import setting
@@ -73,8 +74,6 @@ from seg_by_interaction.core.validated import setting
 REFERENCE_SIZE = (350, 430)     # Pathak et al.'s frames (height, width) the sizes refer to
 COLOUR_LEVELS = 16              # per channel, quantising colours for the background palette
 TABLE_RING_DIVISOR = 16         # the table is fitted in a ring 1/16 of the window wide
-TABLE_MIN_PIXELS = 20           # fewest ring pixels on one plane that make a table
-TABLE_HYPOTHESES = 64           # RANSAC planes tried
 SURFACE_STEP_M = 0.02           # neighbouring pixels this far apart in depth are two surfaces
 
 
@@ -170,7 +169,7 @@ class FrameDifferenceLabeler(Labeler):
         p = self.params
         changed = np.abs(here.rgb.astype(np.int16) - other.rgb).max(axis=2) >= p.colour_threshold
         if here.depth is not None and other.depth is not None:
-            both = _has_reading(here.depth) & _has_reading(other.depth)
+            both = has_reading(here.depth) & has_reading(other.depth)
             step = np.abs(np.where(both, here.depth - other.depth, 0.0))
             changed |= _open(step >= p.depth_threshold_m, p.depth_opening_px)
         return changed
@@ -186,7 +185,7 @@ class FrameDifferenceLabeler(Labeler):
                              _background_distance(other.rgb, background, query))
         shows_object = np.where(changed, unlike_background, _fill_holes(component))
         if above is not None:
-            shows_object = np.where(_has_reading(here.depth), above, shows_object)
+            shows_object = np.where(has_reading(here.depth), above, shows_object)
         crop = _largest_part(_open(region & shows_object, self.params.opening_px))
         quality.update(removed_px=int(np.count_nonzero(region & changed & ~shows_object)),
                        table_found=float(above is not None))
@@ -200,10 +199,10 @@ class FrameDifferenceLabeler(Labeler):
         pixels around `region`; None without depth or without a plane there."""
         if here.depth is None:
             return None
-        has_depth = _has_reading(here.depth)
+        has_depth = has_reading(here.depth)
         ring = _dilate(region, max(1, max(region.shape) // TABLE_RING_DIVISOR))
         threshold = self.params.depth_threshold_m
-        table = _table_depth(here.depth, ring & ~region & ~changed & has_depth, threshold)
+        table = table_depth(here.depth, ring & ~region & ~changed & has_depth, threshold)
         if table is None:
             return None
         return has_depth & (table - np.where(has_depth, here.depth, table) >= threshold)
@@ -263,10 +262,6 @@ def _window(action_px, side: int,
     return (rows, cols), (u - cols.start, v - rows.start)
 
 
-def _has_reading(depth: np.ndarray) -> np.ndarray:
-    return np.isfinite(depth) & (depth > 0)
-
-
 def _background_distance(rgb: np.ndarray, background: np.ndarray,
                          query: np.ndarray) -> np.ndarray:
     """At the `query` pixels of `rgb` (0 elsewhere), how far their colour is from the
@@ -292,40 +287,6 @@ def _bin_colours(bins: np.ndarray) -> np.ndarray:
                      bins % COLOUR_LEVELS], axis=-1).astype(float)
 
 
-def _table_depth(depth: np.ndarray, samples: np.ndarray, tolerance: float) -> np.ndarray | None:
-    """The depth of the plane most `samples` pixels of `depth` lie on (within `tolerance`),
-    at every pixel; None if fewer than TABLE_MIN_PIXELS do. A plane's inverse depth is
-    affine in the pixel coordinates, so no intrinsics are needed: RANSAC over
-    TABLE_HYPOTHESES triples, then least squares on the best one's inliers."""
-    rows, cols = np.nonzero(samples)
-    if rows.size < TABLE_MIN_PIXELS:
-        return None
-    points = np.column_stack([cols, rows, np.ones(rows.size)])
-    sampled = depth[rows, cols].astype(float)
-    triples = np.random.default_rng(0).integers(rows.size, size=(TABLE_HYPOTHESES, 3))
-    solvable = np.abs(np.linalg.det(points[triples])) > 1e-6
-    if not solvable.any():
-        return None
-    planes = np.linalg.solve(points[triples[solvable]],
-                             1.0 / sampled[triples[solvable]][..., None])[..., 0]
-    inliers = _plane_inliers(points, sampled, planes.T, tolerance)
-    best = inliers[:, np.argmax(inliers.sum(axis=0))]
-    if best.sum() < TABLE_MIN_PIXELS:
-        return None
-    plane, *_ = np.linalg.lstsq(points[best], 1.0 / sampled[best], rcond=None)
-    grid_rows, grid_cols = np.indices(depth.shape)
-    with np.errstate(divide="ignore"):
-        return 1.0 / (plane[0] * grid_cols + plane[1] * grid_rows + plane[2])
-
-
-def _plane_inliers(points: np.ndarray, depth: np.ndarray, planes: np.ndarray,
-                   tolerance: float) -> np.ndarray:
-    """Points x planes: whether the point's depth is within `tolerance` of the plane's."""
-    with np.errstate(divide="ignore"):
-        plane_depth = 1.0 / (points @ planes)
-    return np.abs(plane_depth - depth[:, None]) < tolerance
-
-
 def _left_share(crop: np.ndarray, here: RGBDView, other: RGBDView,
                 threshold: float) -> float | None:
     """The share of the mask's pixels (with depth in both frames) where the other frame
@@ -333,7 +294,7 @@ def _left_share(crop: np.ndarray, here: RGBDView, other: RGBDView,
     without depth or without a reading under the mask."""
     if here.depth is None or other.depth is None:
         return None
-    both = crop & _has_reading(here.depth) & _has_reading(other.depth)
+    both = crop & has_reading(here.depth) & has_reading(other.depth)
     if not both.any():
         return None
     gone = other.depth[both] - here.depth[both] >= threshold
