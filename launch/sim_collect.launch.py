@@ -12,11 +12,11 @@ This machine has no `ros2 launch`; `sbi collect` composes the same nodes in one 
 import pathlib
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
-from launch_ros.actions import Node
 
 from seg_by_interaction.core.wiring import LoopRun, loop_wiring
+from seg_by_interaction.ros.launching import large_data_transports, wiring_nodes
 
 
 def loop_nodes(context):
@@ -26,15 +26,12 @@ def loop_nodes(context):
     wiring = loop_wiring(LoopRun(run_dir=pathlib.Path(argument("run_dir")),
                                  interactions=int(argument("interactions")),
                                  robot=argument("robot"), seed=int(argument("seed"))))
-    return [Node(package="seg_by_interaction", executable=name, name=name, output="screen",
-                 parameters=[*wiring.params_files, values])
-            for name, values in wiring.parameters.items()]
+    return wiring_nodes(wiring)
 
 
 def generate_launch_description():
     return LaunchDescription([
-        # Fast DDS's default transports drop large images between processes.
-        SetEnvironmentVariable("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA"),
+        large_data_transports(),
         DeclareLaunchArgument("robot", default_value="sawyer", description="robot config name"),
         DeclareLaunchArgument("run_dir", description="run directory (records, bank, checkpoints)"),
         DeclareLaunchArgument("interactions", default_value="1000", description="budget"),

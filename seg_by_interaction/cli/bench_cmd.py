@@ -37,6 +37,26 @@ def add_parser(subparsers) -> None:
     world.add_argument("--json", type=pathlib.Path, help="write the figures here")
     world.set_defaults(func=bench_world)
     bench_papers.add_parser(actions)
+    _add_rearrange_parser(actions)
+
+
+def _add_rearrange_parser(actions) -> None:
+    from seg_by_interaction.cli.rearrange_cmd import add_episode_options
+
+    parser = actions.add_parser(
+        "rearrange", help="rearrangement episodes (1-3 objects displaced) per segmenter, "
+                          "measured against the world's ground truth; resumable")
+    parser.add_argument("--robot", default="sawyer")
+    parser.add_argument("--episodes", type=int, default=50, help="episodes per segmenter")
+    parser.add_argument("--segmenters", default="ground_truth,model,depth_clusters,bottom_up",
+                        help="comma-separated; model needs --checkpoint")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first scene")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench/rearrange"),
+                        help="episode outcomes, kept as they finish (a rerun resumes)")
+    parser.add_argument("--json", type=pathlib.Path, help="write the figures here")
+    add_episode_options(parser)
+    parser.set_defaults(func=bench_rearrange)
 
 
 def bench_speed(args: argparse.Namespace) -> int:
@@ -64,6 +84,41 @@ def bench_world(args: argparse.Namespace) -> int:
     print(json.dumps(figures, indent=1))
     _write(args.json, figures)
     return 0
+
+
+def bench_rearrange(args: argparse.Namespace) -> int:
+    import sys
+
+    import torch
+
+    from seg_by_interaction.benchmarks.rearrange_bench import (RearrangeBenchOptions, figures,
+                                                               figures_table, missing, run_missing)
+    from seg_by_interaction.cli.rearrange_cmd import demo_nodes
+
+    segmenters = tuple(name for name in args.segmenters.split(",") if name)
+    if "model" in segmenters and not args.checkpoint:
+        raise SystemExit("error: the model segmenter needs --checkpoint (or leave it out of "
+                         "--segmenters)")
+    torch.set_num_threads(args.threads)
+    options = RearrangeBenchOptions(episodes=args.episodes, segmenters=segmenters, work=args.work,
+                                    seed=args.seed, objects=args.objects,
+                                    tolerance_px=args.tolerance, budget=args.budget)
+    if missing(options):
+        with demo_nodes(args, allow_ground_truth=True) as driver:
+            run_missing(options, driver, progress=print)
+    results = figures(options)
+    print(figures_table(results, segmenters))
+    _write(args.json, {**provenance(), "command": "sbi " + " ".join(sys.argv[1:]),
+                       "torch_threads": args.threads, "cpus": _cpus(), "layout": args.layout or
+                       "separated", "tolerance_px": args.tolerance, "budget": args.budget,
+                       **results})
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
 
 
 def _write(path: pathlib.Path | None, figures: dict) -> None:

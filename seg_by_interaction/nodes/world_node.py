@@ -6,7 +6,9 @@ Publishes, for each camera of the robot config (sensor-data QoS, simulated time)
 and /joint_states, /clock, /diagnostics (objects that fell off the table).
 Serves:
   motion (seg_by_interaction/action/Motion): the embedded motion backend,
-  ~/reset_scene (seg_by_interaction/srv/ResetScene).
+  ~/reset_scene (seg_by_interaction/srv/ResetScene),
+  ~/displace_objects (seg_by_interaction/srv/DisplaceObjects): a goal scene turned into a
+  task for the rearrangement demo.
 Physics runs as fast as it can during a motion and at `real_time_factor` while idle.
 """
 from __future__ import annotations
@@ -33,7 +35,7 @@ from seg_by_interaction.ros.motion_action import MotionActionServer
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
-from seg_by_interaction.srv import ResetScene
+from seg_by_interaction.srv import DisplaceObjects, ResetScene
 
 
 class WorldNode(Node):
@@ -54,6 +56,8 @@ class WorldNode(Node):
                            finished=self._motion_finished, rejections=Rejections(self),
                            limits=self.params.motion_goals, callback_group=motions)
         self.create_service(ResetScene, "~/reset_scene", self._reset_scene, callback_group=motions)
+        self.create_service(DisplaceObjects, "~/displace_objects", self._displace_objects,
+                            callback_group=motions)
         self.create_timer(1.0 / self.params.tick_hz, self._tick,
                           callback_group=ReentrantCallbackGroup())
         self.get_logger().info(f"world ready: {self.robot_config.name}, scene "
@@ -149,6 +153,26 @@ class WorldNode(Node):
             return response
         response.success, response.message = True, f"table '{scene.texture}'"
         response.scene_id, response.num_objects = scene.scene_id, len(scene.objects)
+        return response
+
+    def _displace_objects(self, request: DisplaceObjects.Request, response):
+        if not (np.isfinite(request.min_distance_m) and 0 <= request.min_distance_m <= 1.0):
+            response.success = False
+            response.message = f"min_distance_m {request.min_distance_m} is not within 0..1 m"
+            return response
+        rng = np.random.default_rng(request.seed)
+        try:
+            with self.lock:
+                moved = self.arena.displace_objects(request.count, request.min_distance_m, rng)
+                self._publish_state(frame_now=True)
+        except ValueError as error:
+            response.success, response.message = False, str(error)
+            return response
+        response.success = True
+        response.names = [obj.name for obj, _ in moved]
+        response.distances_m = [distance for _, distance in moved]
+        response.message = ", ".join(f"{obj.name} by {distance * 100:.1f} cm" for obj, distance in moved)
+        self.get_logger().info(f"displaced {response.message}")
         return response
 
     def _new_scene(self, split: str, seed: int, num_objects: int = 0):
