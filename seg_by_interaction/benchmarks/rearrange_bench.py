@@ -81,12 +81,11 @@ def figures(options: RearrangeBenchOptions) -> dict:
 def figures_table(results: dict, segmenters: tuple[str, ...]) -> str:
     """A markdown table of the figures, one row per segmenter."""
     rows = ["| segmenter | episodes | success | objects fixed | final error px / cm | "
-            "interactions | failures: segmentation / matching / grasp / placement |",
+            "interactions | failures: segmentation / matching / grasp / placement / not attempted |",
             "|---|---|---|---|---|---|---|"]
     for name in segmenters:
         f = results[name]
-        causes = " / ".join(str(f["failures_by_cause"][c]) for c in
-                            ("segmentation", "matching", "grasp", "placement"))
+        causes = " / ".join(str(count) for count in f["failures_by_cause"].values())
         rows.append(f"| {name} | {f['episodes']} | {_percent(f['success_rate'])} | "
                     f"{_percent(f['objects_fixed_share'])} | {_number(f['mean_final_error_px'])} / "
                     f"{_number(f['mean_final_error_cm'])} | {_number(f['mean_interactions'])} | "

@@ -54,7 +54,11 @@ def _add_rearrange_parser(actions) -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench/rearrange"),
                         help="episode outcomes, kept as they finish (a rerun resumes)")
-    parser.add_argument("--json", type=pathlib.Path, help="write the figures here")
+    parser.add_argument("--json", type=pathlib.Path, help="write the figures here (after every "
+                                                          "episode)")
+    parser.add_argument("--kept-only", action="store_true",
+                        help="summarise the episodes kept in --work without running the missing "
+                             "ones")
     add_episode_options(parser)
     parser.set_defaults(func=bench_rearrange)
 
@@ -89,8 +93,6 @@ def bench_world(args: argparse.Namespace) -> int:
 def bench_rearrange(args: argparse.Namespace) -> int:
     import sys
 
-    import torch
-
     from seg_by_interaction.benchmarks.rearrange_bench import (RearrangeBenchOptions, figures,
                                                                figures_table, missing, run_missing)
     from seg_by_interaction.cli.rearrange_cmd import demo_nodes
@@ -99,19 +101,34 @@ def bench_rearrange(args: argparse.Namespace) -> int:
     if "model" in segmenters and not args.checkpoint:
         raise SystemExit("error: the model segmenter needs --checkpoint (or leave it out of "
                          "--segmenters)")
-    torch.set_num_threads(args.threads)
     options = RearrangeBenchOptions(episodes=args.episodes, segmenters=segmenters, work=args.work,
                                     seed=args.seed, objects=args.objects,
                                     tolerance_px=args.tolerance, budget=args.budget)
-    if missing(options):
-        with demo_nodes(args, allow_ground_truth=True) as driver:
-            run_missing(options, driver, progress=print)
-    results = figures(options)
-    print(figures_table(results, segmenters))
-    _write(args.json, {**provenance(), "command": "sbi " + " ".join(sys.argv[1:]),
-                       "torch_threads": args.threads, "cpus": _cpus(), "layout": args.layout or
-                       "separated", "tolerance_px": args.tolerance, "budget": args.budget,
-                       **results})
+    header = {**provenance(), "command": "sbi " + " ".join(sys.argv[1:]),
+              "torch_threads": args.threads, "cpus": _cpus(),
+              "layout": args.layout or "separated", "tolerance_px": args.tolerance,
+              "budget": args.budget}
+
+    def write_figures(line: str = "") -> dict:
+        """Figures of the episodes kept so far, written after each one: a run stopped at
+        any point leaves them."""
+        if line:
+            print(line)
+        results = figures(options)
+        _write(args.json, {**header, **results})
+        return results
+
+    try:
+        if missing(options) and not args.kept_only:
+            import torch
+
+            torch.set_num_threads(args.threads)
+            with demo_nodes(args, allow_ground_truth=True) as driver:
+                run_missing(options, driver, progress=write_figures)
+    except KeyboardInterrupt:
+        print(f"interrupted; the same command resumes from the episodes kept in {args.work}")
+        return 130
+    print(figures_table(write_figures(), segmenters))
     return 0
 
 

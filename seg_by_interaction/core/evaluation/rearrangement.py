@@ -1,6 +1,6 @@
 """A rearrangement measured against the simulated world's ground truth: where each object
 ended up against where the goal shows it, and why a misplaced one failed (segmentation,
-matching, grasp, placement). Reads the rearrangement's result as plain data
+matching, grasp, placement, not attempted). Reads the rearrangement's result as plain data
 (ros/rearrange_msgs.result_dict); measurement only."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.grasp import top_down_grasp
 
-CAUSES = ("segmentation", "matching", "grasp", "placement")
+CAUSES = ("segmentation", "matching", "grasp", "placement", "not_attempted")
 
 
 def episode_outcome(goal: RGBDView, initial: RGBDView, final: RGBDView, result: dict,
@@ -33,8 +33,10 @@ def episode_outcome(goal: RGBDView, initial: RGBDView, final: RGBDView, result: 
 
 def failure_cause(instance: int, goal: RGBDView, final: RGBDView, result: dict) -> str:
     """Why an object is not in place: no goal segment lies on it (segmentation); its goal
-    segment found no counterpart or another object's (matching); a pick-and-place for
-    it failed (grasp); else it was put down off its goal (placement)."""
+    segment found no counterpart or another object's (matching); no move served it
+    (not_attempted: the budget ran out first, or its spot stayed taken by an object that
+    could not be grasped); a pick-and-place for it failed (grasp); else it was put down
+    off its goal (placement)."""
     goal_index = next((index for index, uv in enumerate(result["goal_centroids_px"])
                        if _instance_at(goal, uv) == instance), None)
     if goal_index is None:
@@ -42,9 +44,10 @@ def failure_cause(instance: int, goal: RGBDView, final: RGBDView, result: dict) 
     match = next((m for m in result["matches"] if m["goal_index"] == goal_index), None)
     if match is None or _instance_at(final, match["current_centroid_px"]) != instance:
         return "matching"
-    if any(m["goal_index"] == goal_index and m["outcome"] != "OK" for m in result["moves"]):
-        return "grasp"
-    return "placement"
+    outcomes = [m["outcome"] for m in result["moves"] if m["goal_index"] == goal_index]
+    if not outcomes:
+        return "not_attempted"
+    return "placement" if all(outcome == "OK" for outcome in outcomes) else "grasp"
 
 
 def _instance_at(view: RGBDView, uv) -> int:

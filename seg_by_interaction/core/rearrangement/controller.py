@@ -2,8 +2,8 @@
 any way of acting: segment the goal and the current scene, match their segments, move
 the matched objects one by one with pick-and-place until each lies within the tolerance
 of its goal or the budget is spent, segmenting and matching again after every move. A
-failed grasp is retried once, from the new segmentation with the fingers turned a quarter
-turn; an object whose goal spot is taken waits until the one standing there has been
+failed grasp is retried once, from the new segmentation, at the segment's most interior
+part; an object whose goal spot is taken waits until the one standing there has been
 moved aside."""
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, project_point
-from seg_by_interaction.core.interaction.collection import request_for
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.free_space import free_spot
 from seg_by_interaction.core.rearrangement.features import CropFeatures, Descriptor
@@ -138,12 +137,14 @@ class Rearranger:
             acted = Acted(False, "NO_FREE_SPOT", "no free spot to move the object aside to")
             episode.record(move, origin, None, acted, self.plan.grasp_attempts)
             return dataclasses.replace(acted, view=current.view)
-        yaw, width = move.segment.grasp.yaw, min(move.segment.grasp.width_m,
-                                                 self.robot.gripper.max_opening)
+        grasp = move.segment.grasp
         if episode.failures.get(move.goal):
-            yaw, width = retry_grasp(yaw)
-        request = dataclasses.replace(request_for("pick_place", move.segment, self.rng), yaw=yaw,
-                                      width=width, place_xy=np.asarray(place, float))
+            grasp = retry_grasp(move.segment, current.view, self.plan.retry_radius_px)
+            # the object's centroid, not the grasp point, goes to the goal
+            place = np.asarray(place) + (grasp.position[:2] - move.segment.grasp.position[:2])
+        request = InteractionRequest(kind="pick_place", target=grasp.position, yaw=grasp.yaw,
+                                     width=min(grasp.width_m, self.robot.gripper.max_opening),
+                                     place_xy=np.asarray(place, float))
         acted = self.tools.act(request)
         to_px = project_point((*place, move.segment.grasp.position[2]), current.view.intrinsics,
                               current.view.camera_pose)

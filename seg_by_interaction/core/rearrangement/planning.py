@@ -1,16 +1,21 @@
 """How far each matched object is from its place in the goal, and which pick-and-place
 comes next: the matched object farthest from its goal whose goal spot is free; when
 every such spot is taken, the object standing in one is moved aside first (unless its
-own grasps failed); a retry grasps with the fingers turned a quarter turn."""
+own grasps failed); a retry grasps the segment's most interior part instead of its
+centroid."""
 from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 
+from seg_by_interaction.core.hypotheses.grasp import Grasp, top_down_grasp
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.rearrangement.matching import Matching
 from seg_by_interaction.core.validated import setting
+
+SAME_GRASP_M = 0.01
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -24,13 +29,25 @@ class PlanParams:
                                     min=0.01, max=0.5)
     aside_margin_m: float = setting(0.05, "aside spots keep this far inside the table area",
                                     min=0.0, max=0.5)
+    retry_radius_px: float = setting(10.0, "a retried grasp takes the segment's part within this "
+                                           "radius of its most interior pixel", min=2.0, max=200.0)
 
 
-def retry_grasp(yaw: float) -> tuple[float, float]:
-    """(yaw, width) of the new grasp after a failed one at `yaw`: the fingers' closing
-    line turned a quarter turn, opened fully (the width along it is not known)."""
-    turned = (yaw + np.pi) % np.pi - np.pi / 2           # yaw + pi/2, kept in [-pi/2, pi/2)
-    return float(turned), 0.0
+def retry_grasp(segment: Hypothesis, view, radius_px: float) -> Grasp:
+    """The new grasp after a failed one at the segment's centroid (which misses the
+    object where it is not convex, e.g. an L): at the segment's most interior pixel,
+    across the part of the segment within `radius_px` of it; the fingers turned a quarter
+    turn when that grasp is no different."""
+    inside = cv2.distanceTransform(segment.mask.astype(np.uint8), cv2.DIST_L2, 5)
+    row, col = np.unravel_index(int(np.argmax(inside)), inside.shape)
+    rows, cols = np.indices(segment.mask.shape)
+    local = segment.mask & ((rows - row) ** 2 + (cols - col) ** 2 <= radius_px ** 2)
+    grasp = top_down_grasp(local, view.depth, view.intrinsics, view.camera_pose)
+    failed = segment.grasp
+    if grasp is None or np.linalg.norm(grasp.position[:2] - failed.position[:2]) < SAME_GRASP_M:
+        turned = (failed.yaw + np.pi) % np.pi - np.pi / 2     # yaw + pi/2 in [-pi/2, pi/2)
+        return Grasp(failed.position, float(turned), 0.0)     # width along it unknown: open fully
+    return grasp
 
 
 @dataclasses.dataclass(frozen=True)

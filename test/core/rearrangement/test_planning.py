@@ -3,10 +3,12 @@ goal spot is free, else the object standing in a goal spot moved aside."""
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.hypotheses.grasp import Grasp, mask_shape
-from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
+from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.hypotheses.grasp import Grasp, mask_shape, top_down_grasp
+from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, project_point
 from seg_by_interaction.core.rearrangement.matching import Match, Matching
 from seg_by_interaction.core.rearrangement.planning import next_move, object_errors, retry_grasp
+from seg_by_interaction.core.robot_config import load_robot_config
 
 METRES_PER_PX = 0.002
 
@@ -74,7 +76,27 @@ def test_an_object_whose_grasps_failed_is_not_moved_aside_again():
     assert next_move(errors, current, goal, 15, given_up={1}, occupied_share=0.15) is None
 
 
-@pytest.mark.parametrize("yaw, turned", [(0.0, -np.pi / 2), (0.5, 0.5 - np.pi / 2),
-                                         (-0.5, np.pi / 2 - 0.5)])
-def test_a_retry_turns_the_fingers_a_quarter_turn_and_opens_them_fully(yaw, turned):
-    assert retry_grasp(yaw) == (pytest.approx(turned), 0.0)
+def segment_of(mask, view) -> Hypothesis:
+    return Hypothesis("s", "test", 1.0, mask, mask_shape(mask),
+                      top_down_grasp(mask, view.depth, view.intrinsics, view.camera_pose))
+
+
+def test_a_retry_grasps_the_most_interior_part_or_turns_the_fingers():
+    camera = load_robot_config("sawyer").camera()
+    view = RGBDView(np.zeros((240, 320, 3), np.uint8), np.full((240, 320), 0.9, np.float32),
+                    camera.intrinsics, camera.pose)
+    ell = np.zeros((240, 320), bool)
+    ell[100:160, 100:112] = True                   # an L: its centroid lies off the object
+    ell[148:160, 100:160] = True
+    shaped = segment_of(ell, view)
+    u, v = shaped.shape.centroid_px
+    assert not ell[int(round(v)), int(round(u))]
+    retried = retry_grasp(shaped, view, radius_px=10)
+    pixel = project_point(retried.position, view.intrinsics, view.camera_pose)
+    assert ell[int(round(pixel[1])), int(round(pixel[0]))]
+    box = np.zeros((240, 320), bool)
+    box[100:120, 100:140] = True                   # convex: the same point, turned fingers
+    convex = segment_of(box, view)
+    turned = retry_grasp(convex, view, radius_px=30)
+    assert np.allclose(turned.position, convex.grasp.position) and turned.width_m == 0.0
+    assert abs(np.cos(turned.yaw - convex.grasp.yaw)) == pytest.approx(0.0, abs=1e-6)
