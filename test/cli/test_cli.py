@@ -121,11 +121,15 @@ def test_the_rearrangement_benchmark_summarises_kept_episodes_without_running_mo
         {"instance": 1, "displaced": True, "initial_error_px": 60.0, "final_error_px": 3.0,
          "final_error_m": 0.01, "in_place": True, "cause": None}]}
     (episodes / "depth_clusters_000.json").write_text(json.dumps(kept))
-    out = tmp_path / "rearrange.json"
+    out, readme = tmp_path / "rearrange.json", tmp_path / "README.md"
+    readme.write_text("# Figures\n<!-- bench:rearrange -->\nold\n<!-- /bench:rearrange -->\n")
     result = sbi("bench", "rearrange", "--episodes", "3", "--segmenters", "depth_clusters",
-                 "--work", str(tmp_path / "work"), "--kept-only", "--json", str(out))
+                 "--work", str(tmp_path / "work"), "--kept-only", "--json", str(out),
+                 "--readme", str(readme))
     assert result.returncode == 0, result.stderr
-    assert "| depth_clusters | 1 | 100 % | 100 % | 3.0 / 1.0 | 2.0 |" in result.stdout
+    row = "| depth_clusters | 1 | 100 % | 100 % | 3.0 / 1.0 | 2.0 |"
+    assert row in result.stdout
+    assert row in readme.read_text() and "old" not in readme.read_text()
     figures = json.loads(out.read_text())
     assert figures["depth_clusters"]["success_rate"] == 1.0 and figures["torch_threads"] == 1
     assert "bench rearrange" in figures["command"]
