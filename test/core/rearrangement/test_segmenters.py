@@ -19,7 +19,7 @@ from seg_by_interaction.core.world.arena import Arena
 
 torch.set_num_threads(1)
 ROBOT = load_robot_config("sawyer")
-SPEC = ModelSpec(window_px=32, mask_size=8)
+SPEC = ModelSpec(architecture="resnet18_deepmask", window_px=32, mask_size=8)
 SINGLE_SCALE = SegmenterParams(scales=(1.0,))
 
 
