@@ -12,6 +12,7 @@ import json
 import pathlib
 import time
 
+from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
 from seg_by_interaction.core.evaluation.rearrangement import episode_outcome, summary
 from seg_by_interaction.core.files import write_json_atomic
 
@@ -27,6 +28,12 @@ class RearrangeBenchOptions:
     objects: int = 0
     tolerance_px: float = 15.0
     budget: int = 10
+
+
+def ground_truth_segmenter():
+    """The world's ground-truth masks as a segmenter (view -> proposals), the upper bound
+    handed to the rearrangement node: measurement only, through the guarded oracle."""
+    return GroundTruthOracle(allow_ground_truth=True).segment
 
 
 def episode_plan(options: RearrangeBenchOptions):

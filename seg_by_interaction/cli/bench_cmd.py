@@ -97,7 +97,8 @@ def bench_rearrange(args: argparse.Namespace) -> int:
     import sys
 
     from seg_by_interaction.benchmarks.rearrange_bench import (RearrangeBenchOptions, figures,
-                                                               figures_table, missing, run_missing)
+                                                               figures_table, ground_truth_segmenter,
+                                                               missing, run_missing)
     from seg_by_interaction.cli.rearrange_cmd import demo_nodes
 
     segmenters = tuple(name for name in args.segmenters.split(",") if name)
@@ -126,7 +127,7 @@ def bench_rearrange(args: argparse.Namespace) -> int:
             import torch
 
             torch.set_num_threads(args.threads)
-            with demo_nodes(args, allow_ground_truth=True) as driver:
+            with demo_nodes(args, ground_truth_segmenter()) as driver:
                 run_missing(options, driver, progress=write_figures)
     except KeyboardInterrupt:
         print(f"interrupted; the same command resumes from the episodes kept in {args.work}")

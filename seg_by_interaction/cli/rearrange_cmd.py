@@ -53,7 +53,7 @@ def rearrange(args: argparse.Namespace) -> int:
     from seg_by_interaction.ros.node_main import STARTUP_ERRORS
 
     try:
-        with demo_nodes(args, allow_ground_truth=False) as driver:
+        with demo_nodes(args) as driver:
             episode = driver.episode(spec, on_feedback=_print_feedback)
     except (*STARTUP_ERRORS, RuntimeError) as error:
         print(f"error: {error}")
@@ -72,10 +72,12 @@ def rearrange(args: argparse.Namespace) -> int:
     return 0 if outcome["success"] else 1
 
 
-def demo_nodes(args: argparse.Namespace, allow_ground_truth: bool):
+def demo_nodes(args: argparse.Namespace, ground_truth=None):
     """The demo's nodes and a driver composed in one process, as a context giving the
-    driver."""
+    driver; `ground_truth`, a benchmark's ground-truth segmenter, is handed to the
+    rearrangement node."""
     import contextlib
+    import functools
 
     from seg_by_interaction.core.robot_config import load_robot_config
     from seg_by_interaction.core.wiring import RearrangeRun, rearrange_wiring
@@ -87,14 +89,17 @@ def demo_nodes(args: argparse.Namespace, allow_ground_truth: bool):
     overrides = [*args.param, *([f"world_node:arena.layout:={args.layout}"] if args.layout else [])]
     wiring = rearrange_wiring(RearrangeRun(
         robot=args.robot, seed=args.seed, segmenter=getattr(args, "segmenter", "model"),
-        checkpoint=args.checkpoint, allow_ground_truth=allow_ground_truth,
+        checkpoint=args.checkpoint, ground_truth_frames=ground_truth is not None,
         overrides=tuple(overrides)))
     robot = load_robot_config(args.robot)
 
     @contextlib.contextmanager
     def nodes():
         use_private_domain()
-        factories = [node_class(name) for name in wiring.nodes] + [lambda: RearrangeDriver(robot)]
+        handed_in = {"ground_truth": ground_truth} if ground_truth is not None else {}
+        factories = [functools.partial(node_class(name), handed_in_segmenters=handed_in)
+                     if name == "rearrangement" else node_class(name) for name in wiring.nodes]
+        factories.append(lambda: RearrangeDriver(robot))
         with composed(factories, loop_arguments(wiring), EXECUTOR_THREADS) as started:
             yield started[-1]
 

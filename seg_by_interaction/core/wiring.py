@@ -97,7 +97,7 @@ class RearrangeRun:
     split: str = "test"
     segmenter: str = "model"
     checkpoint: str = ""                     # '' = the rearrangement node's configured one
-    allow_ground_truth: bool = False         # measurement in simulation only
+    ground_truth_frames: bool = False        # measurement in simulation only
     with_world: bool = True
     params_files: tuple[str, ...] = ()       # applied after config/rearrange.yaml
     overrides: tuple[str, ...] = ()          # NODE:NAME:=VALUE, applied last
@@ -108,7 +108,7 @@ def rearrange_wiring(run: RearrangeRun) -> LoopWiring:
     files = (*((str(config_dir() / "sim_world.yaml"),) if run.with_world else ()),
              str(config_dir() / "rearrange.yaml"), *run.params_files)
     rearrangement = {"robot": run.robot, "segmenter": run.segmenter, "seed": run.seed,
-                     "allow_ground_truth": run.allow_ground_truth}
+                     "ground_truth_frames": run.ground_truth_frames}
     if run.checkpoint:
         rearrangement["checkpoint"] = run.checkpoint
     parameters = {

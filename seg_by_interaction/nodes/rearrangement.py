@@ -1,8 +1,8 @@
 """rearrangement: puts the objects where a goal image shows them (Pathak et al. 2018,
 section 6.3), with the executor's pick-and-place.
 
-Segments the goal and the camera's scene (the current model by default; a baseline, or
-ground truth in simulation where allowed, on request), matches the segments by crop
+Segments the goal and the camera's scene (the current model by default; a baseline on
+request, or ground truth where a benchmark hands it in), matches the segments by crop
 features, colour, size and position, and moves the matched objects one by one until
 each is within the tolerance of its goal or the budget is spent, segmenting again after
 every move. A goal that cannot be met as given is refused with its reason before
@@ -13,7 +13,7 @@ Action:     rearrange (seg_by_interaction/action/Rearrange): one goal at a time,
 Services:   ~/snapshot_goal (SnapshotGoal): the camera's current scene as a goal, by id.
 Calls:      interact (Interact action) for each pick-and-place.
 Subscribes: the camera's rgb, depth and camera_info topics (sensor-data QoS), and in
-            simulation /<camera>/ground_truth/instances when allow_ground_truth is set.
+            simulation /<camera>/ground_truth/instances when ground_truth_frames is set.
 """
 from __future__ import annotations
 
@@ -52,14 +52,15 @@ REFUSALS = (ValueError, CheckpointError)    # GoalError, ImageError and ConfigEr
 
 
 class Rearrangement(Node):
-    def __init__(self, **kwargs):
+    def __init__(self, handed_in_segmenters=None, **kwargs):
+        """`handed_in_segmenters`: more segmenters by name, e.g. a benchmark's ground truth."""
         super().__init__("rearrangement", automatically_declare_parameters_from_overrides=True,
                          **kwargs)
         self.params = declare_parameters(self, RearrangementParams)
         self.robot = load_robot_config(self.params.robot)
         self.camera = self.robot.camera(self.params.camera)
         p = self.params
-        self.segmenters = Segmenters(p.checkpoint, p.checkpoint_dir, p.model, p.allow_ground_truth)
+        self.segmenters = Segmenters(p.checkpoint, p.checkpoint_dir, p.model, handed_in_segmenters)
         self.features = FEATURE_TRUNKS.make_chosen(p.matching, "features")
         self.goals = GoalStore(p.max_goals)
         self.rng = np.random.default_rng(p.seed)
@@ -69,7 +70,7 @@ class Rearrangement(Node):
         io = ReentrantCallbackGroup()
         self.rejections = Rejections(self)
         self.frames = FrameBuffer(self, self.camera, self.rejections, p.frames,
-                                  p.allow_ground_truth, io)
+                                  p.ground_truth_frames, io)
         self.interact = ActionClient(self, Interact, p.interact_action, callback_group=io)
         ActionServer(self, Rearrange, "rearrange", self._execute, goal_callback=self._accept_goal,
                      cancel_callback=self._cancel,

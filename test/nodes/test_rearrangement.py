@@ -67,7 +67,8 @@ def test_goals_that_cannot_be_met_are_refused_before_anything_moves(demo, test_n
         (moved_camera, "another camera pose"),
         (Rearrange.Goal(goal_id="goal_99"), "no goal 'goal_99'"),
         (Rearrange.Goal(goal_id=snapshot.goal_id, segmenter="model"), "no model to segment with"),
-        (Rearrange.Goal(goal_id=snapshot.goal_id, segmenter="ground_truth"), "not allowed"),
+        (Rearrange.Goal(goal_id=snapshot.goal_id, segmenter="ground_truth"),
+         "only a benchmark offers it"),
     ]
     for goal, reason in refusals:
         result = send(client, goal)

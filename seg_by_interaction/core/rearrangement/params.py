@@ -21,8 +21,9 @@ class RearrangementParams:
     segmenter: str = setting(MODEL, "segmenter of goals that name none", choices=SEGMENTERS)
     checkpoint: str = setting("", "the model's checkpoint ('' = the newest in checkpoint_dir)")
     checkpoint_dir: str = setting("", "directory of the trainer's checkpoints")
-    allow_ground_truth: bool = setting(False, "offer the ground_truth segmenter (simulation, "
-                                              "for measuring an upper bound only)")
+    ground_truth_frames: bool = setting(False, "receive the simulated world's instance masks "
+                                               "with the frames, for a benchmark's ground_truth "
+                                               "segmenter (measurement only)")
     interaction_timeout_s: float = setting(180.0, "time limit per pick-and-place", min=1.0,
                                            max=3600.0)
     max_goals: int = setting(20, "snapshotted goals kept", min=1, max=1000)

@@ -1,19 +1,22 @@
 """The segmenters a rearrangement may use, by name: the current learned model (the named
 checkpoint, else the newest in the checkpoint directory), the non-learning baselines,
-and, for measuring an upper bound in simulation only, the world's ground truth through
-the guarded oracle. Each is a callable view -> proposals, best first."""
+and, for measuring an upper bound in simulation only, the world's ground truth, which
+only a benchmark hands in (through the guarded oracle). Each is a callable view ->
+proposals, best first."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.baselines import METHODS
-from seg_by_interaction.core.masks import Proposal
-from seg_by_interaction.core.model.segmenter import SegmenterParams
+
+if TYPE_CHECKING:     # OpenCV and torch: not for `sbi --help`, which names the segmenters
+    from seg_by_interaction.core.camera.rgbd import RGBDView
+    from seg_by_interaction.core.masks import Proposal
+    from seg_by_interaction.core.model.segmenter import SegmenterParams
 
 MODEL, GROUND_TRUTH = "model", "ground_truth"
 SEGMENTERS = (MODEL, *METHODS.names(), GROUND_TRUTH)
-Method = Callable[[RGBDView], list[Proposal]]
+Method = Callable[["RGBDView"], "list[Proposal]"]
 
 
 class Segmenters:
@@ -21,11 +24,10 @@ class Segmenters:
     checkpoint has appeared since."""
 
     def __init__(self, checkpoint: str, checkpoint_dir: str, model: SegmenterParams,
-                 allow_ground_truth: bool):
+                 handed_in: dict[str, Method] | None = None):
         self.checkpoint, self.checkpoint_dir = checkpoint, checkpoint_dir
         self.model_params = model
-        self.allow_ground_truth = allow_ground_truth
-        self._made: dict[str, Method] = {}
+        self._made: dict[str, Method] = dict(handed_in or {})
 
     def get(self, name: str) -> Method:
         """Raises ValueError for an unknown name, a model without a checkpoint, or ground
@@ -42,12 +44,8 @@ class Segmenters:
             from seg_by_interaction.core.evaluation.evaluate import checkpoint_method
             return checkpoint_method(key.partition(":")[2], params=self.model_params)[0]
         if name == GROUND_TRUTH:
-            from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
-            try:
-                return GroundTruthOracle(allow_ground_truth=self.allow_ground_truth).segment
-            except PermissionError as error:
-                raise ValueError(f"the ground_truth segmenter is for measurement in simulation "
-                                 f"only and not allowed here ({error})") from error
+            raise ValueError("the ground_truth segmenter is for measuring in simulation only; "
+                             "only a benchmark offers it")
         return METHODS.make(name)
 
     def _model_path(self) -> str:

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
 from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.model.build import build_network
 from seg_by_interaction.core.model.checkpoint import (CheckpointMetadata, checkpoint_name,
@@ -43,7 +44,7 @@ def save_model(directory, version):
 
 
 def test_the_model_is_the_newest_checkpoint_and_reloads_when_a_newer_one_appears(tmp_path, view):
-    segmenters = Segmenters("", str(tmp_path), SINGLE_SCALE, allow_ground_truth=False)
+    segmenters = Segmenters("", str(tmp_path), SINGLE_SCALE)
     with pytest.raises(ValueError, match="no model to segment with"):
         segmenters.get("model")
     save_model(tmp_path, 1)
@@ -54,14 +55,15 @@ def test_the_model_is_the_newest_checkpoint_and_reloads_when_a_newer_one_appears
     assert segmenters.get("model") is not first
 
 
-def test_baselines_by_name_and_ground_truth_only_where_allowed(view):
-    assert len(Segmenters("", "", SINGLE_SCALE, False).get("depth_clusters")(view)) >= 3
-    with pytest.raises(ValueError, match="not allowed here"):
-        Segmenters("", "", SINGLE_SCALE, False).get("ground_truth")
-    truth = Segmenters("", "", SINGLE_SCALE, True).get("ground_truth")(view)
-    assert len(truth) == len(np.unique(view.ground_truth)) - 1
+def test_baselines_by_name_and_ground_truth_only_where_a_benchmark_hands_it_in(view):
+    assert len(Segmenters("", "", SINGLE_SCALE).get("depth_clusters")(view)) >= 3
+    with pytest.raises(ValueError, match="only a benchmark offers it"):
+        Segmenters("", "", SINGLE_SCALE).get("ground_truth")
+    oracle = GroundTruthOracle(allow_ground_truth=True)
+    truth = Segmenters("", "", SINGLE_SCALE, {"ground_truth": oracle.segment}).get("ground_truth")
+    assert len(truth(view)) == len(np.unique(view.ground_truth)) - 1
     with pytest.raises(ValueError, match="unknown segmenter"):
-        Segmenters("", "", SINGLE_SCALE, False).get("crystal_ball")
+        Segmenters("", "", SINGLE_SCALE).get("crystal_ball")
 
 
 def test_segments_are_objects_on_the_table_and_parts_of_kept_ones_are_dropped(view):
