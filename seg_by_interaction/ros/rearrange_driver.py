@@ -79,11 +79,16 @@ class RearrangeDriver(Node):
 
     def _snapshot_after(self, stamp_s: float) -> str:
         """A goal snapshot of a frame no older than `stamp_s` (the node may not have
-        received the new scene's first frame yet)."""
+        received the new scene's first frame yet, or any frame)."""
+        deadline = time.monotonic() + FRAME_WAIT_S
         while True:
-            response = self._call(self.snapshot, SnapshotGoal.Request())
-            if Time.from_msg(response.image.header.stamp).nanoseconds >= round(stamp_s * 1e9):
+            response = self._call(self.snapshot, SnapshotGoal.Request(), check=False)
+            stamp_ns = Time.from_msg(response.image.header.stamp).nanoseconds
+            if response.success and stamp_ns >= round(stamp_s * 1e9):
                 return response.goal_id
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no goal snapshot of the new scene within {FRAME_WAIT_S:.0f} s "
+                                   f"({response.message})")
             time.sleep(SNAPSHOT_RETRY_S)
 
     def _rearrange(self, goal: Rearrange.Goal, on_feedback) -> Rearrange.Result:
@@ -96,11 +101,13 @@ class RearrangeDriver(Node):
             raise RuntimeError("the rearrangement node refused the goal (busy)")
         return wait_for(handle.get_result_async(), None, "the rearrangement").result
 
-    def _call(self, client, request):
+    def _call(self, client, request, check: bool = True):
+        """The response; RuntimeError when the service is missing, or (with `check`) when it
+        answers with a failure."""
         if not client.wait_for_service(timeout_sec=SERVICE_WAIT_S):
             raise RuntimeError(f"no service {client.srv_name}")
         response = wait_for(client.call_async(request), SERVICE_WAIT_S, client.srv_name)
-        if not response.success:
+        if check and not response.success:
             raise RuntimeError(f"{client.srv_name}: {response.message}")
         return response
 
