@@ -5,7 +5,7 @@ as README.md ("Sawyer and PR2 through ros1_bridge") describes, so that the camer
 
     ros2 launch seg_by_interaction pr2.launch.py run_dir:=runs/pr2-1 interactions:=200
 """
-from seg_by_interaction.ros.launch_loop import named_robot_launch
+from seg_by_interaction.ros.launching import named_robot_launch
 
 
 def generate_launch_description():

@@ -20,7 +20,7 @@ from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironment
 from launch.substitutions import LaunchConfiguration
 
 from seg_by_interaction.core.wiring import LoopRun, loop_wiring
-from seg_by_interaction.ros.launch_loop import loop_actions
+from seg_by_interaction.ros.launching import loop_actions
 
 
 def loop_nodes(context):

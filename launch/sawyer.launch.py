@@ -5,7 +5,7 @@ controller topics of the config's `controllers` section cross it.
 
     ros2 launch seg_by_interaction sawyer.launch.py run_dir:=runs/sawyer-1 interactions:=200
 """
-from seg_by_interaction.ros.launch_loop import named_robot_launch
+from seg_by_interaction.ros.launching import named_robot_launch
 
 
 def generate_launch_description():

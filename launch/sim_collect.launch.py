@@ -14,11 +14,11 @@ A real arm: launch/robot_collect.launch.py. This machine has no `ros2 launch`;
 import pathlib
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 
 from seg_by_interaction.core.wiring import LoopRun, loop_wiring
-from seg_by_interaction.ros.launch_loop import loop_actions
+from seg_by_interaction.ros.launching import large_data_transports, loop_actions
 
 
 def loop_nodes(context):
@@ -32,8 +32,7 @@ def loop_nodes(context):
 
 def generate_launch_description():
     return LaunchDescription([
-        # Fast DDS's default transports drop large images between processes.
-        SetEnvironmentVariable("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA"),
+        large_data_transports(),
         DeclareLaunchArgument("robot", default_value="sawyer", description="robot config name"),
         DeclareLaunchArgument("run_dir", description="run directory (records, bank, checkpoints)"),
         DeclareLaunchArgument("interactions", default_value="1000", description="budget"),

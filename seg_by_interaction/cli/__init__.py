@@ -7,11 +7,11 @@ import argparse
 import sys
 
 from seg_by_interaction.cli import (bench_cmd, check_cmd, collect_cmd, config_cmd, dataset_cmd,
-                                    demo_cmd, evaluate_cmd, export_cmd, report_cmd, run_cmd, sim_cmd,
-                                    train_cmd)
+                                    demo_cmd, evaluate_cmd, export_cmd, rearrange_cmd, report_cmd,
+                                    run_cmd, sim_cmd, train_cmd)
 
 COMMANDS = (run_cmd, config_cmd, check_cmd, sim_cmd, collect_cmd, train_cmd, export_cmd, report_cmd,
-            dataset_cmd, evaluate_cmd, demo_cmd, bench_cmd)
+            dataset_cmd, evaluate_cmd, demo_cmd, rearrange_cmd, bench_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -56,6 +56,33 @@ def add_parser(subparsers) -> None:
     faults.add_argument("--seed", type=int, default=0)
     faults.add_argument("--json", type=pathlib.Path, help="write the figures here")
     faults.set_defaults(func=bench_faults)
+    _add_rearrange_parser(actions)
+
+
+def _add_rearrange_parser(actions) -> None:
+    from seg_by_interaction.cli.rearrange_cmd import add_episode_options
+
+    parser = actions.add_parser(
+        "rearrange", help="rearrangement episodes (1-3 objects displaced) per segmenter, "
+                          "measured against the world's ground truth; resumable")
+    parser.add_argument("--robot", default="sawyer")
+    parser.add_argument("--episodes", type=int, default=50, help="episodes per segmenter")
+    parser.add_argument("--segmenters", default="ground_truth,model,depth_clusters,bottom_up",
+                        help="comma-separated; model needs --checkpoint")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first scene")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench/rearrange"),
+                        help="episode outcomes, kept as they finish (a rerun resumes)")
+    parser.add_argument("--json", type=pathlib.Path, help="write the figures here (after every "
+                                                          "episode)")
+    parser.add_argument("--readme", type=pathlib.Path, nargs="*",
+                        default=[pathlib.Path("README.md"), pathlib.Path("benchmarks/README.md")],
+                        help="files whose <!-- bench:rearrange --> sections get the table")
+    parser.add_argument("--kept-only", action="store_true",
+                        help="summarise the episodes kept in --work without running the missing "
+                             "ones")
+    add_episode_options(parser)
+    parser.set_defaults(func=bench_rearrange)
 
 
 def bench_speed(args: argparse.Namespace) -> int:
@@ -101,6 +128,59 @@ def bench_faults(args: argparse.Namespace) -> int:
     print(table(figures))
     _write(args.json, figures)
     return 0
+
+
+def bench_rearrange(args: argparse.Namespace) -> int:
+    import sys
+
+    from seg_by_interaction.benchmarks.rearrange_bench import (RearrangeBenchOptions, figures,
+                                                               figures_table, ground_truth_segmenter,
+                                                               missing, run_missing)
+    from seg_by_interaction.cli.rearrange_cmd import demo_nodes
+
+    segmenters = tuple(name for name in args.segmenters.split(",") if name)
+    if "model" in segmenters and not args.checkpoint:
+        raise SystemExit("error: the model segmenter needs --checkpoint (or leave it out of "
+                         "--segmenters)")
+    options = RearrangeBenchOptions(episodes=args.episodes, segmenters=segmenters, work=args.work,
+                                    seed=args.seed, objects=args.objects,
+                                    tolerance_px=args.tolerance, budget=args.budget)
+    header = {**provenance(), "command": "sbi " + " ".join(sys.argv[1:]),
+              "torch_threads": args.threads, "cpus": _cpus(),
+              "layout": args.layout or "separated", "tolerance_px": args.tolerance,
+              "budget": args.budget}
+
+    def write_figures(line: str = "") -> dict:
+        """Figures of the episodes kept so far, written after each one: a run stopped at
+        any point leaves them."""
+        if line:
+            print(line)
+        results = figures(options)
+        _write(args.json, {**header, **results})
+        return results
+
+    try:
+        if missing(options) and not args.kept_only:
+            import torch
+
+            torch.set_num_threads(args.threads)
+            with demo_nodes(args, ground_truth_segmenter()) as driver:
+                run_missing(options, driver, progress=write_figures)
+    except KeyboardInterrupt:
+        print(f"interrupted; the same command resumes from the episodes kept in {args.work}")
+        return 130
+    table = figures_table(write_figures(), segmenters)
+    note = (f"\n\nTorch threads {args.threads}, {_cpus()} CPUs; `benchmarks/rearrange.json` "
+            f"({args.layout or 'separated'} layout, tolerance {args.tolerance:g} px, budget "
+            f"{args.budget}).")
+    for readme in args.readme:
+        bench_papers.update_marked_sections(readme, {"bench:rearrange": table + note})
+    print(table)
+    return 0
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0))
 
 
 def _write(path: pathlib.Path | None, figures: dict) -> None:

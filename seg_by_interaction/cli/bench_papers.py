@@ -54,7 +54,8 @@ def papers_command(args: argparse.Namespace) -> int:
     for path in [*paper_tables.write_plots(tables, layout.out, source), *_copy_headline_grids(layout, tables)]:
         print(f"picture: {path}")
     for readme in args.readme:
-        _update_readme(readme, tables)
+        update_marked_sections(readme, {marker: getattr(paper_tables, render)(tables)
+                                        for marker, render in README_MARKERS.items()})
     print(paper_tables.table1_markdown(tables))
     print(f"stages took {sum(stage_minutes.values()):.0f} min in all; tables: {layout.out / 'tables.json'}")
     return 0
@@ -86,16 +87,18 @@ def _copy_headline_grids(layout, tables: dict) -> list[pathlib.Path]:
     return copies
 
 
-def _update_readme(path: pathlib.Path, tables: dict) -> None:
+def update_marked_sections(path: pathlib.Path, sections: dict[str, str]) -> None:
+    """Replace each `<!-- marker -->` section of the file at `path` (if it has one) with its
+    content in `sections` (marker -> markdown)."""
     from seg_by_interaction.benchmarks import paper_tables
     from seg_by_interaction.core.files import write_bytes_atomic
 
     if not path.is_file():
         return
     text = original = path.read_text()
-    for marker, render in README_MARKERS.items():
+    for marker, content in sections.items():
         if f"<!-- {marker} -->" in text:
-            text = paper_tables.replace_between_markers(text, marker, getattr(paper_tables, render)(tables))
+            text = paper_tables.replace_between_markers(text, marker, content)
     if text != original:
         write_bytes_atomic(path, text.encode())
         print(f"tables written into {path}")

@@ -7,7 +7,8 @@ parameters, as "module:attribute" strings imported only when used, so that check
 parameter file needs no rclpy.
 
 `loop_wiring` gives the loop's nodes for one run with the parameter files and values each
-starts with. `sbi collect` (composed in one process), the speed benchmark and the
+starts with; `rearrange_wiring` likewise the rearrangement demo's (`sbi rearrange`, `sbi
+bench rearrange`, launch/rearrange.launch.py). `sbi collect` (composed in one process), the speed benchmark and the
 end-to-end test (separate processes) and launch/sim_collect.launch.py all start the loop
 from it.
 """
@@ -53,6 +54,8 @@ NODES = {
                                 "seg_by_interaction.core.training.online:OnlineTrainerParams"),
     "collector": NodeEntry("seg_by_interaction.nodes.collector:Collector",
                            "seg_by_interaction.core.interaction.collection:CollectorParams"),
+    "rearrangement": NodeEntry("seg_by_interaction.nodes.rearrangement:Rearrangement",
+                               "seg_by_interaction.core.rearrangement.params:RearrangementParams"),
 }
 
 
@@ -100,13 +103,55 @@ def loop_wiring(run: LoopRun) -> LoopWiring:
              str(config_dir() / "collect.yaml"), *run.params_files)
     parameters = _run_parameters(run) if run.simulated else _robot_parameters(run)
     parameters[BUDGET_NODE]["exit_when_finished"] = run.exit_when_finished
-    for override in run.overrides:
+    return LoopWiring(files, _overridden(parameters, run.overrides))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RearrangeRun:
+    """What one rearrangement demo fixes on top of the config files: the world (for `sbi
+    rearrange`; on a real robot the drivers stand in its place), the motion server, the
+    executor and the rearrangement node."""
+    robot: str = "sawyer"
+    seed: int = 0
+    split: str = "test"
+    segmenter: str = "model"
+    checkpoint: str = ""                     # '' = the rearrangement node's configured one
+    ground_truth_frames: bool = False        # measurement in simulation only
+    with_world: bool = True
+    params_files: tuple[str, ...] = ()       # applied after config/rearrange.yaml
+    overrides: tuple[str, ...] = ()          # NODE:NAME:=VALUE, applied last
+
+
+def rearrange_wiring(run: RearrangeRun) -> LoopWiring:
+    """The rearrangement demo's nodes for `run`, read as loop_wiring reads a loop's."""
+    files = (*((str(config_dir() / "sim_world.yaml"),) if run.with_world else ()),
+             str(config_dir() / "motion_server.yaml"), str(config_dir() / "rearrange.yaml"),
+             *run.params_files)
+    rearrangement = {"robot": run.robot, "segmenter": run.segmenter, "seed": run.seed,
+                     "ground_truth_frames": run.ground_truth_frames}
+    if run.checkpoint:
+        rearrangement["checkpoint"] = run.checkpoint
+    nodes = {"motion_server": {"robot": run.robot, "seed": run.seed, "backend": "embedded"},
+             "interaction_executor": {"robot": run.robot, "seed": run.seed},
+             "rearrangement": rearrangement}
+    if run.with_world:
+        for values in nodes.values():
+            values["use_sim_time"] = True
+        nodes["interaction_executor"]["require_arming"] = False
+        nodes = {"world_node": {"robot": run.robot, "seed": run.seed, "split": run.split},
+                 **nodes}
+    return LoopWiring(files, _overridden(nodes, run.overrides))
+
+
+def _overridden(parameters: dict[str, dict[str, typing.Any]],
+                overrides: tuple[str, ...]) -> dict[str, dict[str, typing.Any]]:
+    for override in overrides:
         node, name, value = parse_override(override)
         if node not in parameters:
-            raise ConfigError(f"'{override}': '{node}' is not one of the loop's nodes "
+            raise ConfigError(f"'{override}': '{node}' is not one of the run's nodes "
                               f"{list(parameters)}")
         parameters[node][name] = value
-    return LoopWiring(files, parameters)
+    return parameters
 
 
 def _run_parameters(run: LoopRun) -> dict[str, dict[str, typing.Any]]:

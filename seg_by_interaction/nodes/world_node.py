@@ -8,7 +8,9 @@ Plays the robot's hardware as Gazebo with ros2_control would (core/world/control
   <controllers.arm_trajectory_topic> trajectory_msgs/JointTrajectory, followed with the
     physics (an empty one stops the arm),
   <controllers.gripper_command_topic> std_msgs/Float64MultiArray finger positions.
-Serves ~/reset_scene (seg_by_interaction/srv/ResetScene).
+Serves ~/reset_scene (seg_by_interaction/srv/ResetScene) and ~/displace_objects
+(seg_by_interaction/srv/DisplaceObjects: a goal scene turned into a task for the
+rearrangement demo).
 Physics runs as fast as it can while the arm or the gripper moves and at
 `real_time_factor` while idle; the moment a motion ends its joint state and a camera
 frame go out with the same stamp.
@@ -38,7 +40,7 @@ from seg_by_interaction.ros.controller_arm import finger_positions, trajectory_f
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
-from seg_by_interaction.srv import ResetScene
+from seg_by_interaction.srv import DisplaceObjects, ResetScene
 
 
 class WorldNode(Node):
@@ -62,6 +64,8 @@ class WorldNode(Node):
         self.create_subscription(Float64MultiArray, topics.gripper_command_topic, self._on_gripper,
                                  qos.RELIABLE, callback_group=commands)
         self.create_service(ResetScene, "~/reset_scene", self._reset_scene, callback_group=commands)
+        self.create_service(DisplaceObjects, "~/displace_objects", self._displace_objects,
+                            callback_group=commands)
         self.create_timer(1.0 / self.params.tick_hz, self._tick,
                           callback_group=ReentrantCallbackGroup())
         self.get_logger().info(f"world ready: {self.robot_config.name}, scene "
@@ -198,6 +202,26 @@ class WorldNode(Node):
             return response
         response.success, response.message = True, f"table '{scene.texture}'"
         response.scene_id, response.num_objects = scene.scene_id, len(scene.objects)
+        return response
+
+    def _displace_objects(self, request: DisplaceObjects.Request, response):
+        if not (np.isfinite(request.min_distance_m) and 0 <= request.min_distance_m <= 1.0):
+            response.success = False
+            response.message = f"min_distance_m {request.min_distance_m} is not within 0..1 m"
+            return response
+        rng = np.random.default_rng(request.seed)
+        try:
+            with self.lock:
+                moved = self.arena.displace_objects(request.count, request.min_distance_m, rng)
+                self._publish_state(frame_now=True)
+        except ValueError as error:
+            response.success, response.message = False, str(error)
+            return response
+        response.success = True
+        response.names = [obj.name for obj, _ in moved]
+        response.distances_m = [distance for _, distance in moved]
+        response.message = ", ".join(f"{obj.name} by {distance * 100:.1f} cm" for obj, distance in moved)
+        self.get_logger().info(f"displaced {response.message}")
         return response
 
     def _new_scene(self, split: str, seed: int, num_objects: int = 0):

@@ -14,8 +14,8 @@ def sbi(*args):
 def test_help_lists_the_subcommands():
     result = sbi("--help")
     assert result.returncode == 0
-    for command in ("run", "config", "check", "sim", "dataset", "evaluate", "bench"):
-        assert f"    {command} " in result.stdout
+    for command in ("run", "config", "check", "sim", "dataset", "evaluate", "rearrange", "bench"):
+        assert any(line.split()[:1] == [command] for line in result.stdout.splitlines())
 
 
 def test_config_check_reports_each_file(tmp_path):
@@ -107,3 +107,29 @@ def test_collect_stops_with_an_error_while_the_run_directory_cannot_take_records
     unwritable = sbi("collect", "--interactions", "3", "--out", str(tmp_path / "file" / "run"))
     assert unwritable.returncode == 2 and "error: [Errno 20] Not a directory" in unwritable.stdout
     assert "Traceback" not in unwritable.stderr
+
+
+def test_the_rearrangement_benchmark_needs_a_checkpoint_for_the_model(tmp_path):
+    result = sbi("bench", "rearrange", "--segmenters", "model,depth_clusters", "--work", str(tmp_path))
+    assert result.returncode != 0 and "the model segmenter needs --checkpoint" in result.stderr
+
+
+def test_the_rearrangement_benchmark_summarises_kept_episodes_without_running_more(tmp_path):
+    episodes = tmp_path / "work" / "episodes"
+    episodes.mkdir(parents=True)
+    kept = {"success": True, "interactions": 2, "wall_s": 30.0, "objects": [
+        {"instance": 1, "displaced": True, "initial_error_px": 60.0, "final_error_px": 3.0,
+         "final_error_m": 0.01, "in_place": True, "cause": None}]}
+    (episodes / "depth_clusters_000.json").write_text(json.dumps(kept))
+    out, readme = tmp_path / "rearrange.json", tmp_path / "README.md"
+    readme.write_text("# Figures\n<!-- bench:rearrange -->\nold\n<!-- /bench:rearrange -->\n")
+    result = sbi("bench", "rearrange", "--episodes", "3", "--segmenters", "depth_clusters",
+                 "--work", str(tmp_path / "work"), "--kept-only", "--json", str(out),
+                 "--readme", str(readme))
+    assert result.returncode == 0, result.stderr
+    row = "| depth_clusters | 1 | 100 % | 100 % | 3.0 / 1.0 | 2.0 |"
+    assert row in result.stdout
+    assert row in readme.read_text() and "old" not in readme.read_text()
+    figures = json.loads(out.read_text())
+    assert figures["depth_clusters"]["success_rate"] == 1.0 and figures["torch_threads"] == 1
+    assert "bench rearrange" in figures["command"]

@@ -8,7 +8,8 @@ import pytest
 from seg_by_interaction.core.node_params import params_class
 from seg_by_interaction.core.robot_config import config_dir
 from seg_by_interaction.core.validated import ConfigError
-from seg_by_interaction.core.wiring import NODES, LoopRun, loop_wiring, parse_override
+from seg_by_interaction.core.wiring import (NODES, LoopRun, RearrangeRun, loop_wiring, parse_override,
+                                          rearrange_wiring)
 
 LAUNCH_FILE = pathlib.Path(__file__).resolve().parents[2] / "launch" / "sim_collect.launch.py"
 
@@ -72,7 +73,7 @@ def test_the_run_s_overrides_come_last():
 
 
 @pytest.mark.parametrize("override, message", [
-    ("camera_node:folder:=/x", "'camera_node' is not one of the loop's nodes"),
+    ("camera_node:folder:=/x", "'camera_node' is not one of the run's nodes"),
     ("collector:interactions=3", "wants NODE:NAME:=VALUE"),
 ])
 def test_an_override_the_loop_cannot_take_is_refused(override, message):
@@ -89,3 +90,20 @@ def test_the_launch_file_starts_the_nodes_the_wiring_gives():
     source = LAUNCH_FILE.read_text()
     assert "loop_wiring(LoopRun(" in source and "OpaqueFunction(function=loop_nodes)" in source
     assert not any(f'"{name}"' in source for name in NODES)
+
+
+def test_the_rearrangement_demo_wires_the_world_the_executor_and_the_rearrangement_node():
+    wiring = rearrange_wiring(RearrangeRun(robot="pr2", seed=4, segmenter="depth_clusters",
+                                           overrides=("world_node:arena.layout:=touching",)))
+    assert wiring.nodes == ("world_node", "interaction_executor", "rearrangement")
+    assert wiring.params_files == (str(config_dir() / "sim_world.yaml"),
+                                   str(config_dir() / "rearrange.yaml"))
+    assert wiring.parameters["world_node"] == {"robot": "pr2", "seed": 4, "split": "test",
+                                               "arena.layout": "touching"}
+    assert wiring.parameters["rearrangement"]["segmenter"] == "depth_clusters"
+    assert "checkpoint" not in wiring.parameters["rearrangement"]
+    real_arm = rearrange_wiring(RearrangeRun(with_world=False, checkpoint="/m.pt"))
+    assert real_arm.nodes == ("interaction_executor", "rearrangement")
+    assert real_arm.parameters["rearrangement"]["checkpoint"] == "/m.pt"
+    launch = (LAUNCH_FILE.parent / "rearrange.launch.py").read_text()
+    assert "rearrange_wiring(RearrangeRun(" in launch

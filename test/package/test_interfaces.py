@@ -5,11 +5,11 @@ import sys
 import numpy as np
 from ros_harness import wait_for_message
 
-from seg_by_interaction.action import Interact
+from seg_by_interaction.action import Interact, Rearrange
 from seg_by_interaction.msg import (InteractionRecord, LabeledExample, ModelUpdate,
                                     ObjectHypothesisArray, Primitive, TrainerStatus)
 from seg_by_interaction.ros import images, qos
-from seg_by_interaction.srv import Rearrange, ResetScene, Segment
+from seg_by_interaction.srv import DisplaceObjects, ResetScene, Segment, SnapshotGoal
 
 HELPERS = pathlib.Path(__file__).parent / "helpers"
 sys.path.insert(0, str(HELPERS))
@@ -21,8 +21,11 @@ def test_interfaces_import_with_their_constants_and_defaults():
     assert ResetScene.Request().seed == -1
     assert Interact.Feedback.PHASE_CAPTURING_MID == 5
     assert TrainerStatus.STATE_ERROR == 4
-    for service in (Segment, ResetScene, Rearrange):
+    for service in (Segment, ResetScene, SnapshotGoal, DisplaceObjects):
         assert service.Request and service.Response
+    goal = Rearrange.Goal()
+    assert (goal.tolerance_px, goal.max_interactions) == (15.0, 10)     # Pathak et al. 2018
+    assert DisplaceObjects.Request().min_distance_m == np.float32(0.05)
     assert LabeledExample().positive is False
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from seg_by_interaction.core.evaluation.label_quality import moved_between_frames, moved_instances
+from seg_by_interaction.core.masks import Proposal
 
 
 class GroundTruthOracle:
@@ -30,6 +31,15 @@ class GroundTruthOracle:
         in the other frame."""
         return _label(instances_labelled, action_px,
                       moved_between_frames(instances_labelled, instances_other))
+
+
+    def segment(self, view) -> list[Proposal]:
+        """Every object the view's ground-truth instances show, as a proposal of score 1
+        (an upper bound for segmenters, measured, never learned from)."""
+        if view.ground_truth is None:
+            raise ValueError("this view carries no ground-truth instances (simulation only)")
+        return [Proposal(view.ground_truth == instance, 1.0)
+                for instance in np.unique(view.ground_truth) if instance]
 
 
 def _label(instances: np.ndarray, action_px, moved: set[int]) -> tuple[np.ndarray, bool]:

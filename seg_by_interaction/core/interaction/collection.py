@@ -72,11 +72,9 @@ class HypothesisChooser:
         self.failed_px.clear()
 
     def candidates(self, hypotheses: list[Hypothesis], kind: str) -> list[Hypothesis]:
-        low, high = np.array(self.table_area.min), np.array(self.table_area.max)
         grips = KINDS[kind].grips
-        return [h for h in hypotheses if h.grasp is not None
+        return [h for h in hypotheses if grasp_over_table(h, self.table_area)
                 and not (grips and h.grasp.refusal)
-                and np.all(h.grasp.position[:2] >= low) and np.all(h.grasp.position[:2] <= high)
                 and not self._near_a_failure(h.shape.centroid_px)]
 
     def _near_a_failure(self, pixel) -> bool:
@@ -92,6 +90,14 @@ class HypothesisChooser:
         if self.rng.random() < self.random_share:
             return candidates[int(self.rng.integers(len(candidates)))], True
         return max(candidates, key=lambda h: h.score), False
+
+
+def grasp_over_table(hypothesis: Hypothesis, table_area: TableArea) -> bool:
+    """Whether the hypothesis has a grasp, and it lies over the table area."""
+    if hypothesis.grasp is None:
+        return False
+    xy = hypothesis.grasp.position[:2]
+    return bool(np.all(xy >= table_area.min) and np.all(xy <= table_area.max))
 
 
 def request_for(kind: str, hypothesis: Hypothesis, rng: np.random.Generator,

@@ -18,11 +18,14 @@ def occupied_points(depth: np.ndarray, intrinsics: PinholeIntrinsics, camera_pos
 
 
 def free_spot(view, table_area: TableArea, table_height: float, radius: float, margin: float,
-              rng: np.random.Generator, tries: int = 200) -> np.ndarray | None:
+              rng: np.random.Generator, tries: int = 200,
+              keep_clear: np.ndarray | None = None) -> np.ndarray | None:
     """A random x-y in the table area (kept `margin` inside it) with no occupied point
     within `radius`, or None when none was found. `view` carries depth, intrinsics and
-    the camera pose."""
+    the camera pose; `keep_clear` (N x 2) are more x-y to count as occupied."""
     occupied = occupied_points(view.depth, view.intrinsics, view.camera_pose, table_height)
+    if keep_clear is not None and len(keep_clear):
+        occupied = np.vstack([occupied, np.asarray(keep_clear, float).reshape(-1, 2)])
     low, high = np.array(table_area.min) + margin, np.array(table_area.max) - margin
     for _ in range(tries):
         candidate = rng.uniform(low, high)

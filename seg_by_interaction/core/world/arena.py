@@ -31,6 +31,8 @@ PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
 SETTLE_STEPS_MAX = 720
 FLOOR_DEPTH_M = 0.75           # floor below the table top
 TEXTURE_SIZE_PX = 1024         # about 1 mm per texel on the table: no visible blocks
+DISPLACE_SLACK_M = 0.01        # displaced objects go this much further than asked: settling
+                               # may slide them back a little
 FLOOR_HALF_SIZE_M = 2.0        # enough for the cameras' views; a larger floor costs render time
 
 
@@ -169,6 +171,59 @@ class Arena:
             kept = tuple(o for o in self.objects() if o not in fallen)
             self.scene = dataclasses.replace(self.scene, objects=kept)
         return fallen
+
+    def displace_objects(self, count: int, min_distance: float, rng: np.random.Generator
+                         ) -> list[tuple[SceneObject, float]]:
+        """Move `count` objects, none of a stack, each to a random spot of the table area
+        at least `min_distance` from where it stood and clear of the others, as a person
+        rearranging the scene would; then let the scene settle. (object, distance moved
+        on the table) for each; ValueError when there are too few objects or no room."""
+        stacked = {i for group in self.scene.groups if group.kind == "stack"
+                   for i in group.instance_ids} if self.scene else set()
+        movable = [o for o in self.objects() if o.instance_id not in stacked]
+        if not 0 < count <= len(movable):
+            raise ValueError(f"cannot displace {count} objects: {len(movable)} of the scene's "
+                             f"{len(self.objects())} may be moved (objects of stacks stay)")
+        before = {o.instance_id: self.object_pose(o)[0][:2] for o in movable}
+        moved = []
+        for index in rng.permutation(len(movable)):     # an object with no room is skipped
+            if len(moved) < count and self._put_elsewhere(movable[index], min_distance, rng):
+                moved.append(movable[index])
+        if len(moved) < count:
+            raise ValueError(f"room to displace only {len(moved)} of {count} objects by "
+                             f"{min_distance:.2f} m or more")
+        self.settle()
+        return [(o, float(np.linalg.norm(self.object_pose(o)[0][:2] - before[o.instance_id])))
+                for o in moved]
+
+    def _put_elsewhere(self, obj: SceneObject, min_distance: float, rng: np.random.Generator,
+                       tries: int = 300) -> bool:
+        """Whether a free spot was found and the object put there."""
+        position, orientation = self.object_pose(obj)
+        low, high = self._footprint(obj)
+        others = [self._footprint(o) for o in self.objects() if o != obj]
+        area = self.robot_config.table_area
+        span_low = np.array(area.min) + PLACEMENT_MARGIN_M - low
+        span_high = np.array(area.max) - PLACEMENT_MARGIN_M - high
+        if np.any(span_low > span_high):
+            return False
+        for _ in range(tries):
+            shift = rng.uniform(span_low, span_high)
+            far_enough = np.linalg.norm(shift) >= min_distance + DISPLACE_SLACK_M
+            if far_enough and not any(_boxes_overlap(low + shift, high + shift, *other, 0.01)
+                                      for other in others):
+                pybullet.resetBasePositionAndOrientation(
+                    obj.body, (*(position[:2] + shift), position[2] + 0.002), orientation,
+                    physicsClientId=self.client)
+                pybullet.resetBaseVelocity(obj.body, [0, 0, 0], [0, 0, 0],
+                                           physicsClientId=self.client)
+                return True
+        return False
+
+    def _footprint(self, obj: SceneObject) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper x-y corners of the object's box on the table."""
+        low, high = pybullet.getAABB(obj.body, physicsClientId=self.client)
+        return np.array(low[:2]), np.array(high[:2])
 
     # --- cameras --------------------------------------------------------------------
 
@@ -310,6 +365,10 @@ class Arena:
         for obj in self.objects():
             pybullet.removeBody(obj.body, physicsClientId=self.client)
         self.scene = None
+
+
+def _boxes_overlap(low_a, high_a, low_b, high_b, clearance: float) -> bool:
+    return bool(np.all(low_a < high_b + clearance) and np.all(low_b < high_a + clearance))
 
 
 DEFAULT_LIGHT = Light((0.3, 0.3, 1.0), (1.0, 1.0, 1.0), 0.6, 0.5, 0.1)

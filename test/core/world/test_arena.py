@@ -139,3 +139,25 @@ def test_user_textures_and_objects_replace_the_built_in_sets(sawyer, tmp_path):
         assert scene.texture == "checks" and [o.name for o in scene.objects] == ["user_cube"]
     finally:
         arena.close()
+
+
+def test_displaced_objects_move_far_enough_and_stacks_stay(sawyer):
+    arena = Arena(sawyer, with_robot=False, config=ArenaConfig(layout="mixed"))
+    try:
+        scene = arena.reset_scene("test", 4, num_objects=6)
+        stacked = {i for group in scene.groups if group.kind == "stack" for i in group.instance_ids}
+        before = {o.instance_id: arena.object_pose(o)[0] for o in scene.objects}
+        moved = arena.displace_objects(2, 0.05, np.random.default_rng(0))
+        assert len(moved) == 2
+        area = sawyer.table_area
+        for obj, distance in moved:
+            position = arena.object_pose(obj)[0]
+            assert obj.instance_id not in stacked
+            assert distance >= 0.05
+            assert distance == pytest.approx(np.linalg.norm(position[:2] - before[obj.instance_id][:2]))
+            assert np.all(position[:2] >= area.min) and np.all(position[:2] <= area.max)
+        assert not arena.objects_off_table()
+        with pytest.raises(ValueError, match="cannot displace 7 objects"):
+            arena.displace_objects(7, 0.05, np.random.default_rng(0))
+    finally:
+        arena.close()

@@ -1,13 +1,13 @@
-"""The loop as `ros2 launch` actions (for the launch files in launch/; imported only
-there, where ROS 2's launch is installed):
-one process per node of the wiring, the run ending when the collector has spent its
-budget, launch waiting SIGTERM_TIMEOUT_S after SIGINT so that every node (the trainer
-with its final checkpoint) ends cleanly."""
+"""What the package's launch files share (imports ROS 2's `launch` and `launch_ros`, so
+only launch files use it): one process per node of a wiring, the loop's run ending when
+the collector has spent its budget, the middleware setting large images need, and the
+named robots' launch files."""
 from __future__ import annotations
 
 from launch import LaunchDescription
 from launch.actions import (DeclareLaunchArgument, EmitEvent, IncludeLaunchDescription,
-                            RegisterEventHandler, SetLaunchConfiguration)
+                            RegisterEventHandler, SetEnvironmentVariable,
+                            SetLaunchConfiguration)
 from launch.event_handlers import OnProcessExit
 from launch.events import Shutdown
 from launch.launch_description_sources import PythonLaunchDescriptionSource
@@ -19,9 +19,10 @@ from seg_by_interaction.core.wiring import BUDGET_NODE, SIGTERM_TIMEOUT_S, LoopW
 
 
 def loop_actions(wiring: LoopWiring) -> list:
-    nodes = {name: Node(package="seg_by_interaction", executable=name, name=name, output="screen",
-                        parameters=[*wiring.params_files, values])
-             for name, values in wiring.parameters.items()}
+    """The loop's nodes, the run ending when the collector has spent its budget, launch
+    waiting SIGTERM_TIMEOUT_S after SIGINT so that every node (the trainer with its final
+    checkpoint) ends cleanly."""
+    nodes = dict(zip(wiring.nodes, wiring_nodes(wiring)))
     ending = RegisterEventHandler(OnProcessExit(
         target_action=nodes[BUDGET_NODE],
         on_exit=[EmitEvent(event=Shutdown(reason="the collector spent its budget"))]))
@@ -45,3 +46,15 @@ def named_robot_launch(robot: str) -> LaunchDescription:
             launch_arguments={"robot": robot,
                               **{name: LaunchConfiguration(name) for name in arguments}}.items()),
     ])
+
+
+def wiring_nodes(wiring: LoopWiring) -> list:
+    """A launch_ros Node per node of the wiring, reading the wiring's files then its values."""
+    return [Node(package="seg_by_interaction", executable=name, name=name, output="screen",
+                 parameters=[*wiring.params_files, values])
+            for name, values in wiring.parameters.items()]
+
+
+def large_data_transports():
+    """Fast DDS's default transports drop large images between processes."""
+    return SetEnvironmentVariable("FASTDDS_BUILTIN_TRANSPORTS", "LARGE_DATA")

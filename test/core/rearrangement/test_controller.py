@@ -1,0 +1,99 @@
+"""Rearrangement episodes in the simulated Sawyer world, ROS-free: the embedded motion
+backend's pick-and-place, segments from the world's ground truth through the guarded
+oracle (so that these tests measure the controller, not a segmenter) or the depth
+baseline."""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
+from seg_by_interaction.core.hypotheses.baselines import METHODS
+from seg_by_interaction.core.interaction.executor import run_interaction
+from seg_by_interaction.core.interaction.primitives import Primitives
+from seg_by_interaction.core.rearrangement.controller import Acted, GoalError, Rearranger, Tools
+from seg_by_interaction.core.rearrangement.features import FEATURE_TRUNKS
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.core.world.arena import Arena
+from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
+
+torch.set_num_threads(1)
+ROBOT = load_robot_config("sawyer")
+
+
+@pytest.fixture(scope="module")
+def world():
+    arena = Arena(ROBOT)
+    primitives = Primitives(EmbeddedMotionBackend(arena), ROBOT, lambda label: arena.observe())
+    yield arena, primitives
+    arena.close()
+
+
+@pytest.fixture(scope="module")
+def features():
+    return FEATURE_TRUNKS.make("imagenet")
+
+
+def view_of(arena) -> RGBDView:
+    seen = arena.observe()
+    return RGBDView(seen.rgb, seen.depth, seen.intrinsics, seen.camera_pose, seen.sim_time,
+                    seen.instance_mask)
+
+
+def tools(world, features, segment, name, acted: list) -> Tools:
+    arena, primitives = world
+    rng = np.random.default_rng(0)
+
+    def act(request):
+        result = run_interaction(primitives, request, rng)
+        acted.append(request)
+        return Acted(result.success, result.outcome.name, result.reason, view_of(arena))
+
+    return Tools(segment, name, features, act, lambda: view_of(arena))
+
+
+def centroid(view, instance):
+    rows, cols = np.nonzero(view.ground_truth == instance)
+    return np.array([cols.mean(), rows.mean()])
+
+
+def test_a_displaced_object_is_put_back_within_tolerance(world, features):
+    arena, _ = world
+    scene = arena.reset_scene("test", 3, num_objects=3)
+    goal = view_of(arena)
+    (moved, distance), = arena.displace_objects(1, 0.05, np.random.default_rng(3))
+    assert distance >= 0.05
+    oracle = GroundTruthOracle(allow_ground_truth=True)
+    acted, progress = [], []
+    episode = Rearranger(tools(world, features, oracle.segment, "ground_truth", acted), ROBOT).run(
+        goal, tolerance_px=15, budget=10, progress=progress.append)
+    assert episode.success, (episode.reason, episode.moves)
+    assert 1 <= len(episode.moves) == len(acted) <= 3
+    assert progress[0].matched == len(scene.objects) and progress[0].moves == 0
+    final = view_of(arena)
+    assert np.linalg.norm(centroid(final, moved.instance_id) - centroid(goal, moved.instance_id)) <= 15
+    assert all(e.error_px <= 15 for e in episode.errors)
+
+
+def test_the_budget_ends_an_episode_and_nothing_moves_without_objects(world, features):
+    arena, _ = world
+    arena.reset_scene("test", 5, num_objects=2)
+    goal = view_of(arena)
+    arena.displace_objects(2, 0.08, np.random.default_rng(5))
+    depth = METHODS.make("depth_clusters")
+    acted = []
+    episode = Rearranger(tools(world, features, depth, "depth_clusters", acted), ROBOT).run(
+        goal, tolerance_px=15, budget=1)
+    assert len(acted) == len(episode.moves) == 1
+    assert not episode.success and "budget of 1" in episode.reason
+
+    empty = RGBDView(goal.rgb, np.full_like(goal.depth, np.nan), goal.intrinsics, goal.camera_pose)
+    with pytest.raises(GoalError, match="goal image shows no object"):
+        Rearranger(tools(world, features, depth, "depth_clusters", acted), ROBOT).run(empty, 15, 10)
+    nothing_on_the_table = dataclasses.replace(tools(world, features, depth, "depth_clusters", acted),
+                                               observe=lambda: empty)
+    with pytest.raises(GoalError, match="the scene is empty"):
+        Rearranger(nothing_on_the_table, ROBOT).run(goal, 15, 10)
+    assert len(acted) == 1

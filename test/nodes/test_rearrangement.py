@@ -1,0 +1,100 @@
+"""The rearrangement demo's nodes as separate processes over DDS: goals that cannot be met
+as given are refused with their reason before anything moves, and one episode runs end to
+end (one displaced object, the depth baseline for speed), measured against the world's
+ground truth."""
+import numpy as np
+import pytest
+from rclpy.action import ActionClient
+from ros_harness import call_service, node_command, wait_until
+from std_msgs.msg import Header
+
+from seg_by_interaction.action import Rearrange
+from seg_by_interaction.core.evaluation.rearrangement import episode_outcome
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.core.run_store import RunStore
+from seg_by_interaction.ros import images
+from seg_by_interaction.ros.rearrange_driver import EpisodeSpec, RearrangeDriver
+from seg_by_interaction.srv import SnapshotGoal
+
+WORLD = ["-p", "seed:=7", "-p", "split:=test", "-p", "arena.min_objects:=3",
+         "-p", "arena.max_objects:=3"]
+REARRANGEMENT = ["-p", "segmenter:=depth_clusters"]
+
+
+@pytest.fixture
+def demo(start_process, test_node, tmp_path):
+    """The world, the executor (recording to tmp_path) and the rearrangement node; the
+    rearrangement node's process."""
+    start_process(node_command("world_node", *WORLD))
+    start_process(node_command("interaction_executor", "-p", f"run_dir:={tmp_path}"))
+    return start_process(node_command("rearrangement", *REARRANGEMENT))
+
+
+def send(client, goal, timeout=600.0):
+    assert client.wait_for_server(timeout_sec=120.0)
+    future = client.send_goal_async(goal)
+    wait_until(future.done, 30, what="goal response")
+    result = future.result().get_result_async()
+    wait_until(result.done, timeout, what="rearrangement result")
+    return result.result().result
+
+
+def test_goals_that_cannot_be_met_are_refused_before_anything_moves(demo, test_node, tmp_path):
+    snapshot_client = test_node.create_client(SnapshotGoal, "/rearrangement/snapshot_goal")
+    snapshot = wait_until(lambda: (r := call_service(test_node, snapshot_client,
+                                                     SnapshotGoal.Request())).success and r,
+                          120, interval=1.0, what="a goal snapshot")
+    client = ActionClient(test_node, Rearrange, "rearrange")
+
+    def from_snapshot(**changes) -> Rearrange.Goal:
+        goal = Rearrange.Goal(goal_image=snapshot.image, goal_depth=snapshot.depth,
+                              camera_info=snapshot.camera_info, camera_pose=snapshot.camera_pose,
+                              segmenter="depth_clusters")
+        for name, value in changes.items():
+            setattr(goal, name, value)
+        return goal
+
+    header = Header(frame_id=snapshot.image.header.frame_id)
+    moved_camera = from_snapshot()
+    moved_camera.camera_pose.pose.position.x += 0.05
+    refusals = [
+        (from_snapshot(max_interactions=0), "budget of 0"),
+        (from_snapshot(goal_image=images.to_msg(np.zeros((480, 640, 3), np.uint8), "rgb8", header),
+                       goal_depth=images.to_msg(np.ones((480, 640), np.float32), "32FC1", header)),
+         "differ from the camera's 320x240"),
+        (from_snapshot(goal_image=images.to_msg(np.zeros((240, 320), np.uint8), "mono8", header)),
+         "encoding 'mono8'"),
+        (moved_camera, "another camera pose"),
+        (Rearrange.Goal(goal_id="goal_99"), "no goal 'goal_99'"),
+        (Rearrange.Goal(goal_id=snapshot.goal_id, segmenter="model"), "no model to segment with"),
+        (Rearrange.Goal(goal_id=snapshot.goal_id, segmenter="ground_truth"),
+         "only a benchmark offers it"),
+    ]
+    for goal, reason in refusals:
+        result = send(client, goal)
+        assert not result.success and reason in result.reason, result.reason
+        assert result.moves_used == 0
+    assert RunStore(tmp_path).count_interactions() == 0
+    assert demo.process.poll() is None
+
+    in_place = send(client, Rearrange.Goal(goal_id=snapshot.goal_id))     # nothing to do
+    assert in_place.success and in_place.moves_used == 0, in_place.reason
+    assert len(in_place.matches) == 3
+
+
+def test_one_displaced_object_is_put_back_end_to_end(demo, test_node):
+    driver = RearrangeDriver(load_robot_config("sawyer"), context=test_node.context)
+    test_node.executor.add_node(driver)
+    feedback = []
+    spec = EpisodeSpec(scene_seed=11, displace=1, objects=3, segmenter="depth_clusters")
+    episode = driver.episode(spec, on_feedback=feedback.append)
+    result = episode.result
+    outcome = episode_outcome(episode.goal, episode.initial, episode.final, result, spec.tolerance_px)
+    assert len(episode.displaced) == 1
+    assert feedback and feedback[0].moves_done == 0
+    assert 1 <= result["moves_used"] <= spec.max_interactions
+    displaced = [o for o in outcome["objects"] if o["displaced"]]
+    assert len(displaced) == 1
+    assert result["success"] and outcome["success"], (result, outcome)
+    test_node.executor.remove_node(driver)
+    driver.destroy_node()
