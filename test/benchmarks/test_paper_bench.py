@@ -3,6 +3,7 @@ from ground truth, the plan lists every stage with the command that makes it (re
 runs on the mixed layout, datasets per condition, Table 1's models over seeds and runs,
 the curve over steps), cached stages are skipped, and the tables, the figures named for
 the issue's targets, the plots and README sections come from the results."""
+import dataclasses
 import json
 import os
 
@@ -13,8 +14,8 @@ import pytest
 from seg_by_interaction.benchmarks import paper_tables
 from seg_by_interaction.benchmarks.paper_plan import (CONDITIONS, ROWS, BenchLayout, EvaluationSet,
                                                       PaperBenchConfig, condition_sets,
-                                                      curve_models, generalisation_sets,
-                                                      load_bench_config, run_models, seed_models,
+                                                      curve_models, evaluation_sets,
+                                                      generalisation_sets, load_bench_config, run_models, seed_models,
                                                       stages)
 from seg_by_interaction.benchmarks.stages import Stage, StageFailed, run_stages
 from seg_by_interaction.benchmarks.supervised_bound import ground_truth_examples
@@ -183,8 +184,7 @@ def test_every_model_is_evaluated_where_its_table_needs_it(tmp_path):
             evaluated.setdefault(method, []).append(dataset)
             assert option(command, "--threads") == "1"
     conditions = [s.name for s in condition_sets()]
-    assert evaluated["depth_clusters"] == evaluated["bottom_up"] == \
-        list(dict.fromkeys(conditions + [s.name for s in generalisation_sets()]))
+    assert evaluated["depth_clusters"] == evaluated["bottom_up"] == [s.name for s in evaluation_sets()]
     assert evaluated["resnet18_deepmask_rgb_ce_r0_n20_k3_s1"] == conditions
     assert evaluated["resnet18_deepmask_rgb_ce_r1_n10_k3_s0"] == ["mixed_test_objects_test_tables"]
     assert evaluated[f"{DEFAULT}_rgbd_self_r0_n20_k6_s0"] == ["mixed_test_objects_test_tables"]
@@ -262,9 +262,8 @@ def write_evaluation(layout, method, evaluation_set, ap50, **extra):
 
 
 def write_results(layout: BenchLayout, config: PaperBenchConfig):
-    everywhere = list(dict.fromkeys(condition_sets() + generalisation_sets()))
     for method, ap50 in BASELINE_AP50.items():
-        for evaluation_set in everywhere:
+        for evaluation_set in evaluation_sets():
             write_evaluation(layout, method, evaluation_set, ap50.get(evaluation_set.layout, 0.0))
     for row in ROWS:
         for model in seed_models(config, row):
@@ -345,8 +344,6 @@ def test_table_one_has_every_row_per_condition_over_seeds_and_runs(tables):
 
 
 def test_a_single_run_has_no_spread_over_runs(tmp_path):
-    import dataclasses
-
     config = dataclasses.replace(SMALL, runs=1)
     layout = BenchLayout(tmp_path / "work", tmp_path / "out")
     write_results(layout, config)
