@@ -1,7 +1,8 @@
-"""The papers' tables from the stages' results: Table 1 (AP, AP50, AP75, AP@0.3 of the
-baselines, the self-supervised runs over seeds and the supervised bound), AP versus
-interactions, hypothesis recall over time (Pathak Fig. 3b), the generalisation matrix
-(§6.2), label quality and speed, as one JSON, PNG plots and a Markdown table."""
+"""The papers' tables from the stages' results: Table 1 per condition (AP, AP50, AP75,
+AP@0.3 of the baselines and of every trained row, mean ± std over training seeds and over
+recorded runs), the figures named for the issue's targets, AP50 over training steps, the
+online model over interactions (AP, hypothesis recall; Pathak Fig. 3b), the generalisation
+matrix (§6.2), label quality and speed, as one JSON, PNG plots and Markdown tables."""
 from __future__ import annotations
 
 import json
@@ -9,16 +10,24 @@ import pathlib
 
 import numpy as np
 
-from seg_by_interaction.benchmarks.paper_plan import (BASELINES, CELLS, BenchLayout, PaperBenchConfig,
-                                                      curve_models, dataset_name,
-                                                      generalisation_model, online_checkpoints,
-                                                      table_models)
+from seg_by_interaction.benchmarks.paper_plan import (BASELINES, CONDITIONS, DEFAULT_ROW, ROWS,
+                                                      TORCH_THREADS, BenchLayout, PaperBenchConfig,
+                                                      condition_sets, curve_models,
+                                                      generalisation_sets, headline_model,
+                                                      online_checkpoints, run_models, seed_models)
 
 AP_FIGURES = ("ap", "ap50", "ap75", "ap30")
-RECALL_FIGURE = "recall50_top10"
-AP50_SHARE_OF_BOUND_TARGET = 0.7
 BASELINE_NAMES = {"bottom_up": "bottom-up (RGB, stand-in for GOP)",
                   "depth_clusters": "depth clusters (uses depth)"}
+SPEED_FIGURE = "segment_latency_ms_p50_320x240"       # the default model, all scales
+# the issue's "Done means": (figure, comparison, target)
+TARGETS = (("ap50_selfsup_mixed", ">=", 0.80),
+           ("ap50_selfsup_lead_over_depth_clusters_touching", ">=", 0.05),
+           ("ap50_selfsup_lead_over_depth_clusters_stacked", ">=", 0.05),
+           ("ap50_share_of_bound", ">=", 0.90),
+           ("ap50_std_over_runs", "<=", 0.03),
+           ("ap50_rgb_only_over_bottom_up_mixed", ">=", 2.0),
+           (SPEED_FIGURE, "<=", 100.0))
 
 
 def read_json(path: pathlib.Path) -> dict:
@@ -27,45 +36,91 @@ def read_json(path: pathlib.Path) -> dict:
 
 def build_tables(config: PaperBenchConfig, layout: BenchLayout) -> dict:
     table = _table1(config, layout)
-    return {
-        "table1": table,
-        "ap50_share_of_bound": _share_of_bound(table),
-        "ap_vs_interactions": _ap_vs_interactions(config, layout),
-        "recall_over_time": _recall_over_time(layout),
-        "generalisation": _generalisation(config, layout),
-        "label_quality": _without_provenance(read_json(layout.label_quality)),
-        "speed": _without_provenance(read_json(layout.speed)) if layout.speed.is_file() else {},
-    }
+    speed = _without_provenance(read_json(layout.speed)) if layout.speed.is_file() else {}
+    figures = {**_condition_figures(table), **_spread_figures(table),
+               SPEED_FIGURE: speed.get(f"{SPEED_FIGURE}_multiscale")}
+    figures.update(_comparisons(figures))
+    return {"torch_threads": TORCH_THREADS, **figures, "targets": _targets(figures),
+            "table1": table, "ap50_over_steps": _ap50_over_steps(config, layout),
+            "ap_vs_interactions": _online_points(layout, AP_FIGURES),
+            "recall_over_time": _recall_over_time(layout),
+            "generalisation": _generalisation(config, layout),
+            "label_quality": _without_provenance(read_json(layout.label_quality)), "speed": speed}
 
 
 def _table1(config: PaperBenchConfig, layout: BenchLayout) -> list[dict]:
-    rows = [{"row": BASELINE_NAMES[m], "models": [m], **_mean_std([read_json(layout.evaluation(m))])}
-            for m in BASELINES]
-    for row, models in table_models(config).items():
-        rows.append({"row": row, "models": [m.name for m in models], "steps": models[0].steps,
-                     **_mean_std([read_json(layout.evaluation(m.name)) for m in models])})
+    rows = [{"key": method, "row": BASELINE_NAMES[method], "models": [method],
+             "conditions": _per_condition(layout, [method])} for method in BASELINES]
+    for row in ROWS:
+        seeds, runs = seed_models(config, row), run_models(config, row)
+        rows.append({"key": row.key, "row": row.title, "architecture": row.architecture,
+                     "inputs": row.inputs, "loss": row.loss, "labels": row.labels,
+                     "steps": config.steps, "interactions": config.interactions, "seeds": config.seeds,
+                     "models": [m.name for m in seeds],
+                     "conditions": _per_condition(layout, [m.name for m in seeds]),
+                     "over_runs": {"runs": config.runs, "interactions": config.run_interactions,
+                                   "seed": config.seeds[0], "models": [m.name for m in runs],
+                                   "mixed": _mean_std([read_json(layout.evaluation(m.name)) for m in runs])}})
     return rows
 
 
+def _per_condition(layout: BenchLayout, methods: list[str]) -> dict:
+    return {evaluation_set.layout: _mean_std([read_json(layout.evaluation(m, evaluation_set)) for m in methods])
+            for evaluation_set in condition_sets()}
+
+
 def _mean_std(evaluations: list[dict]) -> dict:
-    return {figure: {"mean": float(np.mean(values)), "std": float(np.std(values)),
-                     "seeds": values}
+    return {figure: {"mean": float(np.mean(values)), "std": float(np.std(values)), "values": values}
             for figure in AP_FIGURES
             for values in [[e[figure] for e in evaluations]]}
 
 
-def _share_of_bound(table: list[dict]) -> dict:
-    """AP50 of each self-supervised row over the supervised bound's, at the same budget."""
-    bound = next(r for r in table if r["row"].startswith("supervised bound"))
-    return {r["row"]: r["ap50"]["mean"] / bound["ap50"]["mean"] if bound["ap50"]["mean"] else 0.0
-            for r in table if r["row"].startswith("self-supervised") and r["steps"] == bound["steps"]}
+def _condition_figures(table: list[dict]) -> dict:
+    """ap50_<row>_<condition>: the mean AP50 of each row (over seeds) on each condition."""
+    return {f"ap50_{row['key']}_{condition}": row["conditions"][condition]["ap50"]["mean"]
+            for row in table for condition in CONDITIONS}
 
 
-def _ap_vs_interactions(config: PaperBenchConfig, layout: BenchLayout) -> dict:
-    offline = [{"interactions": n, "model": model.name,
-                **{f: read_json(layout.evaluation(model.name))[f] for f in AP_FIGURES}}
-               for n, model in curve_models(config).items()]
-    return {"offline": offline, "online": _online_points(layout, AP_FIGURES)}
+def _spread_figures(table: list[dict]) -> dict:
+    """The default model's AP50 spread on the mixed split: over training seeds on run 0,
+    and over recorded runs (None with a single run)."""
+    default = next(row for row in table if row["key"] == DEFAULT_ROW.key)
+    over_runs = default["over_runs"]
+    return {"ap50_std_over_seeds": default["conditions"]["mixed"]["ap50"]["std"],
+            "ap50_std_over_runs": over_runs["mixed"]["ap50"]["std"] if over_runs["runs"] > 1 else None,
+            "ap50_selfsup_mixed_over_runs": over_runs["mixed"]["ap50"]["mean"]}
+
+
+def _comparisons(figures: dict) -> dict:
+    """The self-supervised default against the supervised bound and the depth baseline,
+    and the RGB-only variant against the bottom-up baseline."""
+    def ratio(numerator: float, denominator: float) -> float | None:
+        return numerator / denominator if denominator else None
+
+    return {"ap50_share_of_bound": ratio(figures["ap50_selfsup_mixed"], figures["ap50_bound_mixed"]),
+            **{f"ap50_selfsup_lead_over_depth_clusters_{condition}":
+               figures[f"ap50_selfsup_{condition}"] - figures[f"ap50_depth_clusters_{condition}"]
+               for condition in CONDITIONS},
+            "ap50_rgb_only_over_bottom_up_mixed": ratio(figures["ap50_rgb_only_mixed"],
+                                                        figures["ap50_bottom_up_mixed"])}
+
+
+def _targets(figures: dict) -> list[dict]:
+    """Each target with its measured figure and whether it is met (None: not measured)."""
+    def met(value, comparison: str, target: float) -> bool | None:
+        if value is None:
+            return None
+        return value >= target if comparison == ">=" else value <= target
+
+    return [{"figure": figure, "measured": figures[figure], "target": f"{comparison} {target:g}",
+             "met": met(figures[figure], comparison, target)} for figure, comparison, target in TARGETS]
+
+
+def _ap50_over_steps(config: PaperBenchConfig, layout: BenchLayout) -> list[dict]:
+    """The default model (seed 0, run 0) at each step budget, on the mixed split."""
+    return [{"steps": model.steps, "model": model.name,
+             **{f: read_json(layout.evaluation(model.name))[f] for f in AP_FIGURES}}
+            for model in curve_models(config)]
 
 
 def _recall_over_time(layout: BenchLayout) -> dict:
@@ -76,6 +131,7 @@ def _recall_over_time(layout: BenchLayout) -> dict:
 
 
 def _online_points(layout: BenchLayout, figures: tuple[str, ...]) -> list[dict]:
+    """The online model of run 0 at each checkpoint, on the mixed split."""
     points = []
     for path in online_checkpoints(layout):
         evaluation = read_json(layout.evaluation(f"online_{path.stem}"))
@@ -86,13 +142,12 @@ def _online_points(layout: BenchLayout, figures: tuple[str, ...]) -> list[dict]:
 
 
 def _generalisation(config: PaperBenchConfig, layout: BenchLayout) -> list[dict]:
-    model = generalisation_model(config).name
-    return [{"objects": objects, "tables": tables, "dataset": dataset_name(objects, tables),
-             "model": model,
-             **{f"model_{f}": read_json(layout.evaluation(model, objects, tables))[f] for f in AP_FIGURES},
-             **{f"bottom_up_{f}": read_json(layout.evaluation("bottom_up", objects, tables))[f]
-                for f in AP_FIGURES}}
-            for objects, tables in CELLS]
+    model = headline_model(config).name
+    return [{"objects": cell.objects, "tables": cell.tables, "dataset": cell.name, "model": model,
+             **{f"{prefix}_{figure}": read_json(layout.evaluation(method, cell))[figure]
+                for prefix, method in (("model", model), *((m, m) for m in BASELINES))
+                for figure in AP_FIGURES}}
+            for cell in generalisation_sets()]
 
 
 def _without_provenance(figures: dict) -> dict:
@@ -102,25 +157,50 @@ def _without_provenance(figures: dict) -> dict:
 # --- Markdown --------------------------------------------------------------------------
 
 def table1_markdown(tables: dict) -> str:
-    lines = ["| method | AP | AP50 | AP75 | AP@0.3 |", "|---|---|---|---|---|"]
+    """AP50 per condition and AP, AP75 on the mixed split (mean ± std over training seeds),
+    and mixed AP50 over recorded runs."""
+    lines = ["| method | " + " | ".join(f"AP50 {c}" for c in CONDITIONS) +
+             " | AP mixed | AP75 mixed | AP50 mixed over runs |",
+             "|---" * (len(CONDITIONS) + 4) + "|"]
     for row in tables["table1"]:
-        cells = [_mean_std_text(row[f]) for f in AP_FIGURES]
+        mixed = row["conditions"]["mixed"]
+        cells = [_mean_std_text(row["conditions"][c]["ap50"]) for c in CONDITIONS]
+        cells += [_mean_std_text(mixed["ap"]), _mean_std_text(mixed["ap75"])]
+        cells.append(_mean_std_text(row["over_runs"]["mixed"]["ap50"]) if "over_runs" in row else "")
         lines.append(f"| {row['row']} | " + " | ".join(cells) + " |")
+    default = next(row for row in tables["table1"] if row["key"] == DEFAULT_ROW.key)
+    runs = default["over_runs"]
+    lines.append(f"\n{default['steps']} SGD steps for every trained row. ± over training seeds "
+                 f"{default['seeds']} on run 0 ({default['interactions']} interactions); over runs: "
+                 f"seed {runs['seed']} trained on the first {runs['interactions']} interactions of "
+                 f"each of {runs['runs']} recorded runs. Torch threads {tables['torch_threads']}.")
     return "\n".join(lines)
 
 
 def _mean_std_text(figure: dict) -> str:
-    if len(figure["seeds"]) == 1:
+    if len(figure["values"]) == 1:
         return f"{figure['mean']:.3f}"
     return f"{figure['mean']:.3f} ± {figure['std']:.3f}"
 
 
+def targets_markdown(tables: dict) -> str:
+    lines = ["| figure | measured | target | met |", "|---|---|---|---|"]
+    for target in tables["targets"]:
+        measured = "–" if target["measured"] is None else f"{target['measured']:.3g}"
+        met = {True: "yes", False: "**no**", None: "–"}[target["met"]]
+        lines.append(f"| `{target['figure']}` | {measured} | {target['target']} | {met} |")
+    curve = ", ".join(f"{point['steps']}: {point['ap50']:.3f}" for point in tables["ap50_over_steps"])
+    lines.append(f"\nAP50 (mixed) of the default model over training steps: {curve}. "
+                 f"Torch threads {tables['torch_threads']}.")
+    return "\n".join(lines)
+
+
 def generalisation_markdown(tables: dict) -> str:
-    lines = ["| objects \\ tables | model AP@0.3 (AP50) | bottom-up AP@0.3 (AP50) |", "|---|---|---|"]
+    lines = ["| objects \\ tables (mixed layout) | model AP50 | depth clusters AP50 | bottom-up AP50 |",
+             "|---|---|---|---|"]
     for cell in tables["generalisation"]:
-        lines.append(f"| {cell['objects']} objects, {cell['tables']} tables | "
-                     f"{cell['model_ap30']:.3f} ({cell['model_ap50']:.3f}) | "
-                     f"{cell['bottom_up_ap30']:.3f} ({cell['bottom_up_ap50']:.3f}) |")
+        lines.append(f"| {cell['objects']} objects, {cell['tables']} tables | {cell['model_ap50']:.3f} | "
+                     f"{cell['depth_clusters_ap50']:.3f} | {cell['bottom_up_ap50']:.3f} |")
     return "\n".join(lines)
 
 
@@ -194,18 +274,20 @@ def replace_between_markers(text: str, marker: str, content: str) -> str:
 # --- plots ------------------------------------------------------------------------------
 
 def write_plots(tables: dict, out: pathlib.Path, source: dict) -> list[pathlib.Path]:
-    """The three plots, each with the command, commit and date of `source` in a footer
-    and in the PNG's metadata."""
+    """The plots, each with the command, commit and date of `source` in a footer and in
+    the PNG's metadata."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     made_by = f"{source['command']} at {source['commit']}, {source['date']}"
     paths = []
-    for name, draw in (("ap_vs_interactions.png", _plot_ap_vs_interactions),
+    for name, draw in (("ap50_per_condition.png", _plot_conditions),
+                       ("ap50_over_steps.png", _plot_ap50_over_steps),
+                       ("ap_vs_interactions.png", _plot_ap_vs_interactions),
                        ("recall_over_time.png", _plot_recall_over_time),
                        ("generalisation.png", _plot_generalisation)):
-        figure, axes = plt.subplots(figsize=(5.5, 4.0))
+        figure, axes = plt.subplots(figsize=(6.5, 4.0))
         draw(axes, tables)
         figure.tight_layout(rect=(0, 0.04, 1, 1))
         figure.text(0.01, 0.01, made_by, fontsize=6, color="grey")
@@ -215,17 +297,45 @@ def write_plots(tables: dict, out: pathlib.Path, source: dict) -> list[pathlib.P
     return paths
 
 
+def _baseline_lines(axes, tables: dict) -> None:
+    """The baselines' mixed-split AP50 as dotted lines."""
+    for method, colour in zip(BASELINES, ("black", "grey")):
+        axes.axhline(tables[f"ap50_{method}_mixed"], color=colour, ls=":",
+                     label=f"{BASELINE_NAMES[method]}")
+
+
+def _plot_conditions(axes, tables: dict) -> None:
+    rows = tables["table1"]
+    width = 0.8 / len(rows)
+    for number, row in enumerate(rows):
+        means = [row["conditions"][c]["ap50"]["mean"] for c in CONDITIONS]
+        stds = [row["conditions"][c]["ap50"]["std"] for c in CONDITIONS]
+        axes.bar(np.arange(len(CONDITIONS)) + number * width, means, width, yerr=stds,
+                 label=row["key"])
+    axes.set_xticks(np.arange(len(CONDITIONS)) + 0.4 - width / 2, CONDITIONS)
+    axes.set(ylabel="AP50 (test objects, test tables)", ylim=(0, 1),
+             title=f"AP50 per condition (± over seeds; {tables['torch_threads']} torch thread)")
+    axes.legend(fontsize=6, ncol=2)
+
+
+def _plot_ap50_over_steps(axes, tables: dict) -> None:
+    curve = tables["ap50_over_steps"]
+    axes.plot([p["steps"] for p in curve], [p["ap50"] for p in curve], "-o", label="default model, seed 0")
+    _baseline_lines(axes, tables)
+    axes.set(xlabel="SGD steps", ylabel="AP50 (mixed split)", ylim=(0, 1),
+             title="AP50 over training steps")
+    axes.legend(fontsize=7)
+
+
 def _plot_ap_vs_interactions(axes, tables: dict) -> None:
-    curve = tables["ap_vs_interactions"]
+    online = tables["ap_vs_interactions"]
     for figure, style in (("ap30", "-o"), ("ap50", "--o")):
-        offline = [(p["interactions"], p[figure]) for p in curve["offline"]]
-        online = [(p["interactions"], p[figure]) for p in curve["online"]]
-        axes.plot(*zip(*offline), style, label=f"{figure}, offline (fixed steps)")
         if online:
-            axes.plot(*zip(*online), style, alpha=0.6, label=f"{figure}, online checkpoints")
-    bottom_up = next(r for r in tables["table1"] if r["models"] == ["bottom_up"])
-    axes.axhline(bottom_up["ap30"]["mean"], color="grey", ls=":", label="bottom-up AP@0.3")
-    axes.set(xlabel="interactions", ylabel="AP (test split)", title="AP versus interactions")
+            axes.plot([p["interactions"] for p in online], [p[figure] for p in online], style,
+                      label=f"{figure}, online checkpoints")
+    _baseline_lines(axes, tables)
+    axes.set(xlabel="interactions", ylabel="AP (mixed split)", ylim=(0, 1),
+             title="the online model of run 0 over interactions")
     axes.legend(fontsize=7)
 
 
@@ -245,11 +355,11 @@ def _plot_generalisation(axes, tables: dict) -> None:
     cells = tables["generalisation"]
     grid = np.zeros((2, 2))
     for cell in cells:
-        grid[("train", "test").index(cell["objects"]), ("train", "test").index(cell["tables"])] = cell["model_ap30"]
+        grid[("train", "test").index(cell["objects"]), ("train", "test").index(cell["tables"])] = cell["model_ap50"]
     image = axes.imshow(grid, cmap="viridis", vmin=0, vmax=max(grid.max(), 1e-3))
     for (row, column), value in np.ndenumerate(grid):
         axes.text(column, row, f"{value:.3f}", ha="center", va="center", color="white")
     axes.set_xticks([0, 1], ["train tables", "test tables"])
     axes.set_yticks([0, 1], ["train objects", "test objects"])
-    axes.set_title(f"AP@0.3 of {cells[0]['model']}")
+    axes.set_title(f"AP50, mixed layout, of {cells[0]['model']}", fontsize=7)
     axes.figure.colorbar(image, ax=axes)

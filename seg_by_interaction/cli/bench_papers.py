@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import pathlib
 
-README_MARKERS = {"bench:table1": "table1_markdown", "bench:generalisation": "generalisation_markdown",
+README_MARKERS = {"bench:table1": "table1_markdown", "bench:targets": "targets_markdown",
+                  "bench:generalisation": "generalisation_markdown",
                   "bench:speed": "speed_markdown", "bench:label_quality": "label_quality_markdown"}
 
 
@@ -14,8 +15,9 @@ def add_parser(actions) -> None:
     from seg_by_interaction.core.robot_config import config_dir
 
     papers = actions.add_parser(
-        "papers", help="the papers' tables, in resumable stages (collect, datasets, training, "
-                       "evaluation, label quality, speed): JSON, PNG plots, README tables")
+        "papers", help="the papers' tables, in resumable stages (recorded runs, datasets per "
+                       "condition, training, evaluation, label quality, speed): JSON, PNG "
+                       "plots, README tables")
     papers.add_argument("--config", type=pathlib.Path, default=config_dir() / "bench.yaml",
                         help="benchmark plan (default: config/bench.yaml)")
     papers.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench"),
@@ -57,6 +59,7 @@ def papers_command(args: argparse.Namespace) -> int:
         update_marked_sections(readme, {marker: getattr(paper_tables, render)(tables)
                                         for marker, render in README_MARKERS.items()})
     print(paper_tables.table1_markdown(tables))
+    print(paper_tables.targets_markdown(tables))
     print(f"stages took {sum(stage_minutes.values()):.0f} min in all; tables: {layout.out / 'tables.json'}")
     return 0
 
@@ -74,7 +77,8 @@ def _stage_minutes(path: pathlib.Path, timings: list[dict]) -> dict[str, float]:
 
 
 def _copy_headline_grids(layout, tables: dict) -> list[pathlib.Path]:
-    """Predictions beside ground truth of each Table 1 row's first model, into the results."""
+    """Predictions beside ground truth on the mixed split of each Table 1 row's first model,
+    into the results."""
     import shutil
 
     copies = []
