@@ -92,18 +92,22 @@ def test_the_launch_file_starts_the_nodes_the_wiring_gives():
     assert not any(f'"{name}"' in source for name in NODES)
 
 
-def test_the_rearrangement_demo_wires_the_world_the_executor_and_the_rearrangement_node():
+def test_the_rearrangement_demo_wires_the_world_the_motion_server_the_executor_and_the_node():
     wiring = rearrange_wiring(RearrangeRun(robot="pr2", seed=4, segmenter="depth_clusters",
                                            overrides=("world_node:arena.layout:=touching",)))
-    assert wiring.nodes == ("world_node", "interaction_executor", "rearrangement")
+    assert wiring.nodes == ("world_node", "motion_server", "interaction_executor", "rearrangement")
     assert wiring.params_files == (str(config_dir() / "sim_world.yaml"),
+                                   str(config_dir() / "motion_server.yaml"),
                                    str(config_dir() / "rearrange.yaml"))
     assert wiring.parameters["world_node"] == {"robot": "pr2", "seed": 4, "split": "test",
                                                "arena.layout": "touching"}
     assert wiring.parameters["rearrangement"]["segmenter"] == "depth_clusters"
+    assert all(wiring.parameters[node]["use_sim_time"] for node in wiring.nodes[1:])
+    assert wiring.parameters["interaction_executor"]["require_arming"] is False
     assert "checkpoint" not in wiring.parameters["rearrangement"]
     real_arm = rearrange_wiring(RearrangeRun(with_world=False, checkpoint="/m.pt"))
-    assert real_arm.nodes == ("interaction_executor", "rearrangement")
+    assert real_arm.nodes == ("motion_server", "interaction_executor", "rearrangement")
+    assert "require_arming" not in real_arm.parameters["interaction_executor"]
     assert real_arm.parameters["rearrangement"]["checkpoint"] == "/m.pt"
     launch = (LAUNCH_FILE.parent / "rearrange.launch.py").read_text()
     assert "rearrange_wiring(RearrangeRun(" in launch

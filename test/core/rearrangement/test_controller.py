@@ -26,7 +26,8 @@ ROBOT = load_robot_config("sawyer")
 @pytest.fixture(scope="module")
 def world():
     arena = Arena(ROBOT)
-    primitives = Primitives(EmbeddedMotionBackend(arena), ROBOT, lambda label: arena.observe())
+    primitives = Primitives(EmbeddedMotionBackend.in_world(arena), ROBOT,
+                            lambda label: arena.observe())
     yield arena, primitives
     arena.close()
 
