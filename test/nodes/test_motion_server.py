@@ -88,6 +88,9 @@ def test_motion_server_plans_executes_through_the_world_s_controllers_and_refuse
     assert boxed.outcome == Outcome.OK
     blocked = send_motion(motion, Motion.Goal(command=Motion.Goal.MOVE_TO, poses=[near]))
     assert blocked.outcome == Outcome.PLANNING_FAILED, blocked.reason
+    removed = send_motion(motion, Motion.Goal(command=Motion.Goal.REMOVE_OBSTACLE,
+                                              obstacle_name="block"))
+    assert removed.outcome == Outcome.OK     # the fingers may touch it where they stand
     slow = send_motion(motion, Motion.Goal(command=Motion.Goal.NAMED, named_pose="out_of_view",
                                            timeout=0.001))
     assert slow.outcome == Outcome.TIMEOUT

@@ -23,10 +23,13 @@ REARRANGEMENT = ["-p", "segmenter:=depth_clusters"]
 
 @pytest.fixture
 def demo(start_process, test_node, tmp_path):
-    """The world, the executor (recording to tmp_path) and the rearrangement node; the
-    rearrangement node's process."""
+    """The world, the motion server, the executor (recording to tmp_path, armed from the
+    start as in simulated runs) and the rearrangement node; the rearrangement node's
+    process."""
     start_process(node_command("world_node", *WORLD))
-    start_process(node_command("interaction_executor", "-p", f"run_dir:={tmp_path}"))
+    start_process(node_command("motion_server"))
+    start_process(node_command("interaction_executor", "-p", f"run_dir:={tmp_path}",
+                               "-p", "require_arming:=false"))
     return start_process(node_command("rearrangement", *REARRANGEMENT))
 
 
