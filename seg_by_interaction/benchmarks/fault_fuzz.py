@@ -161,7 +161,7 @@ def fuzz_graph(node, robot, run_dir: pathlib.Path, total: int, seed: int,
                                                                               future)),
         "interaction_records": topic_cases(
             {"record": node.create_publisher(InteractionRecord, "interaction_records",
-                                             qos.RELIABLE)},
+                                             qos.RECORDS)},
             (("record", m) for m in hostile_cases.interaction_records(rng))),
         "labeled_examples": topic_cases(
             {"example": node.create_publisher(LabeledExample, "labeled_examples", qos.RELIABLE)},
@@ -324,7 +324,7 @@ def labeler_serves(node, store, camera) -> bool:
 
     record_id = write_control_record(store, camera)
     node.create_publisher(InteractionRecord, "interaction_records",
-                          qos.RELIABLE).publish(InteractionRecord(record_id=record_id))
+                          qos.RECORDS).publish(InteractionRecord(record_id=record_id))
     return _eventually(lambda: store.read_labels(record_id) is not None, 60.0)
 
 

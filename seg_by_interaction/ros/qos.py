@@ -4,7 +4,9 @@
   shallow; a slow subscriber drops old frames instead of stalling the camera.
 - Model updates and trainer status: reliable + transient local, depth 1, so a node
   that starts late still receives the current model and state.
-- Everything else (hypotheses, records, labelled examples): reliable, keep last 10.
+- Interaction records: reliable, keep last 100; they are small, and a labeler busy
+  rescanning its run directory must not drop the ones that arrive meanwhile.
+- Everything else (hypotheses, labelled examples): reliable, keep last 10.
 """
 from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy,
                        qos_profile_sensor_data)
@@ -18,3 +20,7 @@ LATCHED = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1,
 RELIABLE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                       reliability=ReliabilityPolicy.RELIABLE,
                       durability=DurabilityPolicy.VOLATILE)
+
+RECORDS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100,
+                     reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.VOLATILE)
