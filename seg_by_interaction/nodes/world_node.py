@@ -17,6 +17,7 @@ frame go out with the same stamp.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -50,9 +51,10 @@ class WorldNode(Node):
         self.robot_config = load_robot_config(self.params.robot)
         self.arena = Arena(self.robot_config, self.params.arena)
         self.lock = threading.Lock()
+        self._command_waiting = threading.Event()
         self.next_seed = self.params.seed + 1
         self.arena.reset_scene(self.params.split, self.params.seed)
-        self._last_frame_sim = -np.inf
+        self._last_frame_sim = self._last_clock_sim = self._last_joints_sim = -np.inf
         self._last_render_wall = -np.inf
         self.controller = SimulatedController(self.arena, self.params.controller)
         self.rejections = Rejections(self)
@@ -93,7 +95,7 @@ class WorldNode(Node):
             if self.controller.busy:
                 self._run_controllers()
             else:
-                self.arena.step(int(round(self.params.real_time_factor
+                self.arena.pass_time(int(round(self.params.real_time_factor
                                           * self.arena.config.physics_hz / self.params.tick_hz)))
                 self._publish_state()
         finally:
@@ -102,26 +104,34 @@ class WorldNode(Node):
     def _run_controllers(self) -> None:
         """Physics as fast as it goes for one tick's wall time, joint states at their rate;
         the moment the motion ends, its state and a frame."""
-        every = max(1, int(round(self.arena.config.physics_hz / self.params.joint_states_hz)))
         slice_end = time.monotonic() + 1.0 / self.params.tick_hz
-        step = 0
-        while self.controller.busy and time.monotonic() < slice_end:
+        while (self.controller.busy and time.monotonic() < slice_end
+               and not self._command_waiting.is_set()):
             self.controller.step()
-            step += 1
-            if step % every == 0:
-                stamp = self._sim_stamp()
-                self.clock_pub.publish(Clock(clock=stamp))
-                self.joint_pub.publish(self._joint_state(stamp))
+            self._publish_clock_and_joints()
         if not self.controller.busy:
             self._report_fallen_objects()
             self._publish_state(frame_now=True)
 
+    def _publish_clock_and_joints(self, now: bool = False) -> None:
+        """Each at its rate in simulated time, or both `now`. Every node on simulated time
+        takes every /clock message, so the clock's rate costs once per node."""
+        sim_time = self.arena.sim_time
+        clock_due = sim_time - self._last_clock_sim >= 1.0 / self.params.clock_hz
+        joints_due = sim_time - self._last_joints_sim >= 1.0 / self.params.joint_states_hz
+        stamp = self._sim_stamp()
+        if now or clock_due:
+            self._last_clock_sim = sim_time
+            self.clock_pub.publish(Clock(clock=stamp))
+        if now or joints_due:
+            self._last_joints_sim = sim_time
+            self.joint_pub.publish(self._joint_state(stamp))
+
     def _publish_state(self, frame_now: bool = False) -> None:
         """Clock and joints; camera frames at the configured rates, or at once after a
         motion or a reset, so that a capture sees the scene as the motion left it."""
+        self._publish_clock_and_joints(now=frame_now)
         stamp = self._sim_stamp()
-        self.clock_pub.publish(Clock(clock=stamp))
-        self.joint_pub.publish(self._joint_state(stamp))
         due_sim = self.arena.sim_time - self._last_frame_sim >= 1.0 / self.params.publish_rate_hz
         due_wall = time.monotonic() - self._last_render_wall >= 1.0 / self.params.max_render_hz
         if frame_now or (due_sim and due_wall):
@@ -151,10 +161,19 @@ class WorldNode(Node):
 
     # --- the controllers' commands and scenes ---------------------------------------
 
+    @contextlib.contextmanager
+    def _commanding(self):
+        """The world for a command; a slice of controller physics yields it at its next step
+        (a stop must not wait for the slice to end)."""
+        self._command_waiting.set()
+        with self.lock:
+            self._command_waiting.clear()
+            yield
+
     def _on_trajectory(self, msg: JointTrajectory) -> None:
         try:
             trajectory = trajectory_from_msg(msg)
-            with self.lock:
+            with self._commanding():
                 if trajectory is None:
                     self.controller.hold()
                 else:
@@ -172,7 +191,7 @@ class WorldNode(Node):
                                    f"want {len(joints)} finger positions of "
                                    f"0..{max_opening / 2} m, got {fingers.tolist()}")
             return
-        with self.lock:
+        with self._commanding():
             self.controller.command_gripper(opening)
 
     def _report_fallen_objects(self) -> None:
@@ -193,7 +212,7 @@ class WorldNode(Node):
         split = request.split or self.arena.scene.split
         seed = self.next_seed if request.seed < 0 else request.seed
         try:
-            with self.lock:
+            with self._commanding():
                 scene = self._new_scene(split, seed, request.num_objects)
                 self.controller.hold()
                 self._publish_state(frame_now=True)
@@ -211,7 +230,7 @@ class WorldNode(Node):
             return response
         rng = np.random.default_rng(request.seed)
         try:
-            with self.lock:
+            with self._commanding():
                 moved = self.arena.displace_objects(request.count, request.min_distance_m, rng)
                 self._publish_state(frame_now=True)
         except ValueError as error:

@@ -139,7 +139,8 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
         goal = motion.send_goal_async(Motion.Goal(command=Motion.Goal.LINEAR, poses=[target],
                                                   speed=0.02))
         wait_until(lambda: len(trajectories) > sent, 60, what="this goal's trajectory")
-        wait_until(lambda: joint_speed(received[-2][1], received[-1][1]) > 0.01, 60,
+        wait_until(lambda: len(received) > 1 and joint_speed(received[-2][1], received[-1][1])
+                   > 0.01, 60,
                    what="the arm moving")
         stopped_at = time.monotonic()
         soft_stop.publish(Empty())

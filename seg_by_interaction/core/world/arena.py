@@ -29,6 +29,8 @@ from seg_by_interaction.core.world.robots import SimRobot, load_robot
 SPLITS = ("train", "val", "test")
 PLACEMENT_MARGIN_M = 0.03      # objects keep this far inside the table area
 SETTLE_STEPS_MAX = 720
+REST_SPEED_M_S = 0.001         # an object slower than this, and turning slower than
+REST_SPIN_RAD_S = 0.01         # this, rests: the idle world stops integrating it
 FLOOR_DEPTH_M = 0.75           # floor below the table top
 TEXTURE_SIZE_PX = 1024         # about 1 mm per texel on the table: no visible blocks
 DISPLACE_SLACK_M = 0.01        # displaced objects go this much further than asked: settling
@@ -135,9 +137,26 @@ class Arena:
         """Step until every object is (nearly) at rest."""
         for _ in range(max_steps):
             self.step()
-            if all(np.linalg.norm(pybullet.getBaseVelocity(o.body, physicsClientId=self.client)[0])
-                   < speed_m_s for o in self.objects()):
+            if self.objects_resting(speed_m_s, spin_rad_s=np.inf):
                 return
+
+    def objects_resting(self, speed_m_s: float, spin_rad_s: float) -> bool:
+        """Every object slower than `speed_m_s` and turning slower than `spin_rad_s`."""
+        for scene_object in self.objects():
+            linear, angular = pybullet.getBaseVelocity(scene_object.body, physicsClientId=self.client)
+            if np.linalg.norm(linear) >= speed_m_s or np.linalg.norm(angular) >= spin_rad_s:
+                return False
+        return True
+
+    def pass_time(self, count: int) -> None:
+        """`count` steps of simulated time: integrated while anything moves; once the robot
+        and every object rest, only the clock runs. Nothing would change, and physics is
+        most of what an idle world costs (a composed graph shares one core with it)."""
+        still = self.robot is None or np.all(self.robot.joint_speeds() < REST_SPIN_RAD_S)
+        if still and self.objects_resting(REST_SPEED_M_S, REST_SPIN_RAD_S):
+            self.step_count += count
+        else:
+            self.step(count)
 
     def step(self, count: int = 1) -> None:
         for _ in range(count):

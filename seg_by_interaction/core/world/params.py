@@ -77,12 +77,19 @@ class WorldParams:
     publish_rate_hz: float = setting(10.0, "camera frames per simulated second", min=0.1, max=60.0)
     max_render_hz: float = setting(10.0, "camera frames per wall-clock second at most (rendering "
                                          "costs CPU)", min=0.1, max=60.0)
-    tick_hz: float = setting(50.0, "wall-clock rate of the idle simulation loop", min=1.0, max=500.0)
+    # Every message, tick and /clock wakes a composed graph's executor, whose pass over all
+    # its nodes' entities costs milliseconds: 100 Hz joint states, clock and 50 Hz ticks
+    # took 20 s per interaction in `sbi collect`, 20 Hz each 11 s (benchmarks/README.md).
+    tick_hz: float = setting(20.0, "wall-clock rate of the simulation loop (while the arm "
+                                   "moves, physics runs in slices of 1/tick_hz)", min=1.0,
+                             max=500.0)
     real_time_factor: float = setting(1.0, "simulated seconds per wall second while idle",
                                       min=0.0, max=100.0)
     arena: ArenaConfig = setting(ArenaConfig(), "table, objects, light, depth noise")
-    joint_states_hz: float = setting(100.0, "joint states per simulated second while the arm "
-                                            "or the gripper moves", min=10.0, max=1000.0)
+    joint_states_hz: float = setting(50.0, "joint states per simulated second (and one the "
+                                           "moment a motion ends)", min=10.0, max=1000.0)
+    clock_hz: float = setting(20.0, "/clock messages per simulated second (and one the moment "
+                                    "a motion ends)", min=1.0, max=1000.0)
     controller: ArrivalParams = setting(ArrivalParams(), "when the simulated controllers count "
                                                          "a motion as done (the world then "
                                                          "idles at real_time_factor)")

@@ -161,3 +161,26 @@ def test_displaced_objects_move_far_enough_and_stacks_stay(sawyer):
             arena.displace_objects(7, 0.05, np.random.default_rng(0))
     finally:
         arena.close()
+
+
+def test_time_passes_without_physics_only_while_everything_rests(sawyer):
+    arena = Arena(sawyer, ArenaConfig(layout="mixed"))
+    try:
+        scene = arena.reset_scene("train", 2)
+        for _ in range(5):
+            arena.pass_time(240)                      # the arm and the objects come to rest
+        resting = np.concatenate([np.concatenate(arena.object_pose(o)) for o in scene.objects])
+        steps, sim_time = arena.step_count, arena.sim_time
+        arena.pass_time(240)
+        assert arena.step_count == steps + 240 and arena.sim_time == pytest.approx(sim_time + 1.0)
+        assert np.array_equal(
+            np.concatenate([np.concatenate(arena.object_pose(o)) for o in scene.objects]), resting)
+        dropped = scene.objects[0]
+        position, orientation = arena.object_pose(dropped)
+        pybullet.resetBasePositionAndOrientation(dropped.body, np.add(position, (0, 0, 0.05)),
+                                                 orientation, physicsClientId=arena.client)
+        pybullet.resetBaseVelocity(dropped.body, (0, 0, -0.1), physicsClientId=arena.client)
+        arena.pass_time(240)                          # something moves: physics integrates it
+        assert arena.object_pose(dropped)[0][2] < position[2] + 0.01
+    finally:
+        arena.close()

@@ -293,6 +293,12 @@ class SimRobot(abc.ABC):
         states = pybullet.getJointStates(self.body, self.arm_joint_indices, physicsClientId=self.client)
         return np.array([s[0] for s in states])
 
+    def joint_speeds(self) -> np.ndarray:
+        """Absolute velocities of the arm's and the gripper's joints now."""
+        indices = [*self.arm_joint_indices, *self._gripper_primary]
+        states = pybullet.getJointStates(self.body, indices, physicsClientId=self.client)
+        return np.abs([s[1] for s in states])
+
     def arm_limits(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper joint limits; continuous joints get [-pi, pi]."""
         return self._lower.copy(), self._upper.copy()
