@@ -78,8 +78,8 @@ class WorldParams:
     max_render_hz: float = setting(10.0, "camera frames per wall-clock second at most (rendering "
                                          "costs CPU)", min=0.1, max=60.0)
     # Every message, tick and /clock wakes a composed graph's executor, whose pass over all
-    # its nodes' entities costs milliseconds: 100 Hz joint states, clock and 50 Hz ticks
-    # took 20 s per interaction in `sbi collect`, 20 Hz each 11 s (benchmarks/README.md).
+    # its nodes' entities costs milliseconds: these rates halved the CPU an interaction
+    # takes in `sbi collect` (benchmarks/README.md).
     tick_hz: float = setting(20.0, "wall-clock rate of the simulation loop (while the arm "
                                    "moves, physics runs in slices of 1/tick_hz)", min=1.0,
                              max=500.0)
