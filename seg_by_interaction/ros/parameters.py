@@ -42,7 +42,9 @@ def declare_parameters(node: Node, cls: type) -> typing.Any:
             node.undeclare_parameter(name)
         else:
             value = default
-        node.declare_parameter(name, _ros_value(value), _descriptor(field, value))
+        # the override is checked (an integer given for a float setting is now a float)
+        node.declare_parameter(name, _ros_value(value), _descriptor(field, value),
+                               ignore_override=True)
         _set_nested(nested, name, _ros_value(value))
     params = from_dict(cls, nested, where=node.get_name())
     node.add_on_set_parameters_callback(
