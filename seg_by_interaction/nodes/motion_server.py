@@ -9,11 +9,13 @@ world node serves those interfaces.
 
 Publishes ~/planned_path (visualization_msgs/MarkerArray: every planned tool path; with
 `dry_run` nothing else moves) and its state on /diagnostics. A message on
-<soft_stop_topic> (std_msgs/Empty) stops the motion under way.
+<soft_stop_topic> (std_msgs/Empty) stops the motion under way. Shut down during a motion
+(Ctrl-C, SIGTERM), it stops the motion and backs the tool straight up before it exits.
 """
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
@@ -23,8 +25,9 @@ from rclpy.node import Node
 from std_msgs.msg import Empty, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
-from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.interaction.motion_server import MOTION_BACKENDS, MotionServerParams
+from seg_by_interaction.core.interaction.motion import MotionError, Outcome
+from seg_by_interaction.core.interaction.motion_server import (MOTION_BACKENDS, MotionServerParams,
+                                                               retreat_target)
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.ros import qos
 from seg_by_interaction.ros.controller_arm import ControllerArm
@@ -67,6 +70,7 @@ class MotionServer(Node):
         self.create_subscription(Empty, self.params.soft_stop_topic, self._soft_stop, qos.RELIABLE,
                                  callback_group=MutuallyExclusiveCallbackGroup())
         StatusPublisher(self, self._status, callback_group=io)
+        self._retreat_due: bool | None = None      # decided by the first interrupt()
         mode = " (dry run: nothing moves)" if self.params.dry_run else ""
         self.get_logger().info(f"motion server ready: {self.robot_config.name}, "
                                f"{self.params.backend} backend{mode}")
@@ -78,9 +82,32 @@ class MotionServer(Node):
         self.backend.cancel()
 
     def interrupt(self) -> bool:
-        """Shutdown: the motion under way stops with the arm holding where it is."""
-        self.backend.cancel()
-        return not self.server.lock.locked()
+        """Shutdown: the motion under way stops; once it has, the tool backs away from the
+        table (`shutdown_retreat`) while the executor still delivers the joint states."""
+        if self._retreat_due is None:
+            self._retreat_due = self.server.lock.locked() and not self.params.dry_run
+            self.backend.cancel()
+        if self.server.lock.locked():
+            return False
+        if self._retreat_due:
+            self._retreat_due = False
+            self._retreat()
+        return True
+
+    def _retreat(self) -> None:
+        retreat = self.params.shutdown_retreat
+        self.backend.reset(time.monotonic() + retreat.timeout_s)
+        try:
+            start = self.backend.tool_pose()
+            target = retreat_target(start, self.robot_config.workspace, retreat.height_m)
+            if target is not None:
+                self.backend.move_linear([target], retreat.speed)
+                self.get_logger().warning(f"shutting down mid-motion: the tool retreated "
+                                          f"{100 * (target.position[2] - start.position[2]):.1f}"
+                                          f" cm up")
+        except MotionError as error:
+            self.get_logger().error(f"shutting down mid-motion: the tool could not retreat: "
+                                    f"{error.reason}")
 
     def _publish_planned(self, tool_points: np.ndarray) -> None:
         header = Header(stamp=self.get_clock().now().to_msg(),

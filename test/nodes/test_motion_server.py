@@ -3,9 +3,11 @@ and its motion server run: goals planned by the embedded backend, executed throu
 world's joint trajectory and gripper interfaces, judged done from /joint_states, each
 result stamped with the joint state that showed the motion ended; refused and hostile
 goals (counted on /diagnostics) while it keeps running."""
+import signal
 import time
 
 import numpy as np
+import pytest
 from builtin_interfaces.msg import Time as TimeMsg
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Vector3
@@ -18,6 +20,8 @@ from trajectory_msgs.msg import JointTrajectory
 
 from seg_by_interaction.action import Motion
 from seg_by_interaction.core.interaction.motion import Outcome, ToolPose
+from seg_by_interaction.core.robot_config import load_robot_config
+from seg_by_interaction.core.world.arena import Arena
 from seg_by_interaction.ros import poses, qos
 
 WORLD = ["-p", "split:=test", "-p", "seed:=3", "-p", "arena.min_objects:=2",
@@ -158,3 +162,38 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
           f"max {1000 * max(halts):.0f} ms")
     # wall time on a machine shared with other jobs, whose scheduler adds outliers (README)
     assert np.median(halts) < 0.2
+
+
+
+def tool_height(arena, joint_state: JointState) -> float:
+    """The tool centre point's height for `joint_state`, by the robot model's kinematics."""
+    positions = dict(zip(joint_state.name, joint_state.position))
+    arena.robot.reset_arm([positions[name] for name in arena.robot_config.arm_joints])
+    return float(arena.robot.ee_pose()[0][2])
+
+
+def test_shut_down_mid_motion_the_server_stops_and_backs_the_tool_up(start_process, test_node):
+    received = []
+    test_node.create_subscription(JointState, "/joint_states", received.append, qos.SENSOR_DATA)
+    start_process(node_command("world_node", *WORLD))
+    server = start_process(node_command("motion_server"))
+    wait_for_node(test_node, "motion_server", timeout=60)
+    motion = ActionClient(test_node, Motion, "motion")
+    start = Motion.Goal(command=Motion.Goal.MOVE_TO, poses=[pose_in_base((0.55, 0.15, 0.1))])
+    assert send_motion(motion, start).outcome == Outcome.OK
+    goal = motion.send_goal_async(Motion.Goal(command=Motion.Goal.LINEAR, speed=0.02,
+                                              poses=[pose_in_base((0.55, -0.15, 0.1))]))
+    wait_until(goal.done, 30, what="goal acceptance")
+    seen = len(received)
+    wait_until(lambda: len(received) > seen + 10, 30, what="the slow move under way")
+    server.signal_group(signal.SIGINT)
+    assert server.wait(timeout=30) == 0
+    assert "shutting down mid-motion: the tool retreated 5.0 cm up" in server.output()
+    arena = Arena(load_robot_config("sawyer"))
+    try:
+        assert tool_height(arena, received[seen]) == pytest.approx(0.1, abs=0.005)
+        wait_until(lambda: tool_height(arena, received[-1]) > 0.145, 10, what="the tool up")
+        time.sleep(0.5)
+        assert tool_height(arena, received[-1]) == pytest.approx(0.15, abs=0.005)
+    finally:
+        arena.close()
