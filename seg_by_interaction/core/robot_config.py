@@ -96,11 +96,17 @@ class CameraConfig:
     pose: Pose = setting(description="optical frame in the planning frame (at the reference "
                                      "configuration when mounted on a moving link)")
     parent_link: str = setting("", "link the camera moves with ('' = fixed in the planning frame)")
+    reference_joints: dict[str, float] = setting(
+        {}, "joint positions at which `pose` holds, for a camera on a moving link (at run "
+            "time its pose follows them: forward kinematics of /robot_description)")
     depth_range: tuple[float, float] = setting((0.2, 4.0), "valid depth, metres", min=0.0)
 
     def __post_init__(self):
         if not self.depth_range[0] < self.depth_range[1]:
             raise ConfigError(f"camera '{self.name}': depth_range {self.depth_range} must be (near, far)")
+        if self.parent_link and not self.reference_joints:
+            raise ConfigError(f"camera '{self.name}' moves with '{self.parent_link}': "
+                              "reference_joints must give the joint positions its pose is at")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -34,6 +34,7 @@ from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.visualize import hypotheses_overlay
 from seg_by_interaction.msg import ModelUpdate, ObjectHypothesisArray
 from seg_by_interaction.ros import hypothesis_msgs, images, qos
+from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
 from seg_by_interaction.ros.futures import wait_for
 from seg_by_interaction.ros.node_main import run_node
@@ -55,8 +56,11 @@ class HypothesisServer(Node):
         self.proposer = Proposer(self.params)
         self._load_initial_checkpoint()
         self.rejections = Rejections(self)
+        frames = ReentrantCallbackGroup()
         self.frames = FrameBuffer(self, self.camera, self.rejections, self.params.frames,
-                                  callback_group=ReentrantCallbackGroup())
+                                  callback_group=frames,
+                                  poses=CameraPoses(self, self.camera, self.robot,
+                                                    self.rejections, frames))
         self.hypotheses_pub = self.create_publisher(ObjectHypothesisArray, "hypotheses", qos.RELIABLE)
         self.overlay_pub = self.create_publisher(Image, "~/overlay", qos.SENSOR_DATA)
         self.create_service(Segment, "~/segment", self._segment, callback_group=ReentrantCallbackGroup())

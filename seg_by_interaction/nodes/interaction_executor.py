@@ -43,6 +43,7 @@ from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import HypothesisRef, RecordMeta, RunStore, StorageError
 from seg_by_interaction.msg import InteractionRecord
 from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses, qos
+from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
@@ -83,7 +84,8 @@ class InteractionExecutor(Node):
         io = ReentrantCallbackGroup()
         self.rejections = Rejections(self)
         self.frames = FrameBuffer(self, self.camera, self.rejections, self.params.frames,
-                                  self.params.record_ground_truth, io)
+                                  self.params.record_ground_truth, io,
+                                  CameraPoses(self, self.camera, self.robot, self.rejections, io))
         self.backend = RemoteMotionBackend(self, self.robot, self.params.motion_action, io)
         ActionServer(self, Interact, "interact", self._execute, goal_callback=self._accept_goal,
                      cancel_callback=self._cancel, callback_group=ReentrantCallbackGroup())

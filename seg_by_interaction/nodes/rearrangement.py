@@ -39,6 +39,7 @@ from seg_by_interaction.core.rearrangement.params import RearrangementParams
 from seg_by_interaction.core.rearrangement.segmenters import Segmenters
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.ros import interaction_msgs, rearrange_msgs
+from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
 from seg_by_interaction.ros.futures import wait_for
 from seg_by_interaction.ros.node_main import run_node
@@ -70,7 +71,8 @@ class Rearrangement(Node):
         io = ReentrantCallbackGroup()
         self.rejections = Rejections(self)
         self.frames = FrameBuffer(self, self.camera, self.rejections, p.frames,
-                                  p.ground_truth_frames, io)
+                                  p.ground_truth_frames, io,
+                                  CameraPoses(self, self.camera, self.robot, self.rejections, io))
         self.interact = ActionClient(self, Interact, p.interact_action, callback_group=io)
         ActionServer(self, Rearrange, "rearrange", self._execute, goal_callback=self._accept_goal,
                      cancel_callback=self._cancel,

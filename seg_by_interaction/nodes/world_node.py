@@ -3,7 +3,8 @@
 Publishes, for each camera of the robot config (sensor-data QoS, simulated time):
   <rgb_topic> Image rgb8, <depth_topic> Image 32FC1 (noisy, metres), <camera_info_topic>,
   /<camera>/ground_truth/instances Image mono16 (0 = background; evaluation only),
-and /joint_states, /clock, /diagnostics (objects that fell off the table).
+and /joint_states, /clock, /diagnostics (objects that fell off the table), and the
+robot's URDF on /robot_description (latched), as robot_state_publisher would.
 Plays the robot's hardware as Gazebo with ros2_control would (core/world/controllers.py):
   <controllers.arm_trajectory_topic> trajectory_msgs/JointTrajectory, followed with the
     physics (an empty one stops the arm),
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import xml.etree.ElementTree as ET
 
 import numpy as np
 from builtin_interfaces.msg import Time as TimeMsg
@@ -29,7 +31,7 @@ from rclpy.node import Node
 from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
-from std_msgs.msg import Float64MultiArray, Header
+from std_msgs.msg import Float64MultiArray, Header, String
 from trajectory_msgs.msg import JointTrajectory
 
 from seg_by_interaction.core.robot_config import load_robot_config
@@ -37,6 +39,7 @@ from seg_by_interaction.core.world.arena import Arena
 from seg_by_interaction.core.world.controllers import SimulatedController
 from seg_by_interaction.core.world.params import WorldParams
 from seg_by_interaction.ros import images, qos
+from seg_by_interaction.ros.camera_poses import DESCRIPTION_TOPIC
 from seg_by_interaction.ros.controller_arm import finger_positions, trajectory_from_msg
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
@@ -84,6 +87,8 @@ class WorldNode(Node):
         self.joint_pub = self.create_publisher(
             JointState, self.robot_config.controllers.joint_states_topic, qos.SENSOR_DATA)
         self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.create_publisher(String, DESCRIPTION_TOPIC, qos.LATCHED).publish(
+            String(data=ET.tostring(self.arena.robot.model_urdf(), encoding="unicode")))
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
 
     # --- the idle loop ----------------------------------------------------------------

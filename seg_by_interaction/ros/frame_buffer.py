@@ -20,6 +20,7 @@ from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.robot_config import CameraConfig
 from seg_by_interaction.ros import images, qos
+from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.rejections import Rejections
 
 
@@ -42,8 +43,11 @@ class FrameMessages:
 class FrameBuffer:
     def __init__(self, node: Node, camera: CameraConfig, rejections: Rejections,
                  sync: FrameSyncParams = FrameSyncParams(), with_ground_truth: bool = False,
-                 callback_group=None):
+                 callback_group=None, poses: CameraPoses | None = None):
+        """`poses`: where the camera was at each frame's time (needed for a camera on a
+        moving link; without, the configured pose)."""
         self.camera = camera
+        self.poses = poses
         self.sync = sync
         self._condition = threading.Condition()
         kinds = ("rgb", "depth", "truth") if with_ground_truth else ("rgb", "depth")
@@ -111,9 +115,11 @@ class FrameBuffer:
             return self._complete
 
     def view(self, frame: FrameMessages) -> RGBDView:
-        """The frame decoded (raises ImageError), with the camera's intrinsics and pose."""
+        """The frame decoded, with the camera's intrinsics and its pose at the frame's time
+        (raises ImageError)."""
+        pose = self.poses.at(frame.stamp_ns) if self.poses is not None else self.camera.pose
         return RGBDView(frame.rgb(), frame.depth(), intrinsics_of(self.camera_info, self.camera),
-                        self.camera.pose, frame.stamp_ns / 1e9, frame.truth())
+                        pose, frame.stamp_ns / 1e9, frame.truth())
 
 
 def intrinsics_of(info: CameraInfo | None, camera: CameraConfig) -> PinholeIntrinsics:
