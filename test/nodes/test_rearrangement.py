@@ -1,9 +1,10 @@
 """The rearrangement demo's nodes as separate processes over DDS: goals that cannot be met
-as given are refused with their reason before anything moves, and one episode runs end to
+as given are refused with their reason before anything moves, one episode runs end to
 end (one displaced object, the depth baseline for speed), measured against the world's
-ground truth."""
+ground truth, and a rearrangement cancelled mid-move stops with its move."""
 import numpy as np
 import pytest
+from action_msgs.msg import GoalStatus, GoalStatusArray
 from rclpy.action import ActionClient
 from ros_harness import call_service, node_command, wait_until
 from std_msgs.msg import Header
@@ -12,9 +13,9 @@ from seg_by_interaction.action import Rearrange
 from seg_by_interaction.core.evaluation.rearrangement import episode_outcome
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
-from seg_by_interaction.ros import images
+from seg_by_interaction.ros import images, qos
 from seg_by_interaction.ros.rearrange_driver import EpisodeSpec, RearrangeDriver
-from seg_by_interaction.srv import SnapshotGoal
+from seg_by_interaction.srv import DisplaceObjects, SnapshotGoal
 
 WORLD = ["-p", "seed:=7", "-p", "split:=test", "-p", "arena.min_objects:=3",
          "-p", "arena.max_objects:=3"]
@@ -101,3 +102,37 @@ def test_one_displaced_object_is_put_back_end_to_end(demo, test_node):
     assert result["success"] and outcome["success"], (result, outcome)
     test_node.executor.remove_node(driver)
     driver.destroy_node()
+
+
+def test_a_rearrangement_cancelled_mid_move_stops_it_and_the_node_serves_on(demo, test_node,
+                                                                           tmp_path):
+    executing = []
+    test_node.create_subscription(
+        GoalStatusArray, "/interact/_action/status",
+        lambda m: executing.append(any(s.status == GoalStatus.STATUS_EXECUTING
+                                       for s in m.status_list)), qos.LATCHED)
+    snapshot_client = test_node.create_client(SnapshotGoal, "/rearrangement/snapshot_goal")
+    snapshot = wait_until(lambda: (r := call_service(test_node, snapshot_client,
+                                                     SnapshotGoal.Request())).success and r,
+                          120, interval=1.0, what="a goal snapshot")
+    displace = test_node.create_client(DisplaceObjects, "/world_node/displace_objects")
+    assert call_service(test_node, displace, DisplaceObjects.Request(count=2, seed=5),
+                        timeout=60).success
+    client = ActionClient(test_node, Rearrange, "rearrange")
+    assert client.wait_for_server(timeout_sec=120.0)
+    accepted = client.send_goal_async(Rearrange.Goal(goal_id=snapshot.goal_id,
+                                                     segmenter="depth_clusters"))
+    wait_until(accepted.done, 30, what="goal response")
+    handle = accepted.result()
+    wait_until(lambda: executing and executing[-1], 300, what="the first move under way")
+    handle.cancel_goal_async()
+    result = handle.get_result_async()
+    wait_until(result.done, 60, what="the cancelled rearrangement's result")
+    assert result.result().status == GoalStatus.STATUS_CANCELED
+    cancelled = result.result().result
+    assert not cancelled.success and "cancel" in cancelled.reason and cancelled.moves_used <= 1
+    wait_until(lambda: not executing[-1], 60, what="the executor's interaction ended")
+    assert RunStore(tmp_path).count_interactions() <= 1      # none once cancelled before a frame
+    refused = send(client, Rearrange.Goal(goal_id=snapshot.goal_id, max_interactions=0))
+    assert not refused.success and "budget of 0" in refused.reason          # still serving
+    assert demo.process.poll() is None
