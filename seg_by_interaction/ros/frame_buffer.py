@@ -53,7 +53,7 @@ class FrameBuffer:
         kinds = ("rgb", "depth", "truth") if with_ground_truth else ("rgb", "depth")
         self._pairer = FramePairer(kinds, sync)
         self._complete: FrameMessages | None = None
-        self._last_paired = time.monotonic()
+        self._last_paired: float | None = None   # the first image's arrival, until a pair
         self.camera_info: CameraInfo | None = None
         self._node, self._rejections = node, rejections
         topics = {"rgb": camera.rgb_topic, "depth": camera.depth_topic,
@@ -93,6 +93,8 @@ class FrameBuffer:
         self._warn_if_unpaired()
 
     def _warn_if_unpaired(self) -> None:
+        if self._last_paired is None:           # images only now begin to arrive
+            self._last_paired = time.monotonic()
         waited = time.monotonic() - self._last_paired
         if waited > self.sync.unpaired_warning_s:
             self._node.get_logger().warning(
