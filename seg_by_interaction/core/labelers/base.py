@@ -135,6 +135,27 @@ class Labeler(abc.ABC):
     def label(self, interaction: Interaction) -> list[Label]:
         """One label per frame pair `frame_pairs` offers; none if nothing was attempted."""
 
+class PairLabeler(Labeler):
+    """A labeler that labels each frame pair on its own; a pair that may only say what
+    moved (`FramePair.positives_only`) keeps only a positive."""
+
+    def label(self, interaction: Interaction) -> list[Label]:
+        pairs, _ = frame_pairs(interaction)
+        labels = [self.label_pair(pair, interaction.hypothesis_mask if pair.is_before else None)
+                  for pair in pairs]
+        return [label for label, pair in zip(labels, pairs)
+                if label.positive or not pair.positives_only]
+
+    @abc.abstractmethod
+    def label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
+        """The pair's label; `hypothesis_mask` is the mask acted on, if on `pair.labelled`."""
+
+
+def scaled_area_px(area_px: int, size: tuple[int, int], reference: tuple[int, int]) -> int:
+    """An area given at `reference` (height, width) frames, at frames of `size`."""
+    return max(1, round(area_px * size[0] * size[1] / (reference[0] * reference[1])))
+
+
 def negative_label(pair: FramePair, hypothesis_mask: np.ndarray | None, window, quality: dict,
               reason: str, confidence: float) -> Label:
     """A negative label: its mask is the hypothesis acted on, or else the window (slices)."""

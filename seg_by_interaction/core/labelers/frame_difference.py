@@ -67,8 +67,8 @@ import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.table import has_reading, table_depth
-from seg_by_interaction.core.labelers.base import (FramePair, Interaction, Label, Labeler,
-                                                   action_window, frame_pairs, negative_label)
+from seg_by_interaction.core.labelers.base import (FramePair, Label, PairLabeler, action_window,
+                                                   negative_label, scaled_area_px)
 from seg_by_interaction.core.labelers.morphology import (close_mask, component_near, dilate,
                                                         fill_holes, largest_part, open_mask)
 from seg_by_interaction.core.validated import setting
@@ -121,22 +121,14 @@ class FrameDifferenceParams:
         return round(distance * _length_scale(height, width))
 
     def scaled_min_area_px(self, height: int, width: int) -> int:
-        return max(1, round(self.min_component_px * height * width /
-                            (REFERENCE_SIZE[0] * REFERENCE_SIZE[1])))
+        return scaled_area_px(self.min_component_px, (height, width), REFERENCE_SIZE)
 
 
-class FrameDifferenceLabeler(Labeler):
+class FrameDifferenceLabeler(PairLabeler):
     def __init__(self, params: FrameDifferenceParams = FrameDifferenceParams()):
         self.params = params
 
-    def label(self, interaction: Interaction) -> list[Label]:
-        pairs, _ = frame_pairs(interaction)
-        labels = [self._label_pair(pair, interaction.hypothesis_mask if pair.is_before else None)
-                  for pair in pairs]
-        return [label for label, pair in zip(labels, pairs)
-                if label.positive or not pair.positives_only]
-
-    def _label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
+    def label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
         p = self.params
         height, width = pair.labelled.size
         side = p.scaled_window_px(height, width)

@@ -38,8 +38,8 @@ import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.table import has_reading, table_depth
-from seg_by_interaction.core.labelers.base import (FramePair, Interaction, Label, Labeler,
-                                                   action_window, frame_pairs, negative_label)
+from seg_by_interaction.core.labelers.base import (FramePair, Label, PairLabeler, action_window,
+                                                   negative_label, scaled_area_px)
 from seg_by_interaction.core.labelers.morphology import fill_holes, largest_part, open_mask
 from seg_by_interaction.core.validated import setting
 
@@ -78,22 +78,14 @@ class OpticalFlowParams:
         return min(height, width) / min(REFERENCE_SIZE)
 
     def scaled_min_area_px(self, height: int, width: int) -> int:
-        return max(1, round(self.min_component_px * height * width /
-                            (REFERENCE_SIZE[0] * REFERENCE_SIZE[1])))
+        return scaled_area_px(self.min_component_px, (height, width), REFERENCE_SIZE)
 
 
-class OpticalFlowLabeler(Labeler):
+class OpticalFlowLabeler(PairLabeler):
     def __init__(self, params: OpticalFlowParams = OpticalFlowParams()):
         self.params = params
 
-    def label(self, interaction: Interaction) -> list[Label]:
-        pairs, _ = frame_pairs(interaction)
-        labels = [self._label_pair(pair, interaction.hypothesis_mask if pair.is_before else None)
-                  for pair in pairs]
-        return [label for label, pair in zip(labels, pairs)
-                if label.positive or not pair.positives_only]
-
-    def _label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
+    def label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
         p = self.params
         height, width = pair.labelled.size
         scale = p.length_scale(height, width)
@@ -103,9 +95,11 @@ class OpticalFlowLabeler(Labeler):
         def negative(reason: str, confidence: float) -> Label:
             return negative_label(pair, hypothesis_mask, window, quality, reason, confidence)
 
-        flow = dense_flow(pair.labelled.rgb, pair.other.rgb, p.method)
         on_table = self._on_table(pair.labelled)
+        other_table = self._on_table(pair.other)
         quality["table_found"] = float(on_table is not None)
+        flow = dense_flow(_blanked(pair.labelled.rgb, on_table), _blanked(pair.other.rgb, other_table),
+                          p.method)
         if on_table is not None:
             flow[on_table] = 0.0
         magnitude = np.linalg.norm(flow, axis=2)
@@ -114,6 +108,8 @@ class OpticalFlowLabeler(Labeler):
         if not moving.any():
             return negative("no flow above the table", 1.0)
         segments = flow_segments(flow, moving, p, scale)
+        if not segments.any():
+            return negative("no flow segment above the table", 1.0)
         action = (round(pair.action_px[0]), round(pair.action_px[1]))
         reach = p.max_action_distance_px * scale
         segment, distance = _segment_near(segments, action, reach)
@@ -192,6 +188,14 @@ def flow_segments(flow: np.ndarray, moving: np.ndarray, params: OpticalFlowParam
                                rng=np.random.default_rng(NCUT_SEED))
     _, relabelled = np.unique(np.where(moving, cut + 1, 0), return_inverse=True)
     return relabelled.reshape(moving.shape)
+
+
+def _blanked(rgb: np.ndarray, on_table: np.ndarray | None) -> np.ndarray:
+    """The image with the table's pixels black: its texture, the same in both frames,
+    would otherwise hold the flow of small or thin objects near zero."""
+    if on_table is None:
+        return rgb
+    return np.where(on_table[..., None], 0, rgb).astype(np.uint8)
 
 
 def _segment_near(segments: np.ndarray, point: tuple[int, int],
