@@ -46,6 +46,7 @@ from seg_by_interaction.core.validated import setting
 REFERENCE_SIZE = (480, 640)     # Eitel et al.'s Kinect frames (height, width) the sizes refer to
 FLOW_METHODS = ("dis", "farneback")
 NCUT_SEED = 0                   # the normalized cut's eigen-solver starts from random vectors
+MAX_SUPERPIXELS = 150           # the normalized cut's cost grows fast with the graph's size
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -172,7 +173,7 @@ def flow_segments(flow: np.ndarray, moving: np.ndarray, params: OpticalFlowParam
     from skimage import graph, segmentation
 
     spacing = max(2.0, params.superpixel_px * scale)
-    count = max(1, round(np.count_nonzero(moving) / spacing ** 2))
+    count = min(MAX_SUPERPIXELS, max(1, round(np.count_nonzero(moving) / spacing ** 2)))
     # compactness is in flow units: a superpixel's flow may vary by a similarity or so
     superpixels = segmentation.slic(flow, n_segments=count, compactness=params.similarity_px * scale,
                                     mask=moving, channel_axis=-1, start_label=1,

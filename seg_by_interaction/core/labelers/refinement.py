@@ -57,7 +57,9 @@ class Refinement(abc.ABC):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SlicNcutParams:
-    superpixel_px: int = setting(8, "spacing of the SLIC superpixels", min=2, max=200)
+    superpixels: int = setting(64, "SLIC superpixels in the refined neighbourhood (the "
+                                   "normalized cut's cost grows fast with their number)",
+                               min=2, max=1000)
     compactness: float = setting(10.0, "SLIC's balance of colour (low) and place (high)",
                                  min=0.01, max=1000.0)
     colour_similarity: float = setting(20.0, "mean colour difference (0-255 per channel) at "
@@ -82,8 +84,7 @@ class SlicNcutRefinement(Refinement):
         from skimage import graph, segmentation
 
         p = self.params
-        count = max(1, round(rgb.shape[0] * rgb.shape[1] / p.superpixel_px ** 2))
-        superpixels = segmentation.slic(rgb, n_segments=count, compactness=p.compactness,
+        superpixels = segmentation.slic(rgb, n_segments=p.superpixels, compactness=p.compactness,
                                         start_label=1, channel_axis=-1)
         if superpixels.max() <= 1:
             return superpixels
