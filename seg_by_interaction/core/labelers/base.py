@@ -117,6 +117,7 @@ class Label:
     reason: str
     quality: dict[str, float]
     labeler: str = ""          # the labeler's name (LABELERS), set where labelers are chosen
+    primitive: str = ""        # the primitive of the interaction labelled ("" if carried)
 
     def __post_init__(self):
         pair_frames(self.frame_pair)

@@ -54,7 +54,7 @@ class LabelerNodeParams:
 
 class InteractionLabeler(Labeler):
     """Labels an interaction with the labeler chosen for its primitive, then refines the
-    positive masks; each label names its labeler."""
+    positive masks; each label names its labeler and the primitive."""
 
     def __init__(self, params: LabelerNodeParams):
         self.names = {kind: getattr(params.by_primitive, kind) if params.labeler == BY_PRIMITIVE
@@ -66,7 +66,8 @@ class InteractionLabeler(Labeler):
 
     def label(self, interaction: Interaction) -> list[Label]:
         name = self.names[interaction.primitive]
-        return [dataclasses.replace(self.refinement.refine(label), labeler=name)
+        return [dataclasses.replace(self.refinement.refine(label), labeler=name,
+                                    primitive=interaction.primitive)
                 for label in self.labelers[interaction.primitive].label(interaction)]
 
 
@@ -129,6 +130,7 @@ def label_record(labeler: Labeler, still: StillObjects | None, record: StoredRec
 def label_records(labels: list[Label]) -> tuple[list[dict], dict[str, np.ndarray]]:
     """What RunStore.write_labels stores: the decisions as plain data, masks by pair."""
     decisions = [{"frame_pair": label.frame_pair, "labeler": label.labeler,
+                  "primitive": label.primitive,
                   "labelled_frame": pair_frames(label.frame_pair)[0],
                   "positive": label.positive, "confidence": label.confidence,
                   "action_px": [float(c) for c in label.action_px], "reason": label.reason,

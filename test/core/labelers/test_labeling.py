@@ -75,7 +75,7 @@ def test_a_record_s_primitive_chooses_its_labeler_and_labels_name_it():
     assert [label.labeler for label in labels] == ["frame_difference"] * 2
     assert all("refined by felzenszwalb" in label.reason for label in labels if label.positive)
     decisions, _ = label_records(labels)
-    assert decisions[0]["labeler"] == "frame_difference"
+    assert decisions[0]["labeler"] == "frame_difference" and decisions[0]["primitive"] == "pick_place"
     pushes = InteractionLabeler(from_dict(LabelerNodeParams, {"by_primitive": {"pick_place": "optical_flow"}}))
     assert [label.labeler for label in pushes.label(interaction_from_record(
         record("pick_place", action_px=(28, 28), place_px=(58, 48))))] == ["optical_flow"] * 2
