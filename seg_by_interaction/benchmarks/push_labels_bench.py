@@ -172,12 +172,17 @@ def _reasons(pushes: list[dict]) -> dict[str, int]:
 
 
 def figures_table(results: dict) -> str:
-    lines = ["| layout | labeler | refinement | pushes judged | positives | precision (IoU >= 0.5 with a moved object) | mean IoU | moved objects labelled positive |",
-             "|---|---|---|---|---|---|---|---|"]
-    for layout, result in results["layouts"].items():
-        for condition, figure in result["conditions"].items():
-            labeler, refinement = condition.split("/")
-            lines.append(f"| {layout} | {labeler} | {refinement} | {result['judged']} | "
-                         f"{figure['positives']} | {figure['precision']:.2f} | "
-                         f"{figure['mean_iou']:.2f} | {figure['moved_labelled_positive']:.2f} |")
+    """Per labeler and refinement: precision / mean IoU of the positives, per layout."""
+    layouts = results["layouts"]
+    header = " | ".join(f"{layout} ({layouts[layout]['judged']} pushes)" for layout in layouts)
+    lines = [f"| labeler | refinement | {header} |", "|---|---|" + "---|" * len(layouts)]
+    for labeler, refinement in conditions():
+        cells = " | ".join(_cell(layouts[layout]["conditions"][f"{labeler}/{refinement}"])
+                           for layout in layouts)
+        lines.append(f"| {labeler} | {refinement} | {cells} |")
     return "\n".join(lines)
+
+
+def _cell(figure: dict) -> str:
+    return (f"{figure['precision']:.2f} / {figure['mean_iou']:.2f} "
+            f"({figure['positives']} of {figure['labels']} positive)")

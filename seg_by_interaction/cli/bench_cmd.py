@@ -78,6 +78,8 @@ def _add_labels_parser(actions) -> None:
     parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench/push_labels"),
                         help="each scene's judgements, kept as they finish (a rerun resumes)")
     parser.add_argument("--json", type=pathlib.Path, help="write the figures here")
+    parser.add_argument("--readme", type=pathlib.Path, nargs="*", default=[],
+                        help="files whose <!-- bench:push_labels --> sections get the table")
     parser.set_defaults(func=bench_labels)
 
 
@@ -151,7 +153,14 @@ def bench_labels(args: argparse.Namespace) -> int:
     results = {**provenance(), "robot": args.robot, "primitive": args.primitive,
                "push_distance_m": args.push_distance or None, "torch_threads": "not used",
                "cpus": _cpus(), **figures(options)}
-    print(figures_table(results))
+    table = figures_table(results)
+    note = (f"\n\nPrecision (positives with IoU >= 0.5 with an object that moved) / mean IoU of "
+            f"the positives; {args.robot}, push length "
+            f"{f'{args.push_distance * 100:g} cm' if args.push_distance else 'the default 12 cm'} "
+            f"past the object's point; no torch; `{args.json}`.")
+    for readme in args.readme:
+        bench_papers.update_marked_sections(readme, {"bench:push_labels": table + note})
+    print(table)
     _write(args.json, results)
     return 0
 

@@ -28,4 +28,4 @@ def test_pushes_are_judged_per_condition_and_a_rerun_resumes(tmp_path):
     assert results["flow_label_precision"] == flow["precision"]
     assert results["flow_label_mean_iou"] == flow["mean_iou"]
     assert flow["labels"] == len(judged) and 0.0 <= flow["mean_iou"] <= 1.0
-    assert "| separated | frame_difference | felzenszwalb |" in figures_table(results)
+    assert "| frame_difference | felzenszwalb |" in figures_table(results)
