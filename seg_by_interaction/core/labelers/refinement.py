@@ -31,18 +31,22 @@ NCUT_SEED = 0
 
 
 class Refinement(abc.ABC):
+    """Built from its parameters, which name `min_share` (of a region's pixels in the mask
+    for it to join) and `context` (the mask's bounding box grown by this times its size is
+    refined)."""
     name: str            # in REFINEMENTS
-    min_share: float     # of a region's pixels in the mask for it to join
-    context: float       # the mask's bounding box grown by this times its size is refined
+
+    def __init__(self, params):
+        self.params = params
 
     def refine(self, label: Label) -> Label:
         """The label with its mask refined (positives only), the change in its quality."""
         if not label.positive or not label.mask.any():
             return label
-        window = _grown_box(label.mask, self.context)
+        window = _grown_box(label.mask, self.params.context)
         regions = self.regions(label.image[window])
         refined = np.zeros_like(label.mask)
-        refined[window] = regions_inside(label.mask[window], regions, self.min_share)
+        refined[window] = regions_inside(label.mask[window], regions, self.params.min_share)
         if not refined.any():
             return label
         quality = {**label.quality, "refined_area_px": int(np.count_nonzero(refined)),
@@ -76,10 +80,6 @@ class SlicNcutParams:
 class SlicNcutRefinement(Refinement):
     name = "slic_ncut"
 
-    def __init__(self, params: SlicNcutParams = SlicNcutParams()):
-        self.params = params
-        self.min_share, self.context = params.min_share, params.context
-
     def regions(self, rgb: np.ndarray) -> np.ndarray:
         from skimage import graph, segmentation
 
@@ -109,10 +109,6 @@ class FelzenszwalbParams:
 
 class FelzenszwalbRefinement(Refinement):
     name = "felzenszwalb"
-
-    def __init__(self, params: FelzenszwalbParams = FelzenszwalbParams()):
-        self.params = params
-        self.min_share, self.context = params.min_share, params.context
 
     def regions(self, rgb: np.ndarray) -> np.ndarray:
         from skimage import segmentation
