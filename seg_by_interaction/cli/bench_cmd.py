@@ -57,6 +57,30 @@ def add_parser(subparsers) -> None:
     faults.add_argument("--json", type=pathlib.Path, help="write the figures here")
     faults.set_defaults(func=bench_faults)
     _add_rearrange_parser(actions)
+    _add_labels_parser(actions)
+
+
+def _add_labels_parser(actions) -> None:
+    parser = actions.add_parser(
+        "labels", help="label quality on pushes: the optical-flow and frame-difference labelers, "
+                       "each with and without superpixel refinement, against the world's "
+                       "ground truth; resumable")
+    parser.add_argument("--primitive", choices=("push",), default="push",
+                        help="the primitive whose labels are measured")
+    parser.add_argument("--robot", default="pr2")
+    parser.add_argument("--pushes", type=int, default=40, help="pushes per layout")
+    parser.add_argument("--pushes-per-scene", type=int, default=4)
+    parser.add_argument("--push-distance", type=float, default=0.0,
+                        help="push length past the object's point, metres (0 = the executor's "
+                             "primitives.push_distance_m, 0.12)")
+    parser.add_argument("--layouts", default="separated,mixed", help="comma-separated")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench/push_labels"),
+                        help="each scene's judgements, kept as they finish (a rerun resumes)")
+    parser.add_argument("--json", type=pathlib.Path, help="write the figures here")
+    parser.add_argument("--readme", type=pathlib.Path, nargs="*", default=[],
+                        help="files whose <!-- bench:push_labels --> sections get the table")
+    parser.set_defaults(func=bench_labels)
 
 
 def _add_rearrange_parser(actions) -> None:
@@ -109,6 +133,35 @@ def bench_world(args: argparse.Namespace) -> int:
                                      args.neighbour_trials, args.seed)}
     print(json.dumps(figures, indent=1))
     _write(args.json, figures)
+    return 0
+
+
+def bench_labels(args: argparse.Namespace) -> int:
+    from seg_by_interaction.benchmarks.push_labels_bench import (PushLabelOptions, figures,
+                                                                 figures_table, run_missing)
+    from seg_by_interaction.core.robot_config import load_robot_config
+
+    layouts = tuple(layout for layout in args.layouts.split(",") if layout)
+    options = PushLabelOptions(robot=load_robot_config(args.robot), work=args.work, layouts=layouts,
+                               pushes=args.pushes, pushes_per_scene=args.pushes_per_scene,
+                               seed=args.seed, push_distance=args.push_distance)
+    try:
+        run_missing(options)
+    except KeyboardInterrupt:
+        print(f"interrupted; the same command resumes from the scenes kept in {args.work}")
+        return 130
+    results = {**provenance(), "robot": args.robot, "primitive": args.primitive,
+               "push_distance_m": args.push_distance or None, "torch_threads": "not used",
+               "cpus": _cpus(), **figures(options)}
+    table = figures_table(results)
+    note = (f"\n\nPrecision (positives with IoU >= 0.5 with an object that moved) / mean IoU of "
+            f"the positives; {args.robot}, push length "
+            f"{f'{args.push_distance * 100:g} cm' if args.push_distance else 'the default 12 cm'} "
+            f"past the object's point; no torch; `{args.json}`.")
+    for readme in args.readme:
+        bench_papers.update_marked_sections(readme, {"bench:push_labels": table + note})
+    print(table)
+    _write(args.json, results)
     return 0
 
 

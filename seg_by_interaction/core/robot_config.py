@@ -152,6 +152,31 @@ class ControllerInterfaces:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class PrimitiveMix:
+    """How often the collector chooses each primitive it acts on hypotheses with (weights,
+    normalised; one field per kind the collector chooses, `interaction.kinds.COLLECTED`)."""
+    pick_place: float = setting(1.0, "weight of pick-and-place (Pathak et al. 2018)", min=0.0)
+    push: float = setting(0.0, "weight of pushes (Eitel et al. 2019)", min=0.0)
+    poke: float = setting(0.0, "weight of pokes (Lohmann et al. 2020)", min=0.0)
+
+    def __post_init__(self):
+        if not sum(self.weights().values()) > 0:
+            raise ConfigError("primitive_mix: at least one weight must be above 0")
+
+    def weights(self) -> dict[str, float]:
+        return dataclasses.asdict(self)
+
+    def draw(self, rng: np.random.Generator) -> str:
+        """A primitive drawn with these weights; one weighted alone is taken without drawing,
+        so a single-primitive run's random choices stay those of the seed."""
+        named = {kind: weight for kind, weight in self.weights().items() if weight > 0}
+        if len(named) == 1:
+            return next(iter(named))
+        weights = np.array(list(named.values()))
+        return list(named)[int(rng.choice(len(named), p=weights / weights.sum()))]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class RobotConfig:
     name: str = setting(description="robot name, also the config's file name")
     description: str = setting("", "one line for humans")
@@ -170,6 +195,8 @@ class RobotConfig:
     controllers: ControllerInterfaces = setting(ControllerInterfaces(), "the arm's ros2_control "
                                                                         "interfaces")
     cameras: list[CameraConfig] = setting(description="at least one camera")
+    primitive_mix: PrimitiveMix = setting(PrimitiveMix(), "the primitives the collector uses "
+                                                          "on this robot by default")
     simulation: SimulationConfig | None = setting(
         None, "the embedded simulated world's model; a robot without it runs on its own "
               "motion server only")

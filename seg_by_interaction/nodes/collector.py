@@ -26,8 +26,10 @@ from std_msgs.msg import Header
 from seg_by_interaction.action import Interact
 from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_RANDOM
 from seg_by_interaction.core.interaction.collection import (CollectorParams, HypothesisChooser,
-                                                            Schedule, request_for)
+                                                            Schedule, away_from_nearest,
+                                                            primitive_mix, request_for)
 from seg_by_interaction.core.interaction.executor import InteractionRequest
+from seg_by_interaction.core.interaction.kinds import Aim
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.retry import Backoff
 from seg_by_interaction.core.robot_config import load_robot_config
@@ -55,6 +57,7 @@ class Collector(Node):
         self.chooser = HypothesisChooser(self.robot.table_area, self.params.random_share, self.rng,
                                          self.params.failure_radius_px)
         self.schedule = Schedule(self.params, self._already_done())
+        self.mix = primitive_mix(self.params, self.robot)
         self.scene_id = ""
         self.finished = threading.Event()
         self.last_result: str = ""
@@ -160,13 +163,15 @@ class Collector(Node):
         array = response.hypotheses
         hypotheses = [hypothesis_msgs.from_msg(h, array.image_height, array.image_width)
                       for h in array.hypotheses]
-        kind = self.schedule.primitive()
+        kind = self.mix.draw(self.rng)
         choice = self.chooser.choose(hypotheses, kind)
         if choice is None:
             self._log_nothing_to_act_on(hypotheses, kind)
             return False
         hypothesis, at_random = choice
-        request = request_for(kind, hypothesis, self.rng, self.params.poke_magnitude)
+        aim = Aim(self.params.poke_magnitude, away_from_nearest(hypothesis, hypotheses),
+                  self.params.push_distance_m)
+        request = request_for(kind, hypothesis, self.rng, aim)
         primitive = interaction_msgs.request_to_msg(request, self.robot.base_frame, hypothesis,
                                                     array.model_version, array.header)
         if at_random:

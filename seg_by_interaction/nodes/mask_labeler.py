@@ -16,10 +16,9 @@ from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from std_msgs.msg import Header
 
-from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.carry_forward import StillObjects
-from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, label_record,
-                                                       label_records, read_record)
+from seg_by_interaction.core.labelers.labeling import (InteractionLabeler, LabelerNodeParams,
+                                                       label_record, label_records, read_record)
 from seg_by_interaction.core.run_store import RunStore, StorageError, StoredRecord
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric
 from seg_by_interaction.ros import images, qos
@@ -32,7 +31,7 @@ class MaskLabeler(Node):
     def __init__(self, **kwargs):
         super().__init__("mask_labeler", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, LabelerNodeParams)
-        self.labeler = LABELERS.make_chosen(self.params, "labeler")
+        self.labeler = InteractionLabeler(self.params)
         self.store = RunStore(self.params.run_dir) if self.params.run_dir else None
         carry = self.params.carry_forward
         self.still_objects = StillObjects(carry) if carry.enabled else None
@@ -45,7 +44,8 @@ class MaskLabeler(Node):
         self._labelled: set[str] = set()       # by this labeler: a message for one is a repeat
         self._refused: set[str] = set()
         self.create_timer(self.params.rescan_every_s, self._label_backlog, callback_group=group)
-        self.get_logger().info(f"labeling with '{self.params.labeler}'")
+        self.get_logger().info(f"labeling with {self.labeler.names}, refinement "
+                               f"'{self.params.refinement.method}'")
 
     def _on_record(self, msg: InteractionRecord) -> None:
         try:
@@ -103,7 +103,7 @@ class MaskLabeler(Node):
             record_id=record.record_id, image=images.to_msg(label.image, "rgb8", header),
             mask=images.to_msg(label.mask.astype("uint8") * 255, "mono8", header),
             positive=label.positive, action_px=Point(x=float(u), y=float(v)),
-            labeler=self.params.labeler, frame_pair=label.frame_pair,
+            labeler=label.labeler, frame_pair=label.frame_pair,
             confidence=float(label.confidence), model_version=record.meta.model_version,
             reason=label.reason,
             quality=[Metric(name=k, value=float(v)) for k, v in label.quality.items()])

@@ -1,6 +1,7 @@
 """The self-supervised loop end to end: the world and every node of the loop as separate
-processes over DDS, a small budget of pick-and-place interactions, labels stored beside
-their records, a checkpoint announced by the trainer and reloaded by the hypothesis
+processes over DDS, a small budget of interactions drawn half pick-and-place, half push
+(Eitel et al. 2019), labels stored beside their records (pushes by optical flow, picks by
+frame difference), a checkpoint announced by the trainer and reloaded by the hypothesis
 server, which then answers from the model; then every process stopped together by a
 terminal's double Ctrl-C ends cleanly, the trainer with its final checkpoint."""
 import json
@@ -29,7 +30,8 @@ def ci_loop(run_dir):
         "interaction_executor:max_consecutive_failures:=1000",
         "online_trainer:training.min_positives:=1", "online_trainer:training.batch_size:=4",
         "online_trainer:steps_per_example:=2.0", "online_trainer:checkpoint_every_steps:=1000",
-        "collector:reset_every:=0", "collector:new_scene_every:=10", "collector:random_share:=0.0")
+        "collector:reset_every:=0", "collector:new_scene_every:=10", "collector:random_share:=0.0",
+        "collector:primitive:=mix", "collector:primitive_mix.push:=1.0")
     return loop_wiring(LoopRun(run_dir=run_dir, interactions=BUDGET, first_model_after=2,
                                overrides=overrides))
 
@@ -67,6 +69,12 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
     assert meta["primitive"] == "pick_place" and meta["action_px"] is not None
     wait_until(lambda: all(store.read_labels(r) is not None for r in record_ids[:INTERACTIONS]), 30,
                what="labels stored beside every record")
+    pushed = {r.record_id for r in records if r.primitive.type == Primitive.PUSH}
+    assert pushed, "half the interactions should be pushes"
+    wait_until(lambda: any(e.record_id in pushed for e in examples), 60, what="a push labelled")
+    own = [e for e in examples if not e.frame_pair.startswith("carried_")]   # not carried forward
+    assert {e.labeler for e in own if e.record_id in pushed} == {"optical_flow"}
+    assert {e.labeler for e in own if e.record_id not in pushed} == {"frame_difference"}
     for name, process in processes.items():
         assert process.process.poll() is None, f"{name} exited:\n{process.output()[-2000:]}"
 

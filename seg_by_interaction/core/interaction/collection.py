@@ -9,9 +9,9 @@ import numpy as np
 
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.interaction.executor import InteractionRequest
-from seg_by_interaction.core.interaction.kinds import COLLECTED, KINDS
+from seg_by_interaction.core.interaction.kinds import COLLECTED, KINDS, Aim
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
-from seg_by_interaction.core.robot_config import TableArea
+from seg_by_interaction.core.robot_config import PrimitiveMix, RobotConfig, TableArea
 from seg_by_interaction.core.validated import setting
 
 
@@ -20,9 +20,16 @@ class CollectorParams:
     robot: str = setting("sawyer", "robot config name (config/<name>.yaml) or path")
     interactions: int = setting(100, "interactions to collect (reset sweeps not counted); a "
                                      "resumed run counts those already recorded", min=0)
-    primitive: str = setting("pick_place", "what to do with a hypothesis ('mixed' = each of "
-                                           f"{', '.join(COLLECTED)} in turn)",
-                             choices=(*COLLECTED, "mixed"))
+    primitive: str = setting("robot", "what to do with a hypothesis: one primitive, 'mix' = "
+                                      "drawn per interaction with the weights of "
+                                      "`primitive_mix`, 'robot' = likewise with the robot "
+                                      "config's `primitive_mix` (the PR2 pushes, the Sawyer "
+                                      "picks)", choices=("robot", "mix", *COLLECTED))
+    primitive_mix: PrimitiveMix = setting(PrimitiveMix(), "weights of the primitives when "
+                                                          "`primitive` is 'mix'")
+    push_distance_m: float = setting(0.0, "push length past the hypothesis's point (0 = the "
+                                          "executor's `primitives.push_distance_m`)", min=0.0,
+                                     max=0.4)
     random_share: float = setting(0.1, "share of interactions on a hypothesis chosen uniformly "
                                        "at random instead of the best-scored (exploration)",
                                   min=0.0, max=1.0)
@@ -101,11 +108,34 @@ def grasp_over_table(hypothesis: Hypothesis, table_area: TableArea) -> bool:
 
 
 def request_for(kind: str, hypothesis: Hypothesis, rng: np.random.Generator,
-                magnitude: str = "medium") -> InteractionRequest:
+                aim: Aim = Aim()) -> InteractionRequest:
     """The interaction `kind` aimed at a hypothesis's grasp (e.g. a pick-and-place at it, or
-    a push through its point in a random horizontal direction)."""
+    a push through its point away from its neighbour)."""
     grasp = hypothesis.grasp
-    return InteractionRequest(kind=kind, target=grasp.position, **KINDS[kind].aim(grasp, rng, magnitude))
+    return InteractionRequest(kind=kind, target=grasp.position, **KINDS[kind].aim(grasp, rng, aim))
+
+
+def primitive_mix(params: CollectorParams, robot: RobotConfig) -> PrimitiveMix:
+    """The weights the collector draws each interaction's primitive with."""
+    if params.primitive == "robot":
+        return robot.primitive_mix
+    if params.primitive == "mix":
+        return params.primitive_mix
+    return PrimitiveMix(**{kind: float(kind == params.primitive) for kind in COLLECTED})
+
+
+def away_from_nearest(hypothesis: Hypothesis, hypotheses: list[Hypothesis]) -> np.ndarray | None:
+    """Eitel et al. 2019's push direction: horizontal, from the nearest other hypothesis
+    (with a grasp, its mask apart from this one's: overlapping ones are guesses at the same
+    object) to this one, so the push separates them; None when there is no such neighbour."""
+    here = hypothesis.grasp.position[:2]
+    offsets = [here - h.grasp.position[:2] for h in hypotheses
+               if h is not hypothesis and h.grasp is not None and not (h.mask & hypothesis.mask).any()]
+    offsets = [o for o in offsets if np.linalg.norm(o) > 1e-6]
+    if not offsets:
+        return None
+    nearest = min(offsets, key=np.linalg.norm)
+    return np.array([*nearest / np.linalg.norm(nearest), 0.0])
 
 
 class Schedule:
@@ -145,8 +175,3 @@ class Schedule:
         """Seed of the scene to start now: the run's seed plus the interactions done, so a
         resumed run draws the scenes it would have drawn, never its first one again."""
         return self.params.seed + self.done
-
-    def primitive(self) -> str:
-        if self.params.primitive == "mixed":
-            return COLLECTED[self.done % len(COLLECTED)]
-        return self.params.primitive

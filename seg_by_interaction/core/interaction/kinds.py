@@ -20,13 +20,22 @@ class PrimitiveKind:
     frame_pairs: tuple[str, ...] = ()       # labelled from these; () = nothing to label
     stopped_pairs: tuple[str, ...] = ()     # instead, when it was stopped before its mid
                                             # frame (positives only: what it moved)
-    # (grasp, rng, poke magnitude) -> the request's fields when the collector acts on a
-    # hypothesis's grasp with it; None = the collector never chooses it, and it does not
-    # count toward the collection's budget
-    aim: Callable[[Any, np.random.Generator, str], dict] | None = None
+    # (grasp, rng, Aim) -> the request's fields when the collector acts on a hypothesis's
+    # grasp with it; None = the collector never chooses it, and it does not count toward
+    # the collection's budget
+    aim: Callable[[Any, np.random.Generator, "Aim"], dict] | None = None
     stroke_phase: str                       # Interact feedback phase while it strokes
     grips: bool = False                     # closes the fingers on the object, so only a
                                             # grasp that fits (Grasp.refusal empty) is tried
+
+
+@dataclasses.dataclass(frozen=True)
+class Aim:
+    """What the collector decided beside the hypothesis, for the kinds' `aim`."""
+    magnitude: str = "medium"               # poke
+    away: np.ndarray | None = None          # push: direction from the nearest neighbouring
+                                            # hypothesis to this one (None = no neighbour)
+    push_distance: float = 0.0              # push: 0 = the executor's default
 
 
 def _random_heading(rng: np.random.Generator) -> np.ndarray:
@@ -39,19 +48,20 @@ KINDS = {kind.name: kind for kind in (
         name="pick_place", needs=("target",), frame_pairs=("before_mid", "mid_after"),
         stopped_pairs=("before_after",),
         run=lambda primitives, r, rng: primitives.pick_place(r.target, r.yaw, r.width, r.place_xy, rng),
-        aim=lambda grasp, rng, magnitude: {"yaw": grasp.yaw, "width": grasp.width_m},
+        aim=lambda grasp, rng, aim: {"yaw": grasp.yaw, "width": grasp.width_m},
         stroke_phase="approaching", grips=True),
     PrimitiveKind(
         name="push", needs=("target", "direction"), frame_pairs=("before_after",),
         run=lambda primitives, r, rng: primitives.push(r.target, r.direction, r.distance),
-        aim=lambda grasp, rng, magnitude: {"direction": _random_heading(rng)},
+        aim=lambda grasp, rng, aim: {"direction": _random_heading(rng) if aim.away is None
+                                     else aim.away, "distance": aim.push_distance},
         stroke_phase="pushing"),
     PrimitiveKind(
         name="poke", needs=("target", "direction", "magnitude"), frame_pairs=("before_after",),
         run=lambda primitives, r, rng: primitives.poke(r.target, r.direction, r.magnitude,
                                                        r.half_extent),
-        aim=lambda grasp, rng, magnitude: {"direction": _random_heading(rng), "magnitude": magnitude,
-                                           "half_extent": grasp.width_m / 2},
+        aim=lambda grasp, rng, aim: {"direction": _random_heading(rng), "magnitude": aim.magnitude,
+                                     "half_extent": grasp.width_m / 2},
         stroke_phase="poking"),
     PrimitiveKind(
         name="reset_sweep", needs=(),

@@ -8,4 +8,8 @@ LABELERS = Registry("labeler", {
         "seg_by_interaction.core.labelers.frame_difference:FrameDifferenceLabeler",
         "seg_by_interaction.core.labelers.frame_difference:FrameDifferenceParams",
         "Pathak et al. 2018 frame-difference labeler"),
+    "optical_flow": Part(
+        "seg_by_interaction.core.labelers.optical_flow:OpticalFlowLabeler",
+        "seg_by_interaction.core.labelers.optical_flow:OpticalFlowParams",
+        "Eitel et al. 2019 optical-flow labeler"),
 })

@@ -116,6 +116,8 @@ class Label:
     action_px: Pixel           # on `image`
     reason: str
     quality: dict[str, float]
+    labeler: str = ""          # the labeler's name (LABELERS), set where labelers are chosen
+    primitive: str = ""        # the primitive of the interaction labelled ("" if carried)
 
     def __post_init__(self):
         pair_frames(self.frame_pair)
@@ -133,6 +135,46 @@ class Labeler(abc.ABC):
     @abc.abstractmethod
     def label(self, interaction: Interaction) -> list[Label]:
         """One label per frame pair `frame_pairs` offers; none if nothing was attempted."""
+
+class PairLabeler(Labeler):
+    """A labeler that labels each frame pair on its own; a pair that may only say what
+    moved (`FramePair.positives_only`) keeps only a positive."""
+
+    def label(self, interaction: Interaction) -> list[Label]:
+        pairs, _ = frame_pairs(interaction)
+        labels = [self.label_pair(pair, interaction.hypothesis_mask if pair.is_before else None)
+                  for pair in pairs]
+        return [label for label, pair in zip(labels, pairs)
+                if label.positive or not pair.positives_only]
+
+    @abc.abstractmethod
+    def label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
+        """The pair's label; `hypothesis_mask` is the mask acted on, if on `pair.labelled`."""
+
+
+def scaled_area_px(area_px: int, size: tuple[int, int], reference: tuple[int, int]) -> int:
+    """An area given at `reference` (height, width) frames, at frames of `size`."""
+    return max(1, round(area_px * size[0] * size[1] / (reference[0] * reference[1])))
+
+
+def negative_label(pair: FramePair, hypothesis_mask: np.ndarray | None, window, quality: dict,
+              reason: str, confidence: float) -> Label:
+    """A negative label: its mask is the hypothesis acted on, or else the window (slices)."""
+    if hypothesis_mask is None:
+        hypothesis_mask = np.zeros(pair.labelled.size, bool)
+        hypothesis_mask[window] = True
+    return Label(pair.name, pair.labelled.rgb, hypothesis_mask, False, confidence, pair.action_px,
+                 reason, quality)
+
+
+def action_window(action_px, side: int,
+            size: tuple[int, int]) -> tuple[tuple[slice, slice], tuple[int, int]]:
+    """The window's slices, clipped to the image, and the action pixel in it (u, v)."""
+    u, v = round(action_px[0]), round(action_px[1])
+    top, left = v - side // 2, u - side // 2
+    rows = slice(max(0, top), min(size[0], top + side))
+    cols = slice(max(0, left), min(size[1], left + side))
+    return (rows, cols), (u - cols.start, v - rows.start)
 
 
 def _why_not(interaction: Interaction, pair: str) -> str:

@@ -109,4 +109,5 @@ def _carried_label(index: int, known: _Labelled, frame: RGBDView, share: float) 
     centre = (float(cols.mean()), float(rows.mean()))
     return Label(f"{CARRIED_PREFIX}{index}", frame.rgb, known.mask, True, known.confidence, centre,
                  f"carried from {known.source}: {share:.0%} of it unchanged",
-                 {"unchanged_share": share, "component_area_px": float(rows.size)})
+                 {"unchanged_share": share, "component_area_px": float(rows.size)},
+                 labeler="carry_forward")

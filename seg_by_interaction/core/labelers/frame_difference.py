@@ -67,8 +67,10 @@ import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.table import has_reading, table_depth
-from seg_by_interaction.core.labelers.base import (FramePair, Interaction, Label, Labeler,
-                                                   frame_pairs)
+from seg_by_interaction.core.labelers.base import (FramePair, Label, PairLabeler, action_window,
+                                                   negative_label, scaled_area_px)
+from seg_by_interaction.core.labelers.morphology import (close_mask, component_near, dilate,
+                                                        fill_holes, largest_part, open_mask)
 from seg_by_interaction.core.validated import setting
 
 REFERENCE_SIZE = (350, 430)     # Pathak et al.'s frames (height, width) the sizes refer to
@@ -119,34 +121,26 @@ class FrameDifferenceParams:
         return round(distance * _length_scale(height, width))
 
     def scaled_min_area_px(self, height: int, width: int) -> int:
-        return max(1, round(self.min_component_px * height * width /
-                            (REFERENCE_SIZE[0] * REFERENCE_SIZE[1])))
+        return scaled_area_px(self.min_component_px, (height, width), REFERENCE_SIZE)
 
 
-class FrameDifferenceLabeler(Labeler):
+class FrameDifferenceLabeler(PairLabeler):
     def __init__(self, params: FrameDifferenceParams = FrameDifferenceParams()):
         self.params = params
 
-    def label(self, interaction: Interaction) -> list[Label]:
-        pairs, _ = frame_pairs(interaction)
-        labels = [self._label_pair(pair, interaction.hypothesis_mask if pair.is_before else None)
-                  for pair in pairs]
-        return [label for label, pair in zip(labels, pairs)
-                if label.positive or not pair.positives_only]
-
-    def _label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
+    def label_pair(self, pair: FramePair, hypothesis_mask: np.ndarray | None) -> Label:
         p = self.params
         height, width = pair.labelled.size
         side = p.scaled_window_px(height, width)
         reach = p.scaled_action_distance_px(height, width, place=not pair.is_before)
-        window, action = _window(pair.action_px, side, (height, width))
+        window, action = action_window(pair.action_px, side, (height, width))
         here, other = self._crop(pair.labelled, window), self._crop(pair.other, window)
         changed = self._changed(here, other)
-        component, distance = _component_near(
-            _close(_open(changed, p.opening_px), p.closing_px), action, reach)
+        component, distance = component_near(
+            close_mask(open_mask(changed, p.opening_px), p.closing_px), action, reach)
         quality = {"window_px": side, "min_area_px": p.scaled_min_area_px(height, width),
                    "changed_fraction": float(changed.mean()), "component_area_px": 0}
-        negative = functools.partial(_negative, pair, hypothesis_mask, window, quality)
+        negative = functools.partial(negative_label, pair, hypothesis_mask, window, quality)
         if distance is None:
             return negative(f"nothing changed in the {side} px window", 1.0)
         quality["distance_to_action_px"] = distance
@@ -171,7 +165,7 @@ class FrameDifferenceLabeler(Labeler):
         if here.depth is not None and other.depth is not None:
             both = has_reading(here.depth) & has_reading(other.depth)
             step = np.abs(np.where(both, here.depth - other.depth, 0.0))
-            changed |= _open(step >= p.depth_threshold_m, p.depth_opening_px)
+            changed |= open_mask(step >= p.depth_threshold_m, p.depth_opening_px)
         return changed
 
     def _object_mask(self, here: RGBDView, other: RGBDView, component: np.ndarray, changed: np.ndarray,
@@ -183,15 +177,15 @@ class FrameDifferenceLabeler(Labeler):
         background, query = ~changed & ~region, changed & region
         unlike_background = (_background_distance(here.rgb, background, query) >=
                              _background_distance(other.rgb, background, query))
-        shows_object = np.where(changed, unlike_background, _fill_holes(component))
+        shows_object = np.where(changed, unlike_background, fill_holes(component))
         if above is not None:
             shows_object = np.where(has_reading(here.depth), above, shows_object)
-        crop = _largest_part(_open(region & shows_object, self.params.opening_px))
+        crop = largest_part(open_mask(region & shows_object, self.params.opening_px))
         quality.update(removed_px=int(np.count_nonzero(region & changed & ~shows_object)),
                        table_found=float(above is not None))
         if above is None or not crop.any():
             return crop, None
-        return crop, _coverage(crop, _open(above, self.params.opening_px), here.depth)
+        return crop, _coverage(crop, open_mask(above, self.params.opening_px), here.depth)
 
     def _above_table(self, here: RGBDView, region: np.ndarray,
                      changed: np.ndarray) -> np.ndarray | None:
@@ -200,7 +194,7 @@ class FrameDifferenceLabeler(Labeler):
         if here.depth is None:
             return None
         has_depth = has_reading(here.depth)
-        ring = _dilate(region, max(1, max(region.shape) // TABLE_RING_DIVISOR))
+        ring = dilate(region, max(1, max(region.shape) // TABLE_RING_DIVISOR))
         threshold = self.params.depth_threshold_m
         table = table_depth(here.depth, ring & ~region & ~changed & has_depth, threshold)
         if table is None:
@@ -238,28 +232,8 @@ class FrameDifferenceLabeler(Labeler):
                      reason, quality)
 
 
-def _negative(pair: FramePair, hypothesis_mask: np.ndarray | None, window, quality: dict,
-              reason: str, confidence: float) -> Label:
-    """A negative label: its mask is the hypothesis acted on, or else the window."""
-    if hypothesis_mask is None:
-        hypothesis_mask = np.zeros(pair.labelled.size, bool)
-        hypothesis_mask[window] = True
-    return Label(pair.name, pair.labelled.rgb, hypothesis_mask, False, confidence, pair.action_px,
-                 reason, quality)
-
-
 def _length_scale(height: int, width: int) -> float:
     return min(height, width) / min(REFERENCE_SIZE)
-
-
-def _window(action_px, side: int,
-            size: tuple[int, int]) -> tuple[tuple[slice, slice], tuple[int, int]]:
-    """The window's slices, clipped to the image, and the action pixel in it (u, v)."""
-    u, v = round(action_px[0]), round(action_px[1])
-    top, left = v - side // 2, u - side // 2
-    rows = slice(max(0, top), min(size[0], top + side))
-    cols = slice(max(0, left), min(size[1], left + side))
-    return (rows, cols), (u - cols.start, v - rows.start)
 
 
 def _background_distance(rgb: np.ndarray, background: np.ndarray,
@@ -327,64 +301,12 @@ def _depth_steps(depth: np.ndarray) -> np.ndarray:
     return steps
 
 
-def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
-    kernel = np.ones((2 * radius + 1, 2 * radius + 1), np.uint8)
-    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
-
-
-def _open(mask: np.ndarray, side: int) -> np.ndarray:
-    return _morphology(mask, cv2.MORPH_OPEN, side)
-
-
-def _close(mask: np.ndarray, side: int) -> np.ndarray:
-    return _morphology(mask, cv2.MORPH_CLOSE, side)
-
-
-def _morphology(mask: np.ndarray, operation: int, side: int) -> np.ndarray:
-    if side <= 1:
-        return mask
-    kernel = np.ones((side, side), np.uint8)
-    return cv2.morphologyEx(mask.astype(np.uint8), operation, kernel).astype(bool)
-
-
-def _component_near(mask: np.ndarray, point: tuple[int, int],
-                    max_distance: float) -> tuple[np.ndarray | None, float | None]:
-    """The connected component of `mask` nearest `point` (u, v) if within `max_distance`,
-    and the distance to its nearest pixel (None if the mask is empty)."""
-    _, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    rows, cols = np.nonzero(labels)
-    if rows.size == 0:
-        return None, None
-    distances = np.hypot(cols - point[0], rows - point[1])
-    nearest = int(np.argmin(distances))
-    distance = float(distances[nearest])
-    if distance > max_distance:
-        return None, distance
-    return labels == labels[rows[nearest], cols[nearest]], distance
-
-
 def _convex_hull(mask: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(mask)
     hull = cv2.convexHull(np.column_stack([cols, rows]).astype(np.int32))
     filled = np.zeros(mask.shape, np.uint8)
     cv2.fillConvexPoly(filled, hull, 1)
     return filled.astype(bool) | mask
-
-
-def _fill_holes(mask: np.ndarray) -> np.ndarray:
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
-    filled = np.zeros(mask.shape, np.uint8)
-    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
-    return filled.astype(bool)
-
-
-def _largest_part(mask: np.ndarray) -> np.ndarray:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8),
-                                                               connectivity=8)
-    if count <= 1:
-        return np.zeros(mask.shape, bool)
-    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
 
 
 def _reaches_edge(crop: np.ndarray) -> bool:

@@ -9,20 +9,38 @@ import numpy as np
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import pixel_in_image
 from seg_by_interaction.core.interaction.executor import NOT_ATTEMPTED
-from seg_by_interaction.core.interaction.kinds import KINDS
+from seg_by_interaction.core.interaction.kinds import KINDS, LABELLED
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import Interaction, Label, Labeler, pair_frames
 from seg_by_interaction.core.labelers.carry_forward import CarryForwardParams, StillObjects
+from seg_by_interaction.core.labelers.refinement import REFINEMENTS, RefinementParams
 from seg_by_interaction.core.run_store import RECORD_ID, UNREADABLE, RunStore, StoredRecord
 from seg_by_interaction.core.validated import setting
+
+
+BY_PRIMITIVE = "by_primitive"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PrimitiveLabelers:
+    """The labeler of each labelled primitive's records (Eitel et al. 2019 label pushes
+    by optical flow; Pathak et al. 2018 picks by frame difference)."""
+    pick_place: str = LABELERS.choice("frame_difference", "labeler of pick-and-places")
+    push: str = LABELERS.choice("optical_flow", "labeler of pushes")
+    poke: str = LABELERS.choice("frame_difference", "labeler of pokes")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 @LABELERS.sections
 class LabelerNodeParams:
     """The labeler to use, and a section of parameters for each labeler."""
-    labeler: str = LABELERS.choice("frame_difference", "which labeler")
+    labeler: str = setting(BY_PRIMITIVE, f"which labeler labels every record ('{BY_PRIMITIVE}' "
+                                         f"= the one `by_primitive` names for its primitive)",
+                           choices=(BY_PRIMITIVE, *LABELERS.names()))
+    by_primitive: PrimitiveLabelers = setting(PrimitiveLabelers(), "labeler per primitive")
+    refinement: RefinementParams = setting(RefinementParams(), "superpixel refinement of the "
+                                                               "positive masks, for any labeler")
     run_dir: str = setting("", "run directory: records announced by id are read from it, "
                                "labels are stored beside them, and records left unlabelled by a "
                                "killed labeler are labelled at start ('' = nothing to label)")
@@ -32,6 +50,25 @@ class LabelerNodeParams:
                                          "labeler was down)", min=0.5)
     carry_forward: CarryForwardParams = setting(CarryForwardParams(), "positive masks carried "
                                                                       "to later frames")
+
+
+class InteractionLabeler(Labeler):
+    """Labels an interaction with the labeler chosen for its primitive, then refines the
+    positive masks; each label names its labeler and the primitive."""
+
+    def __init__(self, params: LabelerNodeParams):
+        self.names = {kind: getattr(params.by_primitive, kind) if params.labeler == BY_PRIMITIVE
+                      else params.labeler for kind in LABELLED}
+        built = {name: LABELERS.make(name, getattr(params, name, None))
+                 for name in set(self.names.values())}
+        self.labelers = {kind: built[name] for kind, name in self.names.items()}
+        self.refinement = REFINEMENTS.make_chosen(params.refinement, "method")
+
+    def label(self, interaction: Interaction) -> list[Label]:
+        name = self.names[interaction.primitive]
+        return [dataclasses.replace(self.refinement.refine(label), labeler=name,
+                                    primitive=interaction.primitive)
+                for label in self.labelers[interaction.primitive].label(interaction)]
 
 
 class RecordError(ValueError):
@@ -92,7 +129,8 @@ def label_record(labeler: Labeler, still: StillObjects | None, record: StoredRec
 
 def label_records(labels: list[Label]) -> tuple[list[dict], dict[str, np.ndarray]]:
     """What RunStore.write_labels stores: the decisions as plain data, masks by pair."""
-    decisions = [{"frame_pair": label.frame_pair,
+    decisions = [{"frame_pair": label.frame_pair, "labeler": label.labeler,
+                  "primitive": label.primitive,
                   "labelled_frame": pair_frames(label.frame_pair)[0],
                   "positive": label.positive, "confidence": label.confidence,
                   "action_px": [float(c) for c in label.action_px], "reason": label.reason,

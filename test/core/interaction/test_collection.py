@@ -5,17 +5,20 @@ import pytest
 from seg_by_interaction.core.hypotheses.grasp import Grasp, mask_shape
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.interaction.collection import (CollectorParams, HypothesisChooser,
-                                                            Schedule, request_for)
+                                                            Schedule, away_from_nearest,
+                                                            primitive_mix, request_for)
 from seg_by_interaction.core.interaction.executor import FailureCounter, InteractionRequest
+from seg_by_interaction.core.interaction.kinds import COLLECTED, Aim
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.robot_config import TableArea
+from seg_by_interaction.core.robot_config import PrimitiveMix, TableArea, load_robot_config
+from seg_by_interaction.core.validated import ConfigError, from_dict
 
 AREA = TableArea(min=(0.4, -0.3), max=(0.9, 0.3))
 
 
-def hypothesis(name, score, xy=(0.6, 0.0), grasp=True):
+def hypothesis(name, score, xy=(0.6, 0.0), grasp=True, rows=slice(5, 9)):
     mask = np.zeros((20, 20), bool)
-    mask[5:9, 5:12] = True
+    mask[rows, 5:12] = True
     return Hypothesis(name, "model", score, mask, mask_shape(mask),
                       Grasp(np.array([*xy, 0.8]), 0.3, 0.04) if grasp else None)
 
@@ -44,7 +47,7 @@ def test_requests_follow_the_hypothesis_grasp():
     pick = request_for("pick_place", h, rng)
     assert pick.kind == "pick_place" and pick.yaw == 0.3 and pick.width == 0.04
     np.testing.assert_allclose(pick.target, h.grasp.position)
-    poke = request_for("poke", h, rng, "heavy")
+    poke = request_for("poke", h, rng, Aim(magnitude="heavy"))
     assert poke.magnitude == "heavy" and np.linalg.norm(poke.direction) == pytest.approx(1.0)
     assert poke.half_extent == pytest.approx(0.02)
 
@@ -73,13 +76,45 @@ def test_schedule_resumes_on_a_new_scene_and_new_scenes_replace_sweeps():
     assert fresh.due() == "interact"
 
 
-def test_mixed_primitives_take_turns():
-    schedule = Schedule(CollectorParams(primitive="mixed"))
-    kinds = []
-    for _ in range(6):
-        kinds.append(schedule.primitive())
-        schedule.mark("interact")
-    assert kinds == ["pick_place", "push", "poke"] * 2
+def test_the_primitive_is_drawn_per_interaction_with_the_configured_weights():
+    mix = primitive_mix(CollectorParams(primitive="mix",
+                                        primitive_mix=PrimitiveMix(pick_place=1.0, push=3.0)),
+                        load_robot_config("sawyer"))
+    kinds = [mix.draw(np.random.default_rng(7)) for _ in range(3)]
+    assert len(set(kinds)) == 1                       # the run's seed decides
+    rng = np.random.default_rng(0)
+    drawn = [mix.draw(rng) for _ in range(2000)]
+    assert drawn.count("push") / len(drawn) == pytest.approx(0.75, abs=0.03)
+    assert "poke" not in drawn
+
+
+def test_the_pr2_pushes_and_the_sawyer_picks_by_default():
+    params = CollectorParams()
+    assert params.primitive == "robot"
+    rng = np.random.default_rng(0)
+    assert {primitive_mix(params, load_robot_config("pr2")).draw(rng) for _ in range(20)} == {"push"}
+    assert {primitive_mix(params, load_robot_config("sawyer")).draw(rng) for _ in range(20)} == {"pick_place"}
+    one = primitive_mix(CollectorParams(primitive="poke"), load_robot_config("pr2"))
+    assert one.draw(rng) == "poke" and set(one.weights()) == set(COLLECTED)
+    with pytest.raises(ConfigError, match="at least one weight"):
+        from_dict(CollectorParams, {"primitive_mix": {"pick_place": 0.0}})
+    with pytest.raises(ConfigError, match="is not one of"):
+        from_dict(CollectorParams, {"primitive": "mixed"})
+
+
+def test_a_push_separates_the_hypothesis_from_its_nearest_neighbour():
+    target = hypothesis("target", 0.9, xy=(0.6, 0.0))
+    near = hypothesis("near", 0.5, xy=(0.6, -0.08), rows=slice(12, 16))
+    far = hypothesis("far", 0.5, xy=(0.8, 0.0), rows=slice(0, 3))
+    same_object = hypothesis("same", 0.8, xy=(0.6, 0.02), rows=slice(6, 10))   # overlaps target
+    away = away_from_nearest(target, [target, far, same_object, near])
+    np.testing.assert_allclose(away, [0.0, 1.0, 0.0], atol=1e-9)
+    push = request_for("push", target, np.random.default_rng(0), Aim(away=away, push_distance=0.05))
+    np.testing.assert_allclose(push.direction, away)
+    assert push.distance == 0.05
+    assert away_from_nearest(target, [target, same_object]) is None
+    alone = {tuple(request_for("push", target, np.random.default_rng(seed)).direction) for seed in range(3)}
+    assert len(alone) == 3                              # no neighbour: a random direction
 
 
 def test_requests_are_checked():

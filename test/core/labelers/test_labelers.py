@@ -278,8 +278,8 @@ def test_labelers_are_made_by_name_from_validated_parameters():
         LABELERS.make("frame_difference", {"window": 200})
     with pytest.raises(ConfigError, match="below the minimum"):
         LABELERS.make("frame_difference", {"colour_threshold": 0})
-    with pytest.raises(KeyError, match="unknown labeler 'optical_flow'"):
-        LABELERS.make("optical_flow")
+    with pytest.raises(KeyError, match="unknown labeler 'hsv_difference'"):
+        LABELERS.make("hsv_difference")
 
 
 def test_labels_an_object_lifted_out_of_a_simulated_scene(labeler):

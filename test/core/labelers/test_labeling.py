@@ -10,11 +10,12 @@ from seg_by_interaction.core.evaluation.coco_dataset import CocoDataset
 from seg_by_interaction.core.evaluation.label_export import export_labels
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.interaction.motion import Outcome
-from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
-from seg_by_interaction.core.labelers.labeling import (LabelerNodeParams, RecordError,
-                                                       interaction_from_record, label_records,
-                                                       read_record)
+from seg_by_interaction.core.labelers.labeling import (InteractionLabeler, LabelerNodeParams,
+                                                       RecordError, interaction_from_record,
+                                                       label_records, read_record)
+from seg_by_interaction.core.labelers.optical_flow import OpticalFlowLabeler
+from seg_by_interaction.core.labelers.refinement import FelzenszwalbRefinement
 from seg_by_interaction.core.run_store import RecordMeta, RunStore, StoredRecord
 from seg_by_interaction.core.training.online import examples_from_run
 from seg_by_interaction.core.validated import ConfigError, from_dict
@@ -52,13 +53,32 @@ def record(primitive, outcome=Outcome.OK, action_px=None, place_px=None):
 
 
 def test_the_node_makes_the_chosen_labeler_from_its_own_section():
-    params = from_dict(LabelerNodeParams, {"frame_difference": {"window_px": 200}})
-    labeler = LABELERS.make_chosen(params, "labeler")
+    params = from_dict(LabelerNodeParams, {"labeler": "frame_difference",
+                                           "frame_difference": {"window_px": 200}})
+    labeler = InteractionLabeler(params).labelers["push"]
     assert isinstance(labeler, FrameDifferenceLabeler) and labeler.params.window_px == 200
     with pytest.raises(ConfigError, match="frame_difference.colour_threshold: 0 is below"):
         from_dict(LabelerNodeParams, {"frame_difference": {"colour_threshold": 0}})
-    with pytest.raises(ConfigError, match="'optical_flow' is not one of \\['frame_difference'\\]"):
-        from_dict(LabelerNodeParams, {"labeler": "optical_flow"})
+    with pytest.raises(ConfigError, match="'hsv' is not one of"):
+        from_dict(LabelerNodeParams, {"labeler": "hsv"})
+    with pytest.raises(ConfigError, match="refinement.method: 'watershed' is not one of"):
+        from_dict(LabelerNodeParams, {"refinement": {"method": "watershed"}})
+
+
+def test_a_record_s_primitive_chooses_its_labeler_and_labels_name_it():
+    labeler = InteractionLabeler(from_dict(LabelerNodeParams, {"refinement": {"method": "felzenszwalb"}}))
+    assert isinstance(labeler.labelers["push"], OpticalFlowLabeler)
+    assert isinstance(labeler.labelers["pick_place"], FrameDifferenceLabeler)
+    assert isinstance(labeler.refinement, FelzenszwalbRefinement)
+    labels = labeler.label(interaction_from_record(record("pick_place", action_px=(28, 28),
+                                                          place_px=(58, 48))))
+    assert [label.labeler for label in labels] == ["frame_difference"] * 2
+    assert all("refined by felzenszwalb" in label.reason for label in labels if label.positive)
+    decisions, _ = label_records(labels)
+    assert decisions[0]["labeler"] == "frame_difference" and decisions[0]["primitive"] == "pick_place"
+    pushes = InteractionLabeler(from_dict(LabelerNodeParams, {"by_primitive": {"pick_place": "optical_flow"}}))
+    assert [label.labeler for label in pushes.label(interaction_from_record(
+        record("pick_place", action_px=(28, 28), place_px=(58, 48))))] == ["optical_flow"] * 2
 
 
 def test_records_of_sweeps_or_without_an_action_give_no_interaction():
