@@ -112,7 +112,9 @@ class DenseTrainer(Trainer):
 def frame_targets(masks: np.ndarray, background: np.ndarray, weights: list[float],
                   params: EmbeddingTrainingParams) -> FrameTargets:
     """Targets at the network's output resolution from full-size masks (K, H, W) and the
-    table pixels (H, W)."""
+    table pixels (H, W). Objects left without a cell there (cropped away, or smaller than
+    a cell) are dropped: they have no target, and to the methods that select samples a
+    sample without pixels would look like the easiest one."""
     background = background & ~masks.any(axis=0)
     ring = np.ones((2 * params.ring_px + 1,) * 2, np.uint8)
     surroundings = []
@@ -120,9 +122,11 @@ def frame_targets(masks: np.ndarray, background: np.ndarray, weights: list[float
         around = cv2.dilate(mask.astype(np.uint8), ring).astype(bool) & ~mask & ~background
         around |= np.delete(masks, index, axis=0).any(axis=0)
         surroundings.append(around)
-    return FrameTargets(objects=_downsampled(masks), weights=torch.tensor(weights),
+    objects = _downsampled(masks)
+    present = objects.flatten(1).any(dim=1)
+    return FrameTargets(objects=objects[present], weights=torch.tensor(weights)[present],
                         background=_downsampled(background[None])[0],
-                        surroundings=_downsampled(np.stack(surroundings)))
+                        surroundings=_downsampled(np.stack(surroundings))[present])
 
 
 def _downsampled(masks: np.ndarray) -> torch.Tensor:

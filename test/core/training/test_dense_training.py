@@ -112,3 +112,12 @@ def test_the_dense_trainer_co_teaches_per_labelled_object():
     resumed.load_state_dict(trainer.state_dict())
     assert all(torch.equal(a, b) for a, b in zip(resumed.networks[1].state_dict().values(),
                                                  trainer.networks[1].state_dict().values()))
+
+
+def test_objects_without_a_cell_at_the_output_resolution_are_no_samples():
+    _, depth, masks = boxes()
+    speck = np.zeros_like(masks[0])
+    speck[50, 50] = True
+    targets = frame_targets(np.stack([masks[0], speck]), depth > 0.999, [1.0, 0.5], PARAMS)
+    assert targets.objects.shape == (1, 16, 16) and targets.weights.tolist() == [1.0]
+    assert len(targets.surroundings) == 1
