@@ -80,14 +80,15 @@ def test_self_paced_learning_leaves_out_high_loss_samples_early_and_takes_them_l
     """From a model that has begun to learn (as a pretrained one has): a random one may
     find the wrong labels the easy ones, and self-paced learning then follows them."""
     _, _, begun = train(MASK_LOSSES.make("ce"), steps=5)
-    method = MASK_LOSSES.make("self_paced", {"start_threshold": 0.6, "growth": 2.0,
+    method = MASK_LOSSES.make("self_paced", {"start_quantile": 0.65, "growth": 2.0,
                                              "growth_every_steps": 40})
     kept, noisy, _ = train(method, steps=40, models=begun)
     assert kept[0, noisy].mean() < 0.3 < 0.8 < kept[0, ~noisy].mean()
-    assert method.threshold(0) == 0.6 and method.threshold(80) == pytest.approx(2.4)
-    losses = torch.tensor([[0.3, 1.0, 2.0]])
-    assert method.keep(losses, 0).tolist() == [[True, False, False]]
-    assert method.keep(losses, 80).tolist() == [[True, True, True]]
+    assert method.growth(39) == 1.0 and method.growth(80) == 4.0
+    losses = torch.tensor([[0.3, 1.0, 2.0, 5.0, 9.0]])     # the 0.65 quantile: 3.8
+    assert method.keep(losses, 0).tolist() == [[True, True, True, False, False]]
+    assert method.keep(losses, 40).tolist() == [[True, True, True, True, False]]
+    assert method.keep(losses, 80).tolist() == [[True, True, True, True, True]]
 
 
 def test_hard_bootstrapping_moves_the_target_towards_the_prediction():
