@@ -52,6 +52,8 @@ class SelfPaced(MaskLoss):
         return self.params.growth ** (step // self.params.growth_every_steps)
 
     def keep(self, losses: torch.Tensor, step: int) -> torch.Tensor:
+        if not losses.numel():      # a batch without samples has no quantile
+            return super().keep(losses, step)
         start = losses.quantile(self.params.start_quantile, dim=1, keepdim=True)
         return losses <= start * self.growth(step)
 

@@ -89,6 +89,7 @@ def test_self_paced_learning_leaves_out_high_loss_samples_early_and_takes_them_l
     assert method.keep(losses, 0).tolist() == [[True, True, True, False, False]]
     assert method.keep(losses, 40).tolist() == [[True, True, True, True, False]]
     assert method.keep(losses, 80).tolist() == [[True, True, True, True, True]]
+    assert method.keep(torch.zeros(1, 0), 0).shape == (1, 0)
 
 
 def test_hard_bootstrapping_moves_the_target_towards_the_prediction():
