@@ -157,7 +157,7 @@ def test_the_trainer_trains_with_each_method_for_noisy_labels(name, bank):
     figures = [trainer.step() for _ in range(2)][-1]
     assert np.isfinite(figures["loss"]) and 0.0 <= figures["kept_share"] <= 1.0
     assert any(not torch.equal(a, b) for a, b in zip(before, trainer.networks[-1].parameters()))
-    assert (figures["kept_share"] < 1.0) == (name in ("small_loss", "co_teaching"))
+    assert (figures["kept_share"] < 1.0) == (name in ("self_paced", "small_loss", "co_teaching"))
     assert len(trainer.networks) == (2 if name == "co_teaching" else 1)
     assert ("peer" in trainer.state_dict()) == (name == "co_teaching")
 
