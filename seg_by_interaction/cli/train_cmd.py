@@ -28,7 +28,23 @@ def add_parser(subparsers) -> None:
                         help="random initialisation instead of the ImageNet Lite0 weights "
                              "(always for resnet18_deepmask)")
     parser.add_argument("--loss", choices=MASK_LOSSES.names(), default="rsl",
-                        help="DeepMask's mask loss (default rsl)")
+                        help="mask loss or method for noisy labels, with its default "
+                             "parameters (default rsl; the dense network trains its "
+                             "foreground with plain cross-entropy under rsl)")
+    parser.add_argument("--label-noise", type=float, default=0.0, metavar="RATE",
+                        help="corrupt this share of the positive labels as they are drawn "
+                             "(default 0: none)")
+    parser.add_argument("--label-noise-strength", type=float, default=0.3, metavar="S",
+                        help="dilation/erosion radius relative to the object's radius, share "
+                             "dropped (default 0.3)")
+    parser.add_argument("--label-noise-kinds", metavar="K1,K2",
+                        help="corruptions to choose from: some of dilate, erode, merge, drop "
+                             "(default all)")
+    parser.add_argument("--label-noise-seed", type=int, default=0,
+                        help="which labels are corrupted, and how (default 0)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a training parameter, dotted as in the trainer's YAML under "
+                             "`training` (e.g. co_teaching.ramp_steps=40); repeatable")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, required=True, help="SGD steps")
     parser.add_argument("--interactions", type=int, help="use the first N interactions only")
@@ -54,14 +70,13 @@ def train(args: argparse.Namespace) -> int:
     from seg_by_interaction.core.model.spec import ModelSpec
     from seg_by_interaction.core.provenance import provenance
     from seg_by_interaction.core.training.online import train_offline
-    from seg_by_interaction.core.training.trainer import TrainerParams
 
     torch.set_num_threads(args.threads)
     out = args.out or _default_out(args)
     try:
         spec = ModelSpec(architecture=args.architecture, inputs=args.inputs or "")
         path, metadata = train_offline(
-            _examples(args), out, spec, TrainerParams(mask_loss=args.loss), args.seed,
+            _examples(args), out, spec, _training_params(args), args.seed,
             args.steps, {**provenance(), "trained_on": str(args.run or args.dataset),
                          "labels": "annotations" if args.dataset else args.labels,
                          "max_interactions": args.interactions, "torch_threads": args.threads},
@@ -81,6 +96,25 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _training_params(args: argparse.Namespace):
+    import yaml
+
+    from seg_by_interaction.core.training.trainer import TrainerParams
+    from seg_by_interaction.core.validated import from_dict, set_dotted
+
+    noise = {"rate": args.label_noise, "strength": args.label_noise_strength,
+             "seed": args.label_noise_seed}
+    if args.label_noise_kinds:
+        noise["kinds"] = args.label_noise_kinds.split(",")
+    training = {"mask_loss": args.loss, "label_noise": noise}
+    for assignment in args.set:
+        key, separator, value = assignment.partition("=")
+        if not separator:
+            raise ValueError(f"--set {assignment!r}: expected KEY=VALUE")
+        set_dotted(training, key, yaml.safe_load(value))
+    return from_dict(TrainerParams, training, "sbi train")
+
+
 def _default_out(args: argparse.Namespace) -> pathlib.Path:
     from seg_by_interaction.core.training.online import offline_model_name
 
@@ -89,6 +123,8 @@ def _default_out(args: argparse.Namespace) -> pathlib.Path:
     if not (args.run / "records").is_dir():
         raise SystemExit(f"error: {args.run} is not a run directory (no records/)")
     kind = "truth" if args.labels == "ground_truth" else args.loss
+    if args.label_noise:
+        kind += f"_noise{args.label_noise:g}"
     return args.run / "offline" / offline_model_name(kind, args.interactions, args.steps, args.seed)
 
 

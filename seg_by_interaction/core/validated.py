@@ -72,6 +72,14 @@ def check_value(field: dataclasses.Field, hint: Any, value: Any, where: str) -> 
     return value
 
 
+def set_dotted(tree: dict, dotted: str, value: Any) -> None:
+    """tree["a"]["b"] = value for dotted "a.b", making the mappings on the way."""
+    *parents, leaf = dotted.split(".")
+    for parent in parents:
+        tree = tree.setdefault(parent, {})
+    tree[leaf] = value
+
+
 def to_dict(instance: Any) -> dict:
     """Plain data (lists, not tuples) that `from_dict` accepts back."""
     return _plain(dataclasses.asdict(instance))

@@ -15,7 +15,7 @@ from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescr
 from rclpy.node import Node
 
 from seg_by_interaction.core.node_params import BUILTIN_PARAMETERS
-from seg_by_interaction.core.validated import ConfigError, check_value, from_dict
+from seg_by_interaction.core.validated import ConfigError, check_value, from_dict, set_dotted
 from seg_by_interaction.core.wiring import parse_override
 
 
@@ -45,7 +45,7 @@ def declare_parameters(node: Node, cls: type) -> typing.Any:
         # the override is checked (an integer given for a float setting is now a float)
         node.declare_parameter(name, _ros_value(value), _descriptor(field, value),
                                ignore_override=True)
-        _set_nested(nested, name, _ros_value(value))
+        set_dotted(nested, name, _ros_value(value))
     params = from_dict(cls, nested, where=node.get_name())
     node.add_on_set_parameters_callback(
         lambda changes: _validate_changes(node.get_name(), leaves, changes))
@@ -66,13 +66,6 @@ def _leaves(cls: type, prefix: str = "", defaults: typing.Any = None):
             yield from _leaves(hints[field.name], f"{prefix}{field.name}.", default)
         else:
             yield f"{prefix}{field.name}", field, hints[field.name], default
-
-
-def _set_nested(tree: dict, dotted: str, value) -> None:
-    *parents, leaf = dotted.split(".")
-    for parent in parents:
-        tree = tree.setdefault(parent, {})
-    tree[leaf] = value
 
 
 def _validate_changes(node_name, leaves, changes) -> SetParametersResult:

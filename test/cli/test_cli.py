@@ -133,3 +133,28 @@ def test_the_rearrangement_benchmark_summarises_kept_episodes_without_running_mo
     figures = json.loads(out.read_text())
     assert figures["depth_clusters"]["success_rate"] == 1.0 and figures["torch_threads"] == 1
     assert "bench rearrange" in figures["command"]
+
+
+def test_train_takes_a_method_for_noisy_labels_its_parameters_and_label_noise(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "model"
+    assert sbi("dataset", "make", "--split", "val", "--scenes", "2", "--seed", "5", "--width",
+               "160", "--height", "120", "--out", str(data)).returncode == 0
+    result = sbi("train", "--dataset", str(data), "--steps", "2", "--loss", "co_teaching",
+                 "--set", "co_teaching.forget_rate=0.5", "--set", "co_teaching.ramp_steps=0",
+                 "--set", "min_positives=1",
+                 "--label-noise", "0.5", "--label-noise-kinds", "dilate,merge", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    logged = [json.loads(line) for line in (out / "trainer_log.jsonl").read_text().splitlines()]
+    assert [entry["kept_share"] for entry in logged] == [0.5, 0.5]
+    from seg_by_interaction.core.model.checkpoint import load_checkpoint
+    training = load_checkpoint(out / "checkpoints" / "model_v000001.pt")[1].provenance["training"]
+    assert training["label_noise"]["kinds"] == ["dilate", "merge"]
+    assert training["co_teaching"]["forget_rate"] == 0.5 and training["mask_loss"] == "co_teaching"
+
+
+def test_train_refuses_unknown_label_noise_and_malformed_parameters(tmp_path):
+    common = ("train", "--dataset", str(tmp_path), "--steps", "1", "--out", str(tmp_path / "m"))
+    result = sbi(*common, "--label-noise", "0.2", "--label-noise-kinds", "blur")
+    assert result.returncode != 0 and "kinds must be some of" in result.stderr
+    result = sbi(*common, "--loss", "small_loss", "--set", "small_loss.forget_rate")
+    assert result.returncode != 0 and "expected KEY=VALUE" in result.stderr

@@ -4,10 +4,22 @@ their frames, each with every labelled object the bank holds for it (Lohmann et 
 2020 train on all of a frame's objects at once). Frames are mirrored left-right at
 random. Losses: `embedding_loss`.
 
+The mask loss chosen (`losses.py`) acts on the foreground term, per labelled object: a
+sample is one object of a drawn frame, its pixels the object's mask at the output
+resolution, its label 1 there. Bootstrapping changes those pixels' targets; the methods
+that select samples (self-paced, small-loss, co-teaching) rank the batch's objects by
+that loss, and an object left out counts neither in the foreground term nor in the
+embedding loss (a wrong mask would pull wrong pixels together). The table term is not a
+label of the labeler (it comes from depth) and is always trained. Pathak's robust set
+loss is defined by the pixels outside the mask, which the dense network does not label:
+under "rsl" the foreground term is the plain cross-entropy.
+
 The same optimiser, seeding, pacing and state as the window trainer (`Trainer`), whose
 step this reuses.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import cv2
 import numpy as np
@@ -18,6 +30,7 @@ from seg_by_interaction.core.model.windows import object_extent
 from seg_by_interaction.core.model.inputs import frame_height, input_channels, to_tensor
 from seg_by_interaction.core.training.embedding_loss import (EmbeddingTrainingParams, FrameTargets,
                                                              embedding_loss, foreground_loss)
+from seg_by_interaction.core.training.losses import CrossEntropyMaskLoss, MaskLoss, RobustSetLoss
 from seg_by_interaction.core.training.memory_bank import Example
 from seg_by_interaction.core.training.trainer import Trainer
 
@@ -29,26 +42,47 @@ class DenseTrainer(Trainer):
     def examples_per_step(self) -> int:
         return self.params.embedding.frames_per_batch
 
+    @property
+    def _object_loss(self) -> MaskLoss:
+        return CrossEntropyMaskLoss() if isinstance(self.mask_loss, RobustSetLoss) \
+            else self.mask_loss
+
     def _loss(self) -> tuple[torch.Tensor, dict]:
         p = self.params.embedding
-        drawn = self.bank.sample(p.frames_per_batch, 0, self.rng)
-        frames = [self._frame(example) for example in drawn]
-        logits, embeddings = self.network(to_tensor([channels for channels, _ in frames]))
-        foreground = torch.stack([foreground_loss(logits[i], targets)
-                                  for i, (_, targets) in enumerate(frames)]).mean()
-        embedding = torch.stack([embedding_loss(embeddings[i], targets, p)
-                                 for i, (_, targets) in enumerate(frames)]).mean()
-        objects = sum(len(targets.objects) for _, targets in frames)
+        frames = [self._frame(example) for example in self.draw(p.frames_per_batch, 0)]
+        inputs = to_tensor([channels for channels, _ in frames])
+        targets = [frame_targets for _, frame_targets in frames]
+        objects = torch.cat([t.objects for t in targets])
+        frame_of_object = torch.cat([torch.full((len(t.objects),), index)
+                                     for index, t in enumerate(targets)])
+        outputs = [network(inputs) for network in self.networks]
+        losses, kept = self._object_loss.sample_losses(
+            [logits[frame_of_object] for logits, _ in outputs], objects, self.steps,
+            pixels=objects)
+        per_frame = [len(t.objects) for t in targets]
+        foreground, embedding = 0.0, 0.0
+        for (logits, embeddings), network_losses, network_kept in zip(outputs, losses, kept):
+            frame_losses, frame_kept = network_losses.split(per_frame), network_kept.split(per_frame)
+            foreground = foreground + torch.stack([
+                foreground_loss(logits[i], t, frame_losses[i], frame_kept[i])
+                for i, t in enumerate(targets)]).mean()
+            embedding = embedding + torch.stack([
+                embedding_loss(embeddings[i],
+                               dataclasses.replace(t, weights=t.weights * frame_kept[i]), p)
+                for i, t in enumerate(targets)]).mean()
         return foreground + p.embedding_weight * embedding, {
             "foreground_loss": foreground.item(), "embedding_loss": embedding.item(),
-            "frames": len(frames), "objects": objects}
+            "frames": len(frames), "objects": len(objects),
+            "kept_share": kept.float().mean().item()}
 
     def _frame(self, example: Example) -> tuple[np.ndarray, FrameTargets]:
         """The network's input for the example's frame and the targets of every labelled
         object of that frame."""
         height = frame_height(example.image, example.depth)
         channels = input_channels(example.image, example.depth, self.network.spec, height)
-        positives = [e for e in self.bank.same_frame(example) if e.positive] or [example]
+        frame_examples = self.bank.same_frame(example)
+        positives = [self.label_noise.corrupt(e, frame_examples)
+                     for e in frame_examples if e.positive] or [example]
         masks = np.stack([e.mask for e in positives])
         weights = [e.confidence if self.params.weight_by_confidence else 1.0 for e in positives]
         background = (height < self.params.embedding.background_height_m) \
@@ -78,7 +112,9 @@ class DenseTrainer(Trainer):
 def frame_targets(masks: np.ndarray, background: np.ndarray, weights: list[float],
                   params: EmbeddingTrainingParams) -> FrameTargets:
     """Targets at the network's output resolution from full-size masks (K, H, W) and the
-    table pixels (H, W)."""
+    table pixels (H, W). Objects left without a cell there (cropped away, or smaller than
+    a cell) are dropped: they have no target, and to the methods that select samples a
+    sample without pixels would look like the easiest one."""
     background = background & ~masks.any(axis=0)
     ring = np.ones((2 * params.ring_px + 1,) * 2, np.uint8)
     surroundings = []
@@ -86,9 +122,11 @@ def frame_targets(masks: np.ndarray, background: np.ndarray, weights: list[float
         around = cv2.dilate(mask.astype(np.uint8), ring).astype(bool) & ~mask & ~background
         around |= np.delete(masks, index, axis=0).any(axis=0)
         surroundings.append(around)
-    return FrameTargets(objects=_downsampled(masks), weights=torch.tensor(weights),
+    objects = _downsampled(masks)
+    present = objects.flatten(1).any(dim=1)
+    return FrameTargets(objects=objects[present], weights=torch.tensor(weights)[present],
                         background=_downsampled(background[None])[0],
-                        surroundings=_downsampled(np.stack(surroundings)))
+                        surroundings=_downsampled(np.stack(surroundings))[present])
 
 
 def _downsampled(masks: np.ndarray) -> torch.Tensor:

@@ -3,7 +3,10 @@ objects carry masks (one lifted object per interaction, or all of them for groun
 
 - Foreground: binary cross-entropy on the pixels whose class is known: inside a labelled
   object (1) or on the table (0: lower than `background_height_m` above the fitted
-  plane); the two classes weigh the same. Unlabelled objects are neither.
+  plane); the two classes weigh the same. Unlabelled objects are neither. The objects'
+  class is the mean of the labelled objects' per-pixel losses weighted by their pixel
+  counts, so that a method for noisy labels can change each object's targets or leave
+  it out (`dense_trainer.py`).
 - Embedding (De Brabandere et al. 2017's discriminative loss, adapted to partial labels):
   each labelled object's pixels are pulled within `pull_margin` of their mean embedding,
   and the pixels around it (within `ring_px`, off the table: its neighbours, labelled or
@@ -50,14 +53,15 @@ class FrameTargets:
     surroundings: torch.Tensor  # (K, h, w) bool: pixels pushed from each object
 
 
-def foreground_loss(logits: torch.Tensor, targets: FrameTargets) -> torch.Tensor:
-    """Balanced binary cross-entropy over one frame's known pixels; logits (h, w)."""
-    inside = targets.objects.any(dim=0)
+def foreground_loss(logits: torch.Tensor, targets: FrameTargets, object_losses: torch.Tensor,
+                    kept: torch.Tensor) -> torch.Tensor:
+    """Balanced binary cross-entropy over one frame's known pixels; logits (h, w), the
+    labelled objects' mean per-pixel losses (K,) and whether each is trained on (K,)."""
+    sizes = targets.objects.flatten(1).sum(dim=1) * kept
     losses = []
-    if inside.any():
-        losses.append(F.binary_cross_entropy_with_logits(logits[inside],
-                                                         torch.ones_like(logits[inside])))
-    outside = targets.background & ~inside
+    if sizes.sum() > 0:
+        losses.append((object_losses * sizes).sum() / sizes.sum())
+    outside = targets.background & ~targets.objects.any(dim=0)
     if outside.any():
         losses.append(F.binary_cross_entropy_with_logits(logits[outside],
                                                          torch.zeros_like(logits[outside])))

@@ -1,15 +1,21 @@
 """Training losses of the segmentation network.
 
 The score loss is DeepMask's: binary cross-entropy on the score logits, 1 for windows on
-an object, 0 for negatives. Mask losses are chosen by name (the package's `MASK_LOSSES`),
-so that later ones (bootstrapping, co-teaching) plug in beside the two here:
+an object, 0 for negatives. Mask losses are chosen by name (the package's `MASK_LOSSES`):
 
 - "ce": DeepMask's per-pixel binary cross-entropy against the noisy mask;
-- "rsl": Pathak et al.'s robust set loss (2018, §4.2 and Appendix A.1).
+- "rsl": Pathak et al.'s robust set loss (2018, §4.2 and Appendix A.1);
+- the methods for noisy labels Eitel et al. (2019, Table III) compare, in
+  `bootstrapping.py` and `sample_selection.py`.
 
-A mask loss is called with mask logits (B, m, m), noisy targets (B, m, m) in {0, 1} and
-optional per-example weights (B,), and returns a scalar: the weighted mean over examples
-of each example's mean over pixels.
+Every mask loss is a `MaskLoss`: a per-pixel cross-entropy over samples, where a method
+may change the targets (`targets`: bootstrapping, the robust set) and choose the samples
+trained on (`keep`: self-paced learning, small-loss sampling, co-teaching). A sample is
+one labelled object: a positive window's mask for DeepMask (every pixel of the window
+counts), a labelled object's mask on the dense network's foreground logits (its pixels
+only; `dense_trainer.py`). Called on DeepMask's mask logits (B, m, m), noisy targets
+(B, m, m) in {0, 1} and optional per-example weights (B,), a mask loss returns a scalar:
+the weighted mean over the kept examples of each example's mean over pixels.
 """
 from __future__ import annotations
 
@@ -32,21 +38,60 @@ def score_loss(score_logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor
     return F.binary_cross_entropy_with_logits(score_logits, labels.float())
 
 
-def pixel_cross_entropy(mask_logits: torch.Tensor, targets: torch.Tensor,
-                        weights: torch.Tensor | None = None) -> torch.Tensor:
-    per_example = F.binary_cross_entropy_with_logits(
-        mask_logits, targets.float(), reduction="none").flatten(1).mean(1)
+def sample_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
+                         pixels: torch.Tensor | None = None) -> torch.Tensor:
+    """Each sample's mean binary cross-entropy over its pixels (all, or where `pixels`
+    is set; 0 for a sample without any); logits and targets (N, h, w), returns (N,)."""
+    losses = F.binary_cross_entropy_with_logits(logits, targets.float(), reduction="none")
+    if pixels is None:
+        return losses.flatten(1).mean(1)
+    pixels = pixels.flatten(1).float()
+    return (losses.flatten(1) * pixels).sum(1) / pixels.sum(1).clamp_min(1.0)
+
+
+def weighted_mean(values: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
     if weights is None:
-        return per_example.mean()
-    return (per_example * weights).sum() / weights.sum().clamp_min(1e-12)
+        return values.mean()
+    return (values * weights).sum() / weights.sum().clamp_min(1e-12)
 
 
-class CrossEntropyMaskLoss:
-    """Per-pixel binary cross-entropy against the noisy mask itself (DeepMask)."""
+class MaskLoss:
+    """A mask loss over samples. `networks` is how many networks it trains side by side
+    (2 for co-teaching); `step` is the trainer's step, for methods that change over
+    training."""
+    networks: int = 1
+
+    def targets(self, logits: torch.Tensor, labels: torch.Tensor, step: int) -> torch.Tensor:
+        """The per-pixel targets (N, h, w) in [0, 1], without gradient, for the noisy
+        labels (N, h, w) and one network's logits."""
+        return labels.float()
+
+    def keep(self, losses: torch.Tensor, step: int) -> torch.Tensor:
+        """Which samples each network trains on: (networks, N) bool, from each network's
+        per-sample losses (networks, N)."""
+        return torch.ones_like(losses, dtype=torch.bool)
+
+    def sample_losses(self, logits: list[torch.Tensor], labels: torch.Tensor, step: int,
+                      pixels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(losses, kept), both (networks, N): each network's per-sample cross-entropy
+        against its targets and the samples it trains on; `logits` one (N, h, w) tensor
+        per network."""
+        losses = torch.stack([sample_cross_entropy(network_logits,
+                                                   self.targets(network_logits, labels, step),
+                                                   pixels)
+                              for network_logits in logits])
+        return losses, self.keep(losses.detach(), step)
 
     def __call__(self, mask_logits: torch.Tensor, targets: torch.Tensor,
-                 weights: torch.Tensor | None = None) -> torch.Tensor:
-        return pixel_cross_entropy(mask_logits, targets, weights)
+                 weights: torch.Tensor | None = None, step: int = 0) -> torch.Tensor:
+        """One network's loss, the weighted mean over its kept samples."""
+        losses, kept = self.sample_losses([mask_logits], targets, step)
+        kept_weights = kept[0].to(losses.dtype)
+        return weighted_mean(losses[0], kept_weights if weights is None else kept_weights * weights)
+
+
+class CrossEntropyMaskLoss(MaskLoss):
+    """Per-pixel binary cross-entropy against the noisy mask itself (DeepMask)."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -56,7 +101,7 @@ class RobustSetLossParams:
 
 
 @dataclasses.dataclass(frozen=True)
-class RobustSetLoss:
+class RobustSetLoss(MaskLoss):
     """Pathak et al.'s robust set loss: the noisy mask M stands for the set of masks whose
     IoU with it is at least b; the network is trained towards the member of that set
     closest to its own current prediction, rather than towards M itself.
@@ -73,10 +118,8 @@ class RobustSetLoss:
     """
     params: RobustSetLossParams = RobustSetLossParams()
 
-    def __call__(self, mask_logits: torch.Tensor, targets: torch.Tensor,
-                 weights: torch.Tensor | None = None) -> torch.Tensor:
-        closest = robust_set_targets(mask_logits, targets, self.params.iou_threshold).masks
-        return pixel_cross_entropy(mask_logits, closest, weights)
+    def targets(self, logits: torch.Tensor, labels: torch.Tensor, step: int) -> torch.Tensor:
+        return robust_set_targets(logits, labels, self.params.iou_threshold).masks.float()
 
 
 class RobustTargets(NamedTuple):

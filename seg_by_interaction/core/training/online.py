@@ -23,6 +23,7 @@ from seg_by_interaction.core.model.checkpoint import (CheckpointError, Checkpoin
                                                       save_checkpoint)
 from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
+from seg_by_interaction.core.training import MASK_LOSSES
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
 from seg_by_interaction.core.training.dense_trainer import DenseTrainer
 from seg_by_interaction.core.training.trainer import Trainer, TrainerParams
@@ -120,7 +121,8 @@ class OnlineLearner:
         remove_partial_writes(self.store.checkpoint_dir)
         network, metadata = self._network()
         self.version = metadata.version if metadata else 0
-        self.trainer = make_trainer(network, params.training, self.bank, params.seed)
+        self.trainer = make_trainer(network, params.training, self.bank, params.seed,
+                                    params.pretrained)
         self._restore_trainer_state(metadata.step if metadata else 0)
         # The bank forgets examples beyond its capacity; the pacing must not (a resumed
         # trainer with a full bank would otherwise stall until it had seen as many again).
@@ -244,9 +246,17 @@ def offline_model_name(kind: str, interactions: int | None, steps: int, seed: in
     return f"{kind}_n{interactions or 'all'}_k{steps}_s{seed}"
 
 
-def make_trainer(network, params: TrainerParams, bank: MemoryBank, seed: int = 0) -> Trainer:
-    """The trainer for `network`: on whole frames for dense networks, else on windows."""
-    return (DenseTrainer if network.spec.dense else Trainer)(network, params, bank, seed)
+def make_trainer(network, params: TrainerParams, bank: MemoryBank, seed: int = 0,
+                 pretrained: bool = True) -> Trainer:
+    """The trainer for `network`: on whole frames for dense networks, else on windows;
+    with a peer network for a mask loss that trains two, built as `network` was
+    (`pretrained`) from another seed."""
+    peer = None
+    if MASK_LOSSES.builder(params.mask_loss).networks == 2:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed + 1)
+            peer = build_network(network.spec, pretrained=pretrained)
+    return (DenseTrainer if network.spec.dense else Trainer)(network, params, bank, seed, peer)
 
 
 def train_offline(examples: Iterable[Example], out_dir, spec: ModelSpec, params: TrainerParams,
@@ -260,7 +270,7 @@ def train_offline(examples: Iterable[Example], out_dir, spec: ModelSpec, params:
     bank = MemoryBank.in_memory(examples)
     torch.manual_seed(seed)
     network = build_network(spec, pretrained=pretrained)
-    trainer = make_trainer(network, params, bank, seed)
+    trainer = make_trainer(network, params, bank, seed, pretrained)
     with open(out.trainer_log, "w") as log_file:
         for _ in progress(range(steps)):
             losses = trainer.step()

@@ -5,8 +5,11 @@ A batch holds `positive_fraction` positive windows (score 1 and a mask target); 
 are negatives with score 0 and no mask loss: hard negatives, windows moved off a
 positive's object or (`scale_negative_share` of them) on it at a wrong scale, and, once the bank holds failed interactions, half of them are
 windows on where an interaction found nothing. The score loss covers every window, the
-mask loss (by name: cross-entropy or Pathak's robust set loss) the positives, weighted
-by the labeler's confidence when `weight_by_confidence` is set.
+mask loss (by name: cross-entropy, Pathak's robust set loss or a method for noisy labels,
+`losses.py`) the positives, weighted by the labeler's confidence when
+`weight_by_confidence` is set. Co-teaching trains a second network, the peer, beside the
+one checkpointed, on the same batches. Labels may be corrupted as they are drawn, for
+controlled studies (`label_noise.py`).
 
 A trainer is deterministic for its seed, given the same bank: numpy draws the batches
 and a torch seed drawn from the same generator drives dropout, so `state_dict` (step,
@@ -16,6 +19,7 @@ network's weights are saved with its checkpoints.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 
 import numpy as np
@@ -27,9 +31,10 @@ from seg_by_interaction.core.model.windows import (action_window, hard_negative_
                                                    scale_negative_window, to_tensor_batch)
 from seg_by_interaction.core.training import MASK_LOSSES
 from seg_by_interaction.core.training.embedding_loss import EmbeddingTrainingParams
-from seg_by_interaction.core.training.losses import score_loss
+from seg_by_interaction.core.training.label_noise import LabelNoise, LabelNoiseParams
+from seg_by_interaction.core.training.losses import score_loss, weighted_mean
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
-from seg_by_interaction.core.validated import setting
+from seg_by_interaction.core.validated import ConfigError, setting
 
 SPEED_SMOOTHING = 0.05  # weight of the latest step in the running examples-per-second
 
@@ -41,8 +46,9 @@ class TrainerParams:
     learning_rate: float = setting(0.01, "SGD learning rate", min=1e-6, max=1.0)
     momentum: float = setting(0.9, "SGD momentum", min=0.0, max=0.999)
     weight_decay: float = setting(5e-4, "L2 weight decay", min=0.0, max=0.1)
-    mask_loss: str = MASK_LOSSES.choice("rsl", "mask loss: per-pixel cross-entropy or Pathak's "
-                                               "robust set loss (parameters in its section)")
+    mask_loss: str = MASK_LOSSES.choice("rsl", "mask loss: per-pixel cross-entropy, Pathak's "
+                                               "robust set loss or a method for noisy labels "
+                                               "(parameters in its section)")
     scale_jitter_octaves: float = setting(0.25, "object scale jitter, 2^U(-j, j) (Pathak: "
                                                 "0.25)", min=0.0, max=2.0)
     shift_px: float = setting(8.0, "positive windows: centre jitter per axis, window pixels "
@@ -69,6 +75,8 @@ class TrainerParams:
     grad_clip: float = setting(10.0, "largest gradient norm", min=1e-3, max=1e6)
     embedding: EmbeddingTrainingParams = setting(EmbeddingTrainingParams(),
                                                  "dense networks: frames and loss margins")
+    label_noise: LabelNoiseParams = setting(LabelNoiseParams(), "labels corrupted as they are "
+                                                                "drawn, for controlled studies")
 
 
 @dataclasses.dataclass
@@ -84,16 +92,24 @@ class Batch:
 
 class Trainer:
     def __init__(self, network: DeepMask, params: TrainerParams, bank: MemoryBank,
-                 seed: int = 0):
+                 seed: int = 0, peer: DeepMask | None = None):
+        """`peer`: the second network a mask loss that trains two needs (co-teaching),
+        of the same architecture and initialised differently."""
         self.network = network
         self.params = params
         self.bank = bank
         self.steps = 0
         self.rng = np.random.default_rng(seed)
-        self.optimizer = torch.optim.SGD(network.parameters(), lr=params.learning_rate,
-                                         momentum=params.momentum,
-                                         weight_decay=params.weight_decay)
         self.mask_loss = MASK_LOSSES.make_chosen(params, "mask_loss")
+        self.networks = [network] if peer is None else [network, peer]
+        if len(self.networks) != self.mask_loss.networks:
+            raise ConfigError(f"the mask loss '{params.mask_loss}' trains "
+                              f"{self.mask_loss.networks} network(s), the trainer was given "
+                              f"{len(self.networks)}")
+        self.optimizer = torch.optim.SGD(
+            itertools.chain.from_iterable(n.parameters() for n in self.networks),
+            lr=params.learning_rate, momentum=params.momentum, weight_decay=params.weight_decay)
+        self.label_noise = LabelNoise(params.label_noise)
         self._step_seconds: float | None = None
 
     def ready(self) -> bool:
@@ -117,15 +133,18 @@ class Trainer:
             raise RuntimeError(f"not training yet: the memory bank holds {self.bank.counts()[0]} "
                                f"positive examples, min_positives is {self.params.min_positives}")
         started = time.perf_counter()
-        was_training = self.network.training
-        self.network.train()
+        was_training = [network.training for network in self.networks]
+        for network in self.networks:
+            network.train()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(self.rng.integers(2 ** 63)))
             loss, figures = self._loss()
-        self.network.train(was_training)
+        for network, mode in zip(self.networks, was_training):
+            network.train(mode)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.params.grad_clip)
+        for network in self.networks:
+            torch.nn.utils.clip_grad_norm_(network.parameters(), self.params.grad_clip)
         self.optimizer.step()
         seconds = time.perf_counter() - started
         self.steps += 1
@@ -134,23 +153,40 @@ class Trainer:
         return {"step": self.steps, "loss": loss.item(), **figures, "seconds": seconds}
 
     def _loss(self) -> tuple[torch.Tensor, dict]:
-        """The batch's loss and figures on its make-up."""
+        """The batch's loss (summed over the networks trained) and figures on its
+        make-up."""
         batch = self._batch()
-        scores, masks = self.network.forward_windows(batch.windows)
-        score = score_loss(scores, batch.labels)
-        mask = self.mask_loss(masks[:batch.positives], batch.mask_targets, batch.mask_weights)
+        outputs = [network.forward_windows(batch.windows) for network in self.networks]
+        score = sum(score_loss(scores, batch.labels) for scores, _ in outputs)
+        losses, kept = self.mask_loss.sample_losses(
+            [masks[:batch.positives] for _, masks in outputs], batch.mask_targets, self.steps)
+        mask = sum(weighted_mean(network_losses, network_kept * batch.mask_weights)
+                   for network_losses, network_kept in zip(losses, kept))
         return score + self.params.mask_loss_weight * mask, {
             "score_loss": score.item(), "mask_loss": mask.item(), "positives": batch.positives,
-            "hard_negatives": batch.hard_negatives, "failed_negatives": batch.failed_negatives}
+            "kept_share": kept.float().mean().item(), "hard_negatives": batch.hard_negatives,
+            "failed_negatives": batch.failed_negatives}
+
+    def draw(self, n_positive: int, n_negative: int) -> list[Example]:
+        """Examples from the bank, with their labels as the label noise leaves them."""
+        return [self.label_noise.corrupt(example, self.bank.same_frame(example))
+                for example in self.bank.sample(n_positive, n_negative, self.rng)]
 
     def state_dict(self) -> dict:
-        return {"steps": self.steps, "optimizer": self.optimizer.state_dict(),
-                "rng": self.rng.bit_generator.state}
+        """Step, optimiser and generator; the peer's weights (co-teaching), which no
+        checkpoint holds."""
+        state = {"steps": self.steps, "optimizer": self.optimizer.state_dict(),
+                 "rng": self.rng.bit_generator.state}
+        if len(self.networks) > 1:
+            state["peer"] = self.networks[1].state_dict()
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         self.steps = state["steps"]
         self.optimizer.load_state_dict(state["optimizer"])
         self.rng.bit_generator.state = state["rng"]
+        if len(self.networks) > 1 and "peer" in state:
+            self.networks[1].load_state_dict(state["peer"])
 
     def _batch(self) -> Batch:
         p = self.params
@@ -158,7 +194,7 @@ class Trainer:
         n_negative = p.batch_size - n_positive
         n_failed = n_negative // 2 if self.bank.counts()[1] else 0
         n_hard = n_negative - n_failed
-        drawn = self.bank.sample(n_positive + n_hard, n_failed, self.rng)
+        drawn = self.draw(n_positive + n_hard, n_failed)
         positive_windows = [positive_window(e.image, e.mask, self.network.spec, self.rng,
                                             p.scale_jitter_octaves, p.shift_px)
                             for e in drawn[:n_positive]]

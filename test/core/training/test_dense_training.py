@@ -3,7 +3,6 @@ labelled object of a frame is trained on together, and a few dozen steps on fram
 one labelled object each teach the network to split two touching boxes of one colour
 that only the height tells apart."""
 import numpy as np
-import pytest
 import torch
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
@@ -13,19 +12,13 @@ from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.training.dense_trainer import frame_targets
 from seg_by_interaction.core.training.embedding_loss import (EmbeddingTrainingParams,
                                                              embedding_loss, foreground_loss)
+from seg_by_interaction.core.training.losses import sample_cross_entropy
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
 from seg_by_interaction.core.training.online import make_trainer
 from seg_by_interaction.core.training.trainer import TrainerParams
+from seg_by_interaction.core.validated import from_dict
 
 PARAMS = EmbeddingTrainingParams(ring_px=4)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def boxes(height=64, width=64):
@@ -58,7 +51,15 @@ def test_the_losses_reward_telling_the_objects_apart():
     together = torch.zeros(2, 16, 16)
     assert embedding_loss(apart, targets, PARAMS) < 1e-6 < embedding_loss(together, targets, PARAMS)
     confident = torch.where(targets.objects.any(dim=0), 10.0, -10.0)
-    assert foreground_loss(confident, targets) < 1e-3 < foreground_loss(-confident, targets)
+    assert plain_foreground(confident, targets) < 1e-3 < plain_foreground(-confident, targets)
+
+
+def plain_foreground(logits, targets):
+    """The foreground loss with every object trained on against its own mask."""
+    objects = len(targets.objects)
+    losses = sample_cross_entropy(logits.expand(objects, -1, -1), targets.objects,
+                                  targets.objects)
+    return foreground_loss(logits, targets, losses, torch.ones(objects, dtype=torch.bool))
 
 
 def one_label_per_frame(frames=6):
@@ -97,3 +98,26 @@ def test_a_few_steps_on_one_object_per_frame_split_touching_boxes_of_one_colour(
 
 def _iou(a, b):
     return np.count_nonzero(a & b) / np.count_nonzero(a | b)
+
+
+def test_the_dense_trainer_co_teaches_per_labelled_object():
+    bank = MemoryBank.in_memory(one_label_per_frame())
+    params = from_dict(TrainerParams, {"mask_loss": "co_teaching", "min_positives": 1,
+                                       "co_teaching": {"ramp_steps": 0, "forget_rate": 0.5}})
+    torch.manual_seed(0)
+    trainer = make_trainer(build_network(ModelSpec()), params, bank, seed=0, pretrained=False)
+    figures = trainer.step()
+    assert figures["objects"] == 4 and figures["kept_share"] == 0.5
+    resumed = make_trainer(build_network(ModelSpec()), params, bank, seed=0, pretrained=False)
+    resumed.load_state_dict(trainer.state_dict())
+    assert all(torch.equal(a, b) for a, b in zip(resumed.networks[1].state_dict().values(),
+                                                 trainer.networks[1].state_dict().values()))
+
+
+def test_objects_without_a_cell_at_the_output_resolution_are_no_samples():
+    _, depth, masks = boxes()
+    speck = np.zeros_like(masks[0])
+    speck[50, 50] = True
+    targets = frame_targets(np.stack([masks[0], speck]), depth > 0.999, [1.0, 0.5], PARAMS)
+    assert targets.objects.shape == (1, 16, 16) and targets.weights.tolist() == [1.0]
+    assert len(targets.surroundings) == 1

@@ -12,6 +12,7 @@ from seg_by_interaction.core.model.spec import ModelSpec
 from seg_by_interaction.core.training.losses import (CrossEntropyMaskLoss, RobustSetLoss,
                                                      RobustSetLossParams)
 from seg_by_interaction.core.training.memory_bank import Example, MemoryBank
+from seg_by_interaction.core.training.online import make_trainer
 from seg_by_interaction.core.training.trainer import Trainer, TrainerParams
 from seg_by_interaction.core.validated import ConfigError, from_dict
 
@@ -143,3 +144,37 @@ def test_the_chosen_mask_loss_is_made_from_its_section(bank):
         RobustSetLossParams(iou_threshold=0.6))
     ce = from_dict(TrainerParams, {"mask_loss": "ce"})
     assert isinstance(Trainer(network(), ce, bank).mask_loss, CrossEntropyMaskLoss)
+
+
+@pytest.mark.parametrize("name", ["hard_bootstrap", "bootstrap_heuristic", "self_paced",
+                                  "small_loss", "co_teaching"])
+def test_the_trainer_trains_with_each_method_for_noisy_labels(name, bank):
+    params = from_dict(TrainerParams, {"mask_loss": name, "batch_size": 16, "min_positives": 4,
+                                       "small_loss": {"ramp_steps": 0},
+                                       "co_teaching": {"ramp_steps": 0, "forget_rate": 0.5}})
+    trainer = make_trainer(network(), params, bank, seed=0, pretrained=False)
+    before = [p.detach().clone() for p in trainer.networks[-1].parameters()]
+    figures = [trainer.step() for _ in range(2)][-1]
+    assert np.isfinite(figures["loss"]) and 0.0 <= figures["kept_share"] <= 1.0
+    assert any(not torch.equal(a, b) for a, b in zip(before, trainer.networks[-1].parameters()))
+    assert (figures["kept_share"] < 1.0) == (name in ("self_paced", "small_loss", "co_teaching"))
+    assert len(trainer.networks) == (2 if name == "co_teaching" else 1)
+    assert ("peer" in trainer.state_dict()) == (name == "co_teaching")
+
+
+def test_co_teaching_needs_its_peer_network(bank):
+    params = from_dict(TrainerParams, {"mask_loss": "co_teaching"})
+    with pytest.raises(ConfigError, match="'co_teaching' trains 2 network\\(s\\), the trainer "
+                                          "was given 1"):
+        Trainer(network(), params, bank)
+
+
+def test_label_noise_corrupts_the_drawn_labels_not_the_stored_ones(bank):
+    params = from_dict(TrainerParams, {"label_noise": {"rate": 1.0, "kinds": ["dilate"]}})
+    drawn = Trainer(network(), params, bank, seed=0).draw(6, 0)
+    for example in drawn:
+        stored = bank.same_frame(example)[0]
+        assert (example.mask >= stored.mask).all() and example.mask.sum() > stored.mask.sum()
+    clean = Trainer(network(), PARAMS, bank, seed=0).draw(6, 0)
+    assert [e.example_id for e in clean] == [e.example_id for e in drawn]
+    assert all(np.array_equal(e.mask, bank.same_frame(e)[0].mask) for e in clean)
