@@ -90,7 +90,8 @@ def record_examples(record: StoredRecord, labels: list[dict], min_confidence: fl
                     frame=label["labelled_frame"], mask=label["mask"],
                     positive=label["positive"], action_px=tuple(label["action_px"]),
                     confidence=label["confidence"], record_id=record.record_id,
-                    frame_pair=label["frame_pair"], created_seq=int(record.record_id[1:]))
+                    frame_pair=label["frame_pair"], labeler=label.get("labeler", ""),
+                    created_seq=int(record.record_id[1:]))
             for label in labels if label["confidence"] >= min_confidence]
 
 

@@ -1,5 +1,6 @@
 """Records become labeler input; labels become stored decisions, memory-bank examples and
 a COCO dataset."""
+import dataclasses
 import json
 
 import numpy as np
@@ -99,7 +100,8 @@ def test_a_pick_place_record_is_labelled_stored_exported_and_banked(tmp_path):
     store.write_record("r000001", RecordMeta(primitive="pick_place", outcome=Outcome.OK,
                                              action_px=(28.0, 28.0), place_px=(58.0, 48.0)), views)
     interaction = interaction_from_record(store.read_record("r000001"))
-    labels = FrameDifferenceLabeler().label(interaction)
+    labels = [dataclasses.replace(label, labeler="frame_difference")
+              for label in FrameDifferenceLabeler().label(interaction)]
     decisions, masks = label_records(labels)
     store.write_labels("r000001", decisions, masks)
     assert [(d["frame_pair"], d["labelled_frame"], d["positive"]) for d in decisions] == \
@@ -107,6 +109,7 @@ def test_a_pick_place_record_is_labelled_stored_exported_and_banked(tmp_path):
 
     examples = list(examples_from_run(store))
     assert [e.example_id for e in examples] == ["r000001_before_mid", "r000001_mid_after"]
+    assert {e.labeler for e in examples} == {"frame_difference"}
     square_before = np.zeros((72, 96), bool)
     square_before[20:36, 20:36] = True
     iou = (examples[0].mask & square_before).sum() / (examples[0].mask | square_before).sum()
