@@ -19,7 +19,8 @@ from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 
 from seg_by_interaction.core.wiring import RearrangeRun, rearrange_wiring
-from seg_by_interaction.ros.launching import large_data_transports, wiring_nodes
+from seg_by_interaction.ros.launching import (large_data_transports, patient_shutdown,
+                                               wiring_nodes)
 
 
 def rearrange_nodes(context):
@@ -30,7 +31,7 @@ def rearrange_nodes(context):
                                            segmenter=argument("segmenter"),
                                            checkpoint=argument("checkpoint"),
                                            with_world=argument("sim").lower() == "true"))
-    return wiring_nodes(wiring)
+    return [patient_shutdown(), *wiring_nodes(wiring)]
 
 
 def generate_launch_description():

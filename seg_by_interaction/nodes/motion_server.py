@@ -83,9 +83,12 @@ class MotionServer(Node):
 
     def interrupt(self) -> bool:
         """Shutdown: the motion under way stops; once it has, the tool backs away from the
-        table (`shutdown_retreat`) while the executor still delivers the joint states."""
+        table (`shutdown_retreat`) while the executor still delivers the joint states. So
+        too when the last motion's client cancelled it (under a terminal Ctrl-C the
+        interaction executor's cancel may come first); not after a soft stop."""
         if self._retreat_due is None:
-            self._retreat_due = self.server.lock.locked() and not self.params.dry_run
+            mid_motion = self.server.lock.locked() or self.server.cancelled_by_client
+            self._retreat_due = mid_motion and not self.params.dry_run
             self.backend.cancel()
         if self.server.lock.locked():
             return False

@@ -248,6 +248,23 @@ class WorldNode(Node):
         self.get_logger().info(f"displaced {response.message}")
         return response
 
+    def interrupt(self) -> bool:
+        """Shutdown: the hardware stays up while a controller in another process can still
+        command it, as the motion server backing the tool away when it shuts down mid-motion
+        (a terminal Ctrl-C reaches both at once); ros/node_main.py bounds the wait."""
+        return not self._remote_commanders()
+
+    def _remote_commanders(self) -> list[str]:
+        """The nodes of other processes publishing on the controllers' command topics."""
+        executor = self.executor
+        local = ({(node.get_namespace(), node.get_name()) for node in executor.get_nodes()}
+                 if executor is not None else set())
+        topics = self.robot_config.controllers
+        return [endpoint.node_name
+                for topic in (topics.arm_trajectory_topic, topics.gripper_command_topic)
+                for endpoint in self.get_publishers_info_by_topic(topic)
+                if (endpoint.node_namespace, endpoint.node_name) not in local]
+
     def _new_scene(self, split: str, seed: int, num_objects: int = 0):
         scene = self.arena.reset_scene(split, seed, num_objects)
         self.next_seed = seed + 1

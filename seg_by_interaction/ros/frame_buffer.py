@@ -15,7 +15,7 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.sync import (FramePairer, FrameSyncParams, ImageHeader,
-                                                 check_image)
+                                                 UnpairedTime, check_image)
 from seg_by_interaction.core.geometry import PinholeIntrinsics
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.robot_config import CameraConfig
@@ -53,7 +53,7 @@ class FrameBuffer:
         kinds = ("rgb", "depth", "truth") if with_ground_truth else ("rgb", "depth")
         self._pairer = FramePairer(kinds, sync)
         self._complete: FrameMessages | None = None
-        self._last_paired: float | None = None   # the first image's arrival, until a pair
+        self._unpaired = UnpairedTime()
         self.camera_info: CameraInfo | None = None
         self._node, self._rejections = node, rejections
         topics = {"rgb": camera.rgb_topic, "depth": camera.depth_topic,
@@ -82,20 +82,18 @@ class FrameBuffer:
                         self._node.get_clock().now().nanoseconds, self.sync)
             with self._condition:
                 frame = self._pairer.add(kind, header, msg)
-                if frame is not None:
-                    self._complete = FrameMessages(self._pairer.last_stamp_ns, frame["rgb"],
-                                                   frame["depth"], frame.get("truth"))
-                    self._last_paired = time.monotonic()
-                    self._condition.notify_all()
+                if frame is None:
+                    self._warn_if_unpaired()
+                    return
+                self._complete = FrameMessages(self._pairer.last_stamp_ns, frame["rgb"],
+                                               frame["depth"], frame.get("truth"))
+                self._unpaired.paired()
+                self._condition.notify_all()
         except ImageError as error:
             self._rejections.reject(topic, str(error), stream=True)
-            return
-        self._warn_if_unpaired()
 
     def _warn_if_unpaired(self) -> None:
-        if self._last_paired is None:           # images only now begin to arrive
-            self._last_paired = time.monotonic()
-        waited = time.monotonic() - self._last_paired
+        waited = self._unpaired.unpaired_for(time.monotonic())
         if waited > self.sync.unpaired_warning_s:
             self._node.get_logger().warning(
                 f"images arrive on {self.camera.rgb_topic} and {self.camera.depth_topic} but none "

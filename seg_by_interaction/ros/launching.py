@@ -19,15 +19,19 @@ from seg_by_interaction.core.wiring import BUDGET_NODE, SIGTERM_TIMEOUT_S, LoopW
 
 
 def loop_actions(wiring: LoopWiring) -> list:
-    """The loop's nodes, the run ending when the collector has spent its budget, launch
-    waiting SIGTERM_TIMEOUT_S after SIGINT so that every node (the trainer with its final
-    checkpoint) ends cleanly."""
+    """The loop's nodes, the run ending when the collector has spent its budget, each
+    node given the time to end cleanly (the trainer with its final checkpoint)."""
     nodes = dict(zip(wiring.nodes, wiring_nodes(wiring)))
     ending = RegisterEventHandler(OnProcessExit(
         target_action=nodes[BUDGET_NODE],
         on_exit=[EmitEvent(event=Shutdown(reason="the collector spent its budget"))]))
-    return [SetLaunchConfiguration("sigterm_timeout", str(SIGTERM_TIMEOUT_S)), *nodes.values(),
-            ending]
+    return [patient_shutdown(), *nodes.values(), ending]
+
+
+def patient_shutdown():
+    """launch waits SIGTERM_TIMEOUT_S after SIGINT (default 5 s) so that every node ends
+    cleanly: the motion server backing the tool away, the trainer's final checkpoint."""
+    return SetLaunchConfiguration("sigterm_timeout", str(SIGTERM_TIMEOUT_S))
 
 
 def named_robot_launch(robot: str) -> LaunchDescription:

@@ -45,6 +45,8 @@ class MotionActionServer:
         self.lock = lock
         self.finished = finished
         self.last_result: tuple[Outcome, str] | None = None
+        # The last goal's client cancelled it: the tool stands where the motion stopped.
+        self.cancelled_by_client = False
         ActionServer(node, Motion, action_name, self._execute, callback_group=callback_group,
                      goal_callback=self._accept, cancel_callback=self._cancel)
 
@@ -77,6 +79,8 @@ class MotionActionServer:
             result = Motion.Result(outcome=int(outcome), reason=reason, tool_pose=tool_pose,
                                    gripper_opening=self.backend.gripper_opening())
             self.last_result = outcome, reason
+            self.cancelled_by_client = (outcome == Outcome.CANCELLED
+                                        and goal_handle.is_cancel_requested)
         if outcome == Outcome.CANCELLED and goal_handle.is_cancel_requested:
             goal_handle.canceled()
         elif outcome == Outcome.OK:

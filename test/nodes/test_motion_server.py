@@ -172,10 +172,15 @@ def tool_height(arena, joint_state: JointState) -> float:
     return float(arena.robot.ee_pose()[0][2])
 
 
-def test_shut_down_mid_motion_the_server_stops_and_backs_the_tool_up(start_process, test_node):
+@pytest.mark.parametrize("client_cancels_first", [False, True])
+def test_shut_down_mid_motion_the_server_stops_and_backs_the_tool_up(
+        start_process, test_node, client_cancels_first):
+    """As under a terminal Ctrl-C, the world (the hardware) gets SIGINT with the server: it
+    stays up until the server has backed the tool away and gone. The interaction
+    executor, shut down by the same Ctrl-C, may cancel its motion first."""
     received = []
     test_node.create_subscription(JointState, "/joint_states", received.append, qos.SENSOR_DATA)
-    start_process(node_command("world_node", *WORLD))
+    world = start_process(node_command("world_node", *WORLD))
     server = start_process(node_command("motion_server"))
     wait_for_node(test_node, "motion_server", timeout=60)
     motion = ActionClient(test_node, Motion, "motion")
@@ -186,14 +191,21 @@ def test_shut_down_mid_motion_the_server_stops_and_backs_the_tool_up(start_proce
     wait_until(goal.done, 30, what="goal acceptance")
     seen = len(received)
     wait_until(lambda: len(received) > seen + 10, 30, what="the slow move under way")
-    server.signal_group(signal.SIGINT)
+    if client_cancels_first:
+        cancelled = goal.result().cancel_goal_async()
+        wait_until(cancelled.done, 30, what="the cancel answered")
+        result = goal.result().get_result_async()
+        wait_until(result.done, 30, what="the cancelled motion's result")
+        assert result.result().result.outcome == Outcome.CANCELLED
+    for process in (server, world):
+        process.signal_group(signal.SIGINT)
     assert server.wait(timeout=30) == 0
     assert "shutting down mid-motion: the tool retreated 5.0 cm up" in server.output()
+    assert world.wait(timeout=30) == 0
     arena = Arena(load_robot_config("sawyer"))
     try:
         assert tool_height(arena, received[seen]) == pytest.approx(0.1, abs=0.005)
         wait_until(lambda: tool_height(arena, received[-1]) > 0.145, 10, what="the tool up")
-        time.sleep(0.5)
         assert tool_height(arena, received[-1]) == pytest.approx(0.15, abs=0.005)
     finally:
         arena.close()

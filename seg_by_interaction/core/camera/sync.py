@@ -115,3 +115,21 @@ class FramePairer:
         for pending in self._pending.values():
             for stamp in [s for s in pending if s < newest_ns - STALE_NS]:
                 del pending[stamp]
+
+
+class UnpairedTime:
+    """How long images have been arriving without making a frame: from the first image
+    since the last frame, so that a camera silent for a while (the simulated one before it
+    starts or during a motion) does not count as failing to pair."""
+
+    def __init__(self):
+        self._since_s: float | None = None
+
+    def paired(self) -> None:
+        self._since_s = None
+
+    def unpaired_for(self, now_s: float) -> float:
+        """Seconds since the first of the images that made no frame, this one included."""
+        if self._since_s is None:
+            self._since_s = now_s
+        return now_s - self._since_s

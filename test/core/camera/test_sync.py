@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 
 from seg_by_interaction.core.camera.sync import (FramePairer, FrameSyncParams, ImageHeader,
-                                                 check_image)
+                                                 UnpairedTime, check_image)
 from seg_by_interaction.core.images import ImageError
 
 PARAMS = FrameSyncParams()
@@ -78,3 +78,12 @@ def test_ground_truth_completes_a_frame_when_it_is_wanted():
     pairer.add("rgb", header(100), "rgb")
     assert pairer.add("depth", header(100, "32FC1"), "depth") is None
     assert pairer.add("truth", header(100, "16UC1"), "truth")["truth"] == "truth"
+
+
+def test_unpaired_time_counts_from_the_first_image_since_the_last_frame():
+    unpaired = UnpairedTime()
+    assert unpaired.unpaired_for(100.0) == 0.0      # a camera silent for long, then an image
+    assert unpaired.unpaired_for(100.5) == 0.5
+    unpaired.paired()
+    assert unpaired.unpaired_for(130.0) == 0.0      # a motion without images in between
+    assert unpaired.unpaired_for(136.0) == 6.0      # images arrive, none pairs
