@@ -99,9 +99,9 @@ def _add_rearrange_parser(actions) -> None:
                         help="episode outcomes, kept as they finish (a rerun resumes)")
     parser.add_argument("--json", type=pathlib.Path, help="write the figures here (after every "
                                                           "episode)")
-    parser.add_argument("--readme", type=pathlib.Path, nargs="*",
-                        default=[pathlib.Path("README.md"), pathlib.Path("benchmarks/README.md")],
-                        help="files whose <!-- bench:rearrange --> sections get the table")
+    parser.add_argument("--readme", type=pathlib.Path, nargs="*", default=[],
+                        help="files whose <!-- bench:rearrange --> sections get the table "
+                             "(README.md benchmarks/README.md for the committed figures)")
     parser.add_argument("--kept-only", action="store_true",
                         help="summarise the episodes kept in --work without running the missing "
                              "ones")
@@ -223,7 +223,7 @@ def bench_rearrange(args: argparse.Namespace) -> int:
         print(f"interrupted; the same command resumes from the episodes kept in {args.work}")
         return 130
     table = figures_table(write_figures(), segmenters)
-    note = (f"\n\nTorch threads {args.threads}, {_cpus()} CPUs; `benchmarks/rearrange.json` "
+    note = (f"\n\nTorch threads {args.threads}, {_cpus()} CPUs; `{args.json}` "
             f"({args.layout or 'separated'} layout, tolerance {args.tolerance:g} px, budget "
             f"{args.budget}).")
     for readme in args.readme:
