@@ -19,13 +19,23 @@ from seg_by_interaction.core.wiring import BUDGET_NODE, SIGTERM_TIMEOUT_S, LoopW
 
 
 def loop_actions(wiring: LoopWiring) -> list:
-    """The loop's nodes, the run ending when the collector has spent its budget, each
-    node given the time to end cleanly (the trainer with its final checkpoint)."""
+    """The loop's nodes, the run ending when the collector has spent its budget or when
+    any node fails (a loop without one of its nodes only waits), each node given the
+    time to end cleanly (the trainer with its final checkpoint, the arm backing away)."""
     nodes = dict(zip(wiring.nodes, wiring_nodes(wiring)))
     ending = RegisterEventHandler(OnProcessExit(
         target_action=nodes[BUDGET_NODE],
         on_exit=[EmitEvent(event=Shutdown(reason="the collector spent its budget"))]))
-    return [patient_shutdown(), *nodes.values(), ending]
+    failing = [RegisterEventHandler(OnProcessExit(target_action=node, on_exit=_shutdown_if_failed))
+               for name, node in nodes.items() if name != BUDGET_NODE]
+    return [patient_shutdown(), *nodes.values(), ending, *failing]
+
+
+def _shutdown_if_failed(event, _context) -> list:
+    if event.returncode == 0:
+        return []
+    return [EmitEvent(event=Shutdown(reason=f"{event.process_name} exited with code "
+                                            f"{event.returncode}"))]
 
 
 def patient_shutdown():
