@@ -101,7 +101,8 @@ class WorldNode(Node):
                 self._run_controllers()
             else:
                 self.arena.pass_time(int(round(self.params.real_time_factor
-                                          * self.arena.config.physics_hz / self.params.tick_hz)))
+                                               * self.arena.config.physics_hz
+                                               / self.params.tick_hz)))
                 self._publish_state()
         finally:
             self.lock.release()
@@ -122,13 +123,15 @@ class WorldNode(Node):
         """Each at its rate in simulated time, or both `now`. Every node on simulated time
         takes every /clock message, so the clock's rate costs once per node."""
         sim_time = self.arena.sim_time
-        clock_due = sim_time - self._last_clock_sim >= 1.0 / self.params.clock_hz
-        joints_due = sim_time - self._last_joints_sim >= 1.0 / self.params.joint_states_hz
+        clock_due = now or sim_time - self._last_clock_sim >= 1.0 / self.params.clock_hz
+        joints_due = now or sim_time - self._last_joints_sim >= 1.0 / self.params.joint_states_hz
+        if not (clock_due or joints_due):
+            return
         stamp = self._sim_stamp()
-        if now or clock_due:
+        if clock_due:
             self._last_clock_sim = sim_time
             self.clock_pub.publish(Clock(clock=stamp))
-        if now or joints_due:
+        if joints_due:
             self._last_joints_sim = sim_time
             self.joint_pub.publish(self._joint_state(stamp))
 
