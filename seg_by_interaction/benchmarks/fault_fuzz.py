@@ -161,10 +161,11 @@ def fuzz_graph(node, robot, run_dir: pathlib.Path, total: int, seed: int,
                                                                               future)),
         "interaction_records": topic_cases(
             {"record": node.create_publisher(InteractionRecord, "interaction_records",
-                                             qos.RECORDS)},
+                                             qos.INTERACTION_DATA)},
             (("record", m) for m in hostile_cases.interaction_records(rng))),
         "labeled_examples": topic_cases(
-            {"example": node.create_publisher(LabeledExample, "labeled_examples", qos.RELIABLE)},
+            {"example": node.create_publisher(LabeledExample, "labeled_examples",
+                                              qos.INTERACTION_DATA)},
             (("example", m) for m in hostile_cases.labeled_examples(rng))),
         "model_updates": topic_cases(
             {"update": node.create_publisher(ModelUpdate, "model_updates", qos.LATCHED)},
@@ -324,7 +325,7 @@ def labeler_serves(node, store, camera) -> bool:
 
     record_id = write_control_record(store, camera)
     node.create_publisher(InteractionRecord, "interaction_records",
-                          qos.RECORDS).publish(InteractionRecord(record_id=record_id))
+                          qos.INTERACTION_DATA).publish(InteractionRecord(record_id=record_id))
     return _eventually(lambda: store.read_labels(record_id) is not None, 60.0)
 
 
@@ -337,7 +338,7 @@ def trainer_serves(node) -> bool:
     node.create_subscription(TrainerStatus, "trainer_status", status.append, qos.LATCHED)
     _eventually(lambda: status, 10.0)
     seen_before = status[-1].examples_seen if status else 0
-    examples = node.create_publisher(LabeledExample, "labeled_examples", qos.RELIABLE)
+    examples = node.create_publisher(LabeledExample, "labeled_examples", qos.INTERACTION_DATA)
     return _eventually(lambda: examples.publish(valid_example())
                        or (status and status[-1].examples_seen > seen_before), 60.0, interval=2.0)
 

@@ -73,7 +73,7 @@ def announced_records(node) -> set[str]:
     announced: set[str] = set()
     node.create_subscription(InteractionRecord, "interaction_records",
                              lambda msg: msg.record_id and announced.add(msg.record_id),
-                             qos.RECORDS)
+                             qos.INTERACTION_DATA)
     return announced
 
 

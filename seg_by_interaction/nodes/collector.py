@@ -65,7 +65,8 @@ class Collector(Node):
         self.published = 0
         self._empty_frames = 0
         group = ReentrantCallbackGroup()
-        self.records_pub = self.create_publisher(InteractionRecord, "interaction_records", qos.RECORDS)
+        self.records_pub = self.create_publisher(InteractionRecord, "interaction_records",
+                                                 qos.INTERACTION_DATA)
         self.segment = self.create_client(Segment, self.params.segment_service, callback_group=group)
         self.interact = ActionClient(self, Interact, self.params.interact_action, callback_group=group)
         self._executor_busy = False          # any goal executing, as the action's status says

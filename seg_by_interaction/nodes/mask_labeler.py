@@ -38,9 +38,10 @@ class MaskLabeler(Node):
         self.processed = 0
         self.rejections = Rejections(self)
         group = MutuallyExclusiveCallbackGroup()
-        self.examples_pub = self.create_publisher(LabeledExample, "labeled_examples", qos.RELIABLE)
+        self.examples_pub = self.create_publisher(LabeledExample, "labeled_examples",
+                                                  qos.INTERACTION_DATA)
         self.create_subscription(InteractionRecord, "interaction_records", self._on_record,
-                                 qos.RECORDS, callback_group=group)
+                                 qos.INTERACTION_DATA, callback_group=group)
         self._labelled: set[str] = set()       # by this labeler: a message for one is a repeat
         self._refused: set[str] = set()
         self.create_timer(self.params.rescan_every_s, self._label_backlog, callback_group=group)

@@ -46,8 +46,8 @@ class OnlineTrainer(Node):
         self.update_pub = self.create_publisher(ModelUpdate, "model_updates", qos.LATCHED)
         self.status_pub = self.create_publisher(TrainerStatus, "trainer_status", qos.LATCHED)
         examples = MutuallyExclusiveCallbackGroup()
-        self.create_subscription(LabeledExample, "labeled_examples", self._on_example, qos.RELIABLE,
-                                 callback_group=examples)
+        self.create_subscription(LabeledExample, "labeled_examples", self._on_example,
+                                 qos.INTERACTION_DATA, callback_group=examples)
         self.create_timer(self.params.adopt_every_s, self._adopt_stored_labels,
                           callback_group=examples)
         self.create_timer(STATUS_PERIOD_S, self._publish_status)

@@ -4,9 +4,11 @@
   shallow; a slow subscriber drops old frames instead of stalling the camera.
 - Model updates and trainer status: reliable + transient local, depth 1, so a node
   that starts late still receives the current model and state.
-- Interaction records: reliable, keep last 100; they are small, and a labeler busy
-  rescanning its run directory must not drop the ones that arrive meanwhile.
-- Everything else (hypotheses, labelled examples): reliable, keep last 10.
+- Interaction records and labelled examples: reliable, keep last 100. Each was bought
+  with robot time, and a labeler rescanning its run directory or a trainer in a
+  training step must not drop the ones that arrive meanwhile (both also recover what
+  was stored but never delivered from the run directory).
+- Everything else (hypotheses): reliable, keep last 10.
 """
 from rclpy.qos import (DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy,
                        qos_profile_sensor_data)
@@ -21,6 +23,6 @@ RELIABLE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                       reliability=ReliabilityPolicy.RELIABLE,
                       durability=DurabilityPolicy.VOLATILE)
 
-RECORDS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100,
+INTERACTION_DATA = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=100,
                      reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.VOLATILE)

@@ -101,8 +101,9 @@ def test_labeler_and_trainer_refuse_hostile_records_and_examples_and_learn_from_
                                          "-p", f"run_dir:={tmp_path / 'trainer'}"))
     wait_until(lambda: (tmp_path / "quarantine" / "records__r000005").is_dir(), 60,
                what="the malformed record set aside at start")
-    records = test_node.create_publisher(InteractionRecord, "interaction_records", qos.RECORDS)
-    examples = test_node.create_publisher(LabeledExample, "labeled_examples", qos.RELIABLE)
+    records = test_node.create_publisher(InteractionRecord, "interaction_records",
+                                         qos.INTERACTION_DATA)
+    examples = test_node.create_publisher(LabeledExample, "labeled_examples", qos.INTERACTION_DATA)
     wait_until(lambda: records.get_subscription_count() and examples.get_subscription_count(), 60,
                what="the nodes' subscriptions")
 

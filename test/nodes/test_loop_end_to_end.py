@@ -39,8 +39,10 @@ def ci_loop(run_dir):
 def test_interactions_become_labels_and_a_model_the_server_reloads(start_process, test_node, tmp_path):
     run_dir = tmp_path / "run"
     records, examples, updates = [], [], []
-    test_node.create_subscription(InteractionRecord, "interaction_records", records.append, qos.RECORDS)
-    test_node.create_subscription(LabeledExample, "labeled_examples", examples.append, qos.RELIABLE)
+    test_node.create_subscription(InteractionRecord, "interaction_records", records.append,
+                                  qos.INTERACTION_DATA)
+    test_node.create_subscription(LabeledExample, "labeled_examples", examples.append,
+                                  qos.INTERACTION_DATA)
     test_node.create_subscription(ModelUpdate, "model_updates", updates.append, qos.LATCHED)
     processes = {name: start_process(command) for name, command in loop_commands(ci_loop(run_dir)).items()}
     wait_for_node(test_node, "collector", timeout=90)

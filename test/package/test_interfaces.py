@@ -31,7 +31,8 @@ def test_interfaces_import_with_their_constants_and_defaults():
 
 def test_messages_round_trip_between_processes(start_process, test_node):
     records, hypotheses, updates = [], [], []
-    test_node.create_subscription(InteractionRecord, "interaction_records", records.append, qos.RECORDS)
+    test_node.create_subscription(InteractionRecord, "interaction_records", records.append,
+                                  qos.INTERACTION_DATA)
     test_node.create_subscription(ObjectHypothesisArray, "hypotheses", hypotheses.append, qos.RELIABLE)
     start_process([sys.executable, str(HELPERS / "publish_samples.py")])
 

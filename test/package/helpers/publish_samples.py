@@ -17,7 +17,8 @@ from seg_by_interaction.ros import qos  # noqa: E402
 def main():
     rclpy.init()
     node = rclpy.create_node("sample_publisher")
-    record_pub = node.create_publisher(InteractionRecord, "interaction_records", qos.RECORDS)
+    record_pub = node.create_publisher(InteractionRecord, "interaction_records",
+                                       qos.INTERACTION_DATA)
     hypotheses_pub = node.create_publisher(ObjectHypothesisArray, "hypotheses", qos.RELIABLE)
     node.create_publisher(ModelUpdate, "model_updates", qos.LATCHED).publish(sample_model_update())
     record, hypotheses = sample_record(), sample_hypotheses()
