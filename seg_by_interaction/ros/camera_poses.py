@@ -1,10 +1,10 @@
 """A camera's pose at an image's time: the configured pose for a fixed camera; for one on
 a moving link (the PR2's head), forward kinematics of /robot_description
 (core/camera/kinematics.py) at the joint state nearest the image's stamp. A description
-that does not parse and joint states with non-finite positions are rejected and counted."""
+that does not parse, and joint states with non-finite positions or stamped ahead of the
+clock (core/camera/joint_history.py), are rejected and counted."""
 from __future__ import annotations
 
-import collections
 import threading
 
 import numpy as np
@@ -13,6 +13,7 @@ from rclpy.time import Time
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 
+from seg_by_interaction.core.camera.joint_history import JointHistory
 from seg_by_interaction.core.camera.kinematics import CameraKinematics
 from seg_by_interaction.core.geometry import Pose
 from seg_by_interaction.core.images import ImageError
@@ -21,7 +22,6 @@ from seg_by_interaction.ros import qos
 from seg_by_interaction.ros.rejections import Rejections
 
 DESCRIPTION_TOPIC = "/robot_description"
-HISTORY_S = 10.0          # joint states kept; an image is looked up within seconds of its stamp
 MAX_GAP_S = 0.1           # the joint state must be this close to the image's stamp
 
 
@@ -29,10 +29,11 @@ class CameraPoses:
     def __init__(self, node: Node, camera: CameraConfig, robot: RobotConfig,
                  rejections: Rejections, callback_group=None):
         self.camera = camera
+        self._clock = node.get_clock()
         self._base_frame = robot.base_frame
         self._rejections = rejections
         self._kinematics: CameraKinematics | None = None
-        self._joints: collections.deque[tuple[int, dict[str, float]]] = collections.deque()
+        self._joints = JointHistory()
         self._lock = threading.Lock()
         self._joint_states_topic = robot.controllers.joint_states_topic
         if camera.parent_link:
@@ -47,15 +48,15 @@ class CameraPoses:
             return self.camera.pose
         with self._lock:
             kinematics = self._kinematics
-            nearest = min(self._joints, key=lambda entry: abs(entry[0] - stamp_ns), default=None)
+            positions = self._joints.nearest(stamp_ns, MAX_GAP_S)
         if kinematics is None:
             raise ImageError(f"camera '{self.camera.name}' moves with "
                              f"'{self.camera.parent_link}' and no robot description has "
                              f"arrived on {DESCRIPTION_TOPIC}")
-        if nearest is None or abs(nearest[0] - stamp_ns) > MAX_GAP_S * 1e9:
+        if positions is None:
             raise ImageError(f"no joint state on {self._joint_states_topic} within "
                              f"{MAX_GAP_S * 1e3:.0f} ms of the image at t={stamp_ns / 1e9:.3f} s")
-        return kinematics.pose(nearest[1])
+        return kinematics.pose(positions)
 
     def _set_description(self, msg: String) -> None:
         try:
@@ -73,7 +74,9 @@ class CameraPoses:
                                     "per name, all finite, expected", stream=True)
             return
         stamp_ns = Time.from_msg(msg.header.stamp).nanoseconds
-        with self._lock:
-            self._joints.append((stamp_ns, dict(zip(msg.name, positions.tolist()))))
-            while self._joints and self._joints[0][0] < stamp_ns - HISTORY_S * 1e9:
-                self._joints.popleft()
+        try:
+            with self._lock:
+                self._joints.add(stamp_ns, dict(zip(msg.name, positions.tolist())),
+                                 self._clock.now().nanoseconds)
+        except ValueError as error:
+            self._rejections.reject(self._joint_states_topic, str(error), stream=True)

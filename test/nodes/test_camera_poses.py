@@ -1,6 +1,7 @@
 """A camera on a moving link (the PR2's head) over DDS: its pose at an image's time from
 the world's /robot_description and the joint state nearest the image; a robot reporting
-its head joints turns the pose with them; a joint state with a NaN position is refused."""
+its head joints turns the pose with them; a joint state with a NaN position, or stamped
+ahead of the node's clock, is refused."""
 import numpy as np
 import pytest
 from builtin_interfaces.msg import Time as TimeMsg
@@ -9,6 +10,7 @@ from ros_harness import node_command, wait_for_node, wait_until
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Header, String
 
+from seg_by_interaction.benchmarks import fault_fuzz
 from seg_by_interaction.core.camera.kinematics import CameraKinematics
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.robot_config import load_robot_config
@@ -34,9 +36,10 @@ def test_a_head_camera_s_pose_follows_the_head(start_process, test_node):
     test_node.create_subscription(JointState, PR2.controllers.joint_states_topic, states.append,
                                   qos.SENSOR_DATA)
     poses = CameraPoses(test_node, CAMERA, PR2, Rejections(test_node))
+    counted = fault_fuzz.rejections_counted(test_node)
     with pytest.raises(ImageError, match="no robot description"):
         poses.at(0)
-    start_process(node_command("world_node", "-p", "robot:=pr2", "-p", "arena.min_objects:=1",
+    world = start_process(node_command("world_node", "-p", "robot:=pr2", "-p", "arena.min_objects:=1",
                                "-p", "arena.max_objects:=1"))
     wait_for_node(test_node, "world_node", timeout=90)
     wait_until(lambda: descriptions and states, 60, what="the world's description and joints")
@@ -46,8 +49,9 @@ def test_a_head_camera_s_pose_follows_the_head(start_process, test_node):
     with pytest.raises(ImageError, match="no joint state on /joint_states within 100 ms"):
         poses.at(newest + 100 * SECOND)
 
+    world.stop()                    # a robot that reports its head, on the description kept
     turned = {"head_pan_joint": 0.4, "head_tilt_joint": 0.7}
-    later = (newest // SECOND + 50) * SECOND              # a robot that reports its head
+    later = (newest // SECOND + 2) * SECOND
     robot = test_node.create_publisher(JointState, PR2.controllers.joint_states_topic,
                                        qos.SENSOR_DATA)
     for stamp, head in ((later + SECOND, [np.nan, 0.0]), (later, list(turned.values()))):
@@ -59,3 +63,10 @@ def test_a_head_camera_s_pose_follows_the_head(start_process, test_node):
     assert np.linalg.norm(np.subtract(pose.position, CAMERA.pose.position)) > 0.01
     with pytest.raises(ImageError, match="no joint state"):   # the NaN one, taken before, refused
         poses.at(later + SECOND)
+
+    ahead = test_node.get_clock().now().nanoseconds + 100 * SECOND
+    robot.publish(JointState(header=Header(stamp=TimeMsg(sec=ahead // SECOND)),
+                             name=list(turned), position=[0.0, 0.0]))
+    wait_until(lambda: counted.get(f"test_client: {PR2.controllers.joint_states_topic}") == 2, 10,
+               what="the NaN and the future joint states refused")
+    np.testing.assert_allclose(poses.at(later).position, expected.position, atol=1e-9)
