@@ -24,6 +24,9 @@ def add_parser(subparsers) -> None:
     source.add_argument("--checkpoint", type=pathlib.Path, help="a learned model's checkpoint")
     parser.add_argument("--single-scale", action="store_true",
                         help="evaluate a checkpoint at scale 1 only (default: all its scales)")
+    parser.add_argument("--window-stride", type=int, choices=(16, 8, 4), default=16,
+                        help="DeepMask checkpoints: windows centred every this many pixels "
+                             "(default 16, the network's stride)")
     parser.add_argument("--dataset", required=True, type=pathlib.Path, help="COCO dataset folder")
     parser.add_argument("--json", type=pathlib.Path, help="write the figures here")
     parser.add_argument("--grid", type=pathlib.Path, help="PNG of predictions beside ground truth "
@@ -76,12 +79,15 @@ def make_method_or_model(args: argparse.Namespace):
     if args.checkpoint:
         from seg_by_interaction.core.evaluation.evaluate import checkpoint_method
         from seg_by_interaction.core.model.checkpoint import CheckpointError
+        from seg_by_interaction.core.model.segmenter import SegmenterParams
+        params = SegmenterParams(window_stride_px=args.window_stride)
         try:
-            method, metadata = checkpoint_method(args.checkpoint, single_scale=args.single_scale)
+            method, metadata = checkpoint_method(args.checkpoint, args.single_scale, params)
         except CheckpointError as error:
             raise SystemExit(f"error: {error}") from None
         about = {"checkpoint": {key: getattr(metadata, key) for key in CHECKPOINT_FIELDS},
-                 "architecture": metadata.spec.architecture, "inputs": metadata.spec.inputs}
+                 "architecture": metadata.spec.architecture, "inputs": metadata.spec.inputs,
+                 "window_stride_px": args.window_stride}
         return method, args.checkpoint.stem, about
     try:
         return METHODS.make(args.method), args.method, {}

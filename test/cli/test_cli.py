@@ -82,6 +82,21 @@ def test_evaluate_reports_the_layout_of_a_dataset_made_for_it(tmp_path):
     assert "  stacked" in result.stdout
 
 
+def test_evaluate_places_deepmask_windows_at_the_stride_asked_for(tmp_path):
+    data, model = tmp_path / "data", tmp_path / "model"
+    assert sbi("dataset", "make", "--split", "val", "--scenes", "1", "--width", "160",
+               "--height", "120", "--out", str(data)).returncode == 0
+    assert sbi("train", "--dataset", str(data), "--steps", "1", "--architecture",
+               "resnet18_deepmask", "--from-scratch", "--set", "min_positives=1",
+               "--out", str(model)).returncode == 0
+    result = sbi("evaluate", "--checkpoint", str(model / "checkpoints" / "model_v000001.pt"),
+                 "--single-scale", "--window-stride", "8", "--dataset", str(data),
+                 "--json", str(tmp_path / "eval.json"))
+    assert result.returncode == 0, result.stderr
+    figures = json.loads((tmp_path / "eval.json").read_text())
+    assert figures["window_stride_px"] == 8 and figures["images"] == 1
+
+
 def test_evaluate_names_the_methods_it_knows():
     result = sbi("evaluate", "--method", "gop", "--dataset", ".")
     assert result.returncode != 0 and "unknown method 'gop'; available: ['bottom_up', 'depth_clusters']" in result.stderr

@@ -2,15 +2,20 @@
 network (`make_segmenter`). For DeepMask, dense multi-scale inference:
 
 Per scale, the image is resized, padded by half a window on every side (so windows can
-centre on objects at the border) and run through the trunk once; the score head then
-rates every window at stride 16, and only the best-scoring windows get a mask, which is
-upsampled to the window's extent in the original image. Proposals of all scales go
-through non-maximum suppression by mask IoU.
+centre on objects at the border) and run through the trunk; the score head then rates
+every window at the network's stride of 16 px. At a window stride of 8 the trunk runs
+again on the image shifted by 8 px across, down and both, so windows are centred every
+8 px (issue 15; measured in benchmarks/model/README.md: with quarter-octave scales it
+adds little for 3.7 times the time, so 16 stays the default). The best-scoring windows
+of a scale, over all shifts, get a mask, which is upsampled to the window's extent in
+the original image. Proposals of all scales go through non-maximum
+suppression by mask IoU.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -47,6 +52,10 @@ class SegmenterParams:
                                          "object", min=0.0, max=1.0)
     masks_per_scale: int = setting(40, "best-scoring windows per scale that get a mask",
                                    min=1, max=10000)
+    window_stride_px: int = setting(16, "windows are centred every this many pixels of a "
+                                        "scaled image: 16 (the network's stride), 8 or 4 (the "
+                                        "trunk runs (16 / stride)^2 times per scale)",
+                                    choices=(16, 8, 4))
     threads: int = setting(0, "torch intra-op threads (process-wide); 0 leaves them as they "
                               "are", min=0, max=256)
     clustering: ClusteringParams = setting(ClusteringParams(), "dense networks: grouping "
@@ -117,6 +126,14 @@ def make_segmenter(network, params: SegmenterParams = SegmenterParams()):
     return Segmenter(network, params)
 
 
+class ShiftedWindows(NamedTuple):
+    """One pass of the trunk over a scaled image, its windows shifted by (dy, dx)."""
+    features: torch.Tensor
+    scores: torch.Tensor           # flattened, row-major over `columns` columns
+    columns: int
+    corner: tuple[int, int]        # the top-left of window (0, 0) in the scaled image
+
+
 class Segmenter:
     """Runs a DeepMask `network` (switched to eval mode for each call) on views."""
 
@@ -146,46 +163,54 @@ class Segmenter:
     def _candidates(self, rgb: np.ndarray, scale: float) -> list[WindowMask]:
         height, width = rgb.shape[:2]
         scaled = _resize(rgb, scale)
-        scale_y, scale_x = scaled.shape[0] / height, scaled.shape[1] / width
-        pad = self.network.spec.window_px // 2
-        features = self.network.reduce(self.network.trunk(self._input(scaled, pad)))
-        # In double precision, confident windows keep distinct scores (and ranks) where
-        # float32's sigmoid would round them all to 1.
-        scores = torch.sigmoid(self.network.score_logits(features)[0].double())
-        # Window (row, col) is centred on scaled pixel (16 row, 16 col); those past the
-        # image's far edges are there only because the input is a multiple of 16.
-        last_row, last_col = (side // FEATURE_STRIDE for side in scaled.shape[:2])
-        scores = scores[:last_row + 1, :last_col + 1]
-        rows, cols, best = self._best_windows(scores)
-        masks = self._window_masks(features, rows, cols, (scale_y, scale_x))
-        candidates = []
-        for row, col, score, mask in zip(rows.tolist(), cols.tolist(), best.tolist(), masks):
-            top = round((FEATURE_STRIDE * row - pad) / scale_y)
-            left = round((FEATURE_STRIDE * col - pad) / scale_x)
-            candidate = _clipped(score, top, left, mask, height, width)
-            if candidate is not None:
-                candidates.append(candidate)
-        return candidates
-
-    def _input(self, scaled: np.ndarray, pad: int) -> torch.Tensor:
-        """Normalised image padded with zeros (the normalised mean colour) by `pad` on every
-        side, and further at the bottom and right to a multiple of the feature stride.
-        Channels-last: on CPU it makes the trunk about a quarter faster."""
-        normalised = (scaled.astype(np.float32) / 255.0 - self._mean) / self._std
-        tensor = torch.from_numpy(normalised).permute(2, 0, 1)[None]
-        extra_y = -(scaled.shape[0] + 2 * pad) % FEATURE_STRIDE
-        extra_x = -(scaled.shape[1] + 2 * pad) % FEATURE_STRIDE
-        padded = F.pad(tensor, (pad, pad + extra_x, pad, pad + extra_y))
-        return padded.contiguous(memory_format=torch.channels_last)
-
-    def _best_windows(self, scores: torch.Tensor
-                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Rows, columns and scores of the best windows, at most masks_per_scale of them."""
-        flat = scores.flatten()
-        best, index = flat.topk(min(self.params.masks_per_scale, flat.numel()))
+        scale_yx = (scaled.shape[0] / height, scaled.shape[1] / width)
+        shifts = range(0, FEATURE_STRIDE, self.params.window_stride_px)
+        passes = [self._windows(scaled, (dy, dx)) for dy in shifts for dx in shifts]
+        best, index = torch.cat([p.scores for p in passes]).topk(
+            min(self.params.masks_per_scale, sum(len(p.scores) for p in passes)))
         keep = best >= self.params.min_score
         best, index = best[keep], index[keep]
-        return index // scores.shape[1], index % scores.shape[1], best
+        candidates, first = [], 0
+        for windows in passes:
+            mine = (index >= first) & (index < first + len(windows.scores))
+            in_pass = index[mine] - first
+            rows, cols = in_pass // windows.columns, in_pass % windows.columns
+            masks = self._window_masks(windows.features, rows, cols, scale_yx)
+            for row, col, score, mask in zip(rows.tolist(), cols.tolist(), best[mine].tolist(),
+                                             masks):
+                top = round((FEATURE_STRIDE * row + windows.corner[0]) / scale_yx[0])
+                left = round((FEATURE_STRIDE * col + windows.corner[1]) / scale_yx[1])
+                candidate = _clipped(score, top, left, mask, height, width)
+                if candidate is not None:
+                    candidates.append(candidate)
+            first += len(windows.scores)
+        return candidates
+
+    def _windows(self, scaled: np.ndarray, shift: tuple[int, int]) -> ShiftedWindows:
+        """The windows centred on the scaled image at (16 row + dy, 16 col + dx)."""
+        pad = self.network.spec.window_px // 2
+        features = self.network.reduce(self.network.trunk(self._input(scaled, pad, shift)))
+        # Windows centred past the image's far edges are there only because the input is
+        # a multiple of 16. In double precision, confident windows keep distinct scores
+        # (and ranks) where float32's sigmoid would round them all to 1.
+        rows, columns = ((side - offset) // FEATURE_STRIDE + 1
+                         for side, offset in zip(scaled.shape[:2], shift))
+        scores = torch.sigmoid(self.network.score_logits(features)[0].double())
+        return ShiftedWindows(features, scores[:rows, :columns].flatten(), columns,
+                              (shift[0] - pad, shift[1] - pad))
+
+    def _input(self, scaled: np.ndarray, pad: int, shift: tuple[int, int]) -> torch.Tensor:
+        """Normalised image padded with zeros (the normalised mean colour) by `pad` less
+        the shift at the top and left, by `pad` at the bottom and right, and further there
+        to a multiple of the feature stride. Channels-last: on CPU it makes the trunk about
+        a quarter faster."""
+        normalised = (scaled.astype(np.float32) / 255.0 - self._mean) / self._std
+        tensor = torch.from_numpy(normalised).permute(2, 0, 1)[None]
+        top, left = pad - shift[0], pad - shift[1]
+        extra_y = -(scaled.shape[0] + top + pad) % FEATURE_STRIDE
+        extra_x = -(scaled.shape[1] + left + pad) % FEATURE_STRIDE
+        padded = F.pad(tensor, (left, pad + extra_x, top, pad + extra_y))
+        return padded.contiguous(memory_format=torch.channels_last)
 
     def _window_masks(self, features: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor,
                       scale_yx: tuple[float, float]) -> list[np.ndarray]:

@@ -113,16 +113,17 @@ def test_proposals_are_full_size_masks_best_first(square_finder):
 
 
 @pytest.mark.parametrize("scale", [0.5, 1.0, 2.0])
-def test_windows_tile_the_image_and_centre_on_its_border(random_network, scale):
+@pytest.mark.parametrize("stride", [16, 8])
+def test_windows_tile_the_image_and_centre_on_its_border(random_network, scale, stride):
     """With every window kept and a mask threshold of 0, each proposal is its window:
-    side 64 / scale, centred every 16 / scale from the image's top-left corner to its far
-    edges, clipped to the image."""
+    side 64 / scale, centred every stride / scale from the image's top-left corner to its
+    far edges, clipped to the image."""
     height, width = 48, 80
     params = SegmenterParams(scales=(scale,), mask_threshold=0.0, nms_iou=1.0,
-                             masks_per_scale=10000, max_proposals=1000)
+                             masks_per_scale=10000, max_proposals=1000, window_stride_px=stride)
     image = textured(np.random.default_rng(3), height, width)
     proposals = Segmenter(random_network, params).segment(RGBDView(image))
-    side, step = round(64 / scale), round(16 / scale)
+    side, step = round(64 / scale), round(stride / scale)
 
     def extents(size):
         return {(max(centre - side // 2, 0), min(centre + side // 2, size))
