@@ -4,9 +4,9 @@ Subscribes: interaction_records (InteractionRecord, reliable): each names a reco
             labeler reads from its run_dir; every rescan_every_s it also labels the
             records there that no message announced (left by a killed labeler, or whose
             message was lost).
-Publishes:  labeled_examples (LabeledExample, reliable), one per frame pair labelled and
-            one per earlier positive mask carried to the record's before frame
-            (`carry_forward.*`: its object has not moved since).
+Publishes:  labeled_examples (LabeledExample, reliable, with the labelled frame's depth),
+            one per frame pair labelled and one per earlier positive mask carried to the
+            record's before frame (`carry_forward.*`: its object has not moved since).
 The labels are stored beside their record (labels/).
 """
 from __future__ import annotations
@@ -14,8 +14,10 @@ from __future__ import annotations
 from geometry_msgs.msg import Point
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
+from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
+from seg_by_interaction.core.labelers.base import pair_frames
 from seg_by_interaction.core.labelers.carry_forward import StillObjects
 from seg_by_interaction.core.labelers.labeling import (InteractionLabeler, LabelerNodeParams,
                                                        label_record, label_records, read_record)
@@ -99,10 +101,13 @@ class MaskLabeler(Node):
     def _example(self, record: StoredRecord, label) -> LabeledExample:
         header = Header(stamp=self.get_clock().now().to_msg())
         u, v = label.action_px
+        depth = record.views[pair_frames(label.frame_pair)[0]].depth
         return LabeledExample(
             header=header, example_id=f"{record.record_id}_{label.frame_pair}",
             record_id=record.record_id, image=images.to_msg(label.image, "rgb8", header),
             mask=images.to_msg(label.mask.astype("uint8") * 255, "mono8", header),
+            depth=Image() if depth is None else images.to_msg(depth.astype("float32"), "32FC1",
+                                                              header),
             positive=label.positive, action_px=Point(x=float(u), y=float(v)),
             labeler=label.labeler, frame_pair=label.frame_pair,
             confidence=float(label.confidence), model_version=record.meta.model_version,

@@ -133,12 +133,13 @@ def _stamp(seconds: float):
 def example_from_msg(msg: LabeledExample) -> Example:
     """The memory-bank example; raises ValueError (ImageError for the images) naming what
     no labeler makes: an unknown frame pair, a positive with an empty mask, an action pixel
-    off the image, a confidence outside [0, 1]."""
-    pair_frames(msg.frame_pair)
+    off the image, a confidence outside [0, 1], depth of another size than the image."""
+    labelled_frame, _ = pair_frames(msg.frame_pair)
     example = Example(example_id=msg.example_id, image=images.rgb_from_msg(msg.image),
-                      mask=images.to_array(msg.mask) > 0, positive=msg.positive,
-                      action_px=(msg.action_px.x, msg.action_px.y), confidence=msg.confidence,
-                      record_id=msg.record_id, frame_pair=msg.frame_pair, labeler=msg.labeler,
+                      mask=images.to_array(msg.mask) > 0, depth=_depth(msg.depth),
+                      positive=msg.positive, action_px=(msg.action_px.x, msg.action_px.y),
+                      confidence=msg.confidence, record_id=msg.record_id,
+                      frame_pair=msg.frame_pair, frame=labelled_frame, labeler=msg.labeler,
                       created_seq=_sequence(msg.record_id))
     if example.positive and not example.mask.any():
         raise ValueError("a positive example with an empty mask")
@@ -147,6 +148,13 @@ def example_from_msg(msg: LabeledExample) -> Example:
     if not pixel_in_image((u, v), height, width):
         raise ValueError(f"action pixel ({u}, {v}) lies outside the {width}x{height} image")
     return example
+
+
+def _depth(msg) -> np.ndarray | None:
+    """An example's depth in metres, None when the message has none."""
+    if msg.height == 0 and msg.width == 0 and not msg.data:
+        return None
+    return images.depth_from_msg(msg)
 
 
 def _sequence(record_id: str) -> int:

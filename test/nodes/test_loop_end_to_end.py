@@ -74,6 +74,8 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
     pushed = {r.record_id for r in records if r.primitive.type == Primitive.PUSH}
     assert pushed, "half the interactions should be pushes"
     wait_until(lambda: any(e.record_id in pushed for e in examples), 60, what="a push labelled")
+    assert all((e.depth.encoding, e.depth.width, e.depth.height) == ("32FC1", 320, 240)
+               for e in examples)                                    # RGB-D models train on it
     own = [e for e in examples if not e.frame_pair.startswith("carried_")]   # not carried forward
     assert {e.labeler for e in own if e.record_id in pushed} == {"optical_flow"}
     assert {e.labeler for e in own if e.record_id not in pushed} == {"frame_difference"}

@@ -106,6 +106,15 @@ def example(**fields) -> LabeledExample:
 def test_a_labelled_example_becomes_a_memory_bank_example():
     converted = interaction_msgs.example_from_msg(example())
     assert converted.positive and converted.mask.sum() == 25 and converted.created_seq == 1
+    assert converted.depth is None and converted.frame_key == "r000001/before"
+
+
+def test_an_example_keeps_its_frame_s_depth_for_rgbd_models():
+    depth = np.full((24, 32), 0.8, np.float32)
+    depth[0, 0] = np.nan
+    converted = interaction_msgs.example_from_msg(
+        example(depth=images.to_msg(depth, "32FC1", Header())))
+    np.testing.assert_array_equal(converted.depth, depth)
 
 
 @pytest.mark.parametrize("fields, reason", [
@@ -116,6 +125,8 @@ def test_a_labelled_example_becomes_a_memory_bank_example():
     ({"confidence": 3.0}, "confidence"),
     ({"action_px": Point(x=-5.0, y=0.0)}, "action pixel"),
     ({"example_id": "../escape"}, "example_id"),
+    ({"depth": images.to_msg(np.ones((12, 32), np.float32), "32FC1", Header())}, "depth must be"),
+    ({"depth": images.to_msg(np.ones((24, 32, 3), np.uint8), "rgb8", Header())}, "depth must be"),
 ])
 def test_hostile_examples_are_refused_with_the_reason(fields, reason):
     with pytest.raises(ValueError, match=reason):

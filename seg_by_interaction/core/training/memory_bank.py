@@ -14,12 +14,19 @@ goes, oldest by `created_seq`, then by arrival. Sampling draws each class in pro
 to per-example priorities (1 until `set_priority` changes them; all equal is uniform).
 Priorities live in memory only: a reopened bank samples uniformly again.
 
+A bank on disk keeps only each example's metadata in memory, and the pixels of the last
+`cache_examples` examples drawn: a frame with its depth and mask is about 0.6 MB at
+320x240, so thousands of them held at once would grow the trainer by gigabytes over a
+long run; an example not in the cache is read from its file again (about 5-12 ms here).
+An example whose file no longer reads then is set aside as at opening and left out.
+
 Without a directory the bank lives in memory only, for a fixed set of examples that is
 already stored elsewhere (offline training on a recorded run's labels).
 """
 from __future__ import annotations
 
 import bisect
+import collections
 import dataclasses
 import io
 import json
@@ -28,7 +35,7 @@ import math
 import pathlib
 import re
 import zipfile
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
 
@@ -91,16 +98,31 @@ METADATA = ("example_id", "positive", "action_px", "confidence", "record_id", "f
             "labeler", "created_seq", "frame")
 
 
+class Held(NamedTuple):
+    """What the bank keeps in memory of each example it holds."""
+    positive: bool
+    created_seq: int
+    frame_key: str
+    record_id: str
+
+    @classmethod
+    def of(cls, example: Example) -> Held:
+        return cls(example.positive, example.created_seq, example.frame_key, example.record_id)
+
+
 class MemoryBank:
     def __init__(self, directory: str | pathlib.Path | None, capacity_positive: int = 2000,
                  capacity_negative: int = 2000,
-                 quarantine: Callable[[pathlib.Path, str], None] | None = None):
-        if min(capacity_positive, capacity_negative) < 1:
-            raise ValueError("capacities must be at least 1")
+                 quarantine: Callable[[pathlib.Path, str], None] | None = None,
+                 cache_examples: int = 256):
+        if min(capacity_positive, capacity_negative, cache_examples) < 1:
+            raise ValueError("capacities and the cache must be at least 1")
         self.directory = None if directory is None else pathlib.Path(directory)
         self._quarantine = quarantine or _rename_corrupt
         self._capacity = {True: capacity_positive, False: capacity_negative}
-        self._examples: dict[str, Example] = {}
+        self._cache_examples = UNLIMITED if directory is None else cache_examples
+        self._held: dict[str, Held] = {}
+        self._loaded: collections.OrderedDict[str, Example] = collections.OrderedDict()
         self._arrival: dict[str, int] = {}
         self._priority: dict[str, float] = {}
         self._by_age: dict[bool, list[str]] = {True: [], False: []}
@@ -119,14 +141,19 @@ class MemoryBank:
         return bank
 
     def __len__(self) -> int:
-        return len(self._examples)
+        return len(self._held)
 
     def __contains__(self, example_id: str) -> bool:
-        return example_id in self._examples
+        return example_id in self._held
+
+    @property
+    def pixels_held(self) -> int:
+        """How many examples have their images, masks and depth in memory."""
+        return len(self._loaded)
 
     def record_ids(self) -> set[str]:
         """The interaction records the held examples come from."""
-        return {e.record_id for e in self._examples.values() if e.record_id}
+        return {held.record_id for held in self._held.values() if held.record_id}
 
     def counts(self) -> tuple[int, int]:
         """(positives, negatives) held."""
@@ -135,7 +162,7 @@ class MemoryBank:
     def add(self, example: Example) -> bool:
         """Store `example`; False if its id is already held, or if its class is full of
         newer examples (it would be evicted at once)."""
-        if example.example_id in self._examples:
+        if example.example_id in self._held:
             return False
         ages = self._by_age[example.positive]
         arrival = self._next_arrival
@@ -161,9 +188,10 @@ class MemoryBank:
         return self._draw(True, n_positive, rng) + self._draw(False, n_negative, rng)
 
     def same_frame(self, example: Example) -> list[Example]:
-        """The held examples of `example`'s frame (itself included if held), oldest first."""
-        ids = self._by_frame.get(example.frame_key, ())
-        return sorted((self._examples[i] for i in ids), key=lambda e: self._age(e.example_id))
+        """The held examples of `example`'s frame (itself included if held), oldest first;
+        ValueError if one no longer reads from its file (it is set aside)."""
+        ids = sorted(self._by_frame.get(example.frame_key, ()), key=self._age)
+        return [self._example(i) for i in ids]
 
     def set_priority(self, example_ids: Iterable[str], values: Iterable[float]) -> None:
         """Sampling weights (> 0) of the given examples; ids no longer held are ignored."""
@@ -182,13 +210,36 @@ class MemoryBank:
                              "examples: the bank holds none")
         weights = np.array([self._priority[i] for i in ids])
         picks = rng.choice(len(ids), size=n, replace=n > len(ids), p=weights / weights.sum())
-        return [self._examples[ids[i]] for i in picks]
+        return [self._example(example_id) for example_id in [ids[i] for i in picks]]
+
+    def _example(self, example_id: str) -> Example:
+        """The held example with its pixels: from the cache, else from its file."""
+        if example_id in self._loaded:
+            self._loaded.move_to_end(example_id)
+            return self._loaded[example_id]
+        path = self._path(example_id)
+        try:
+            example, _ = _decode(path)
+        except UNREADABLE as error:
+            self._quarantine(path, f"memory bank: setting aside unreadable {path.name} ({error})")
+            self._forget([example_id])
+            self._write_index()
+            raise ValueError(f"memory bank example {example_id} no longer reads from "
+                             f"{path}: {error}") from error
+        self._cache(example)
+        return example
+
+    def _cache(self, example: Example) -> None:
+        self._loaded[example.example_id] = example
+        while len(self._loaded) > self._cache_examples:
+            self._loaded.popitem(last=False)
 
     def _age(self, example_id: str) -> tuple[int, int]:
-        return self._examples[example_id].created_seq, self._arrival[example_id]
+        return self._held[example_id].created_seq, self._arrival[example_id]
 
     def _insert(self, example: Example, arrival: int) -> None:
-        self._examples[example.example_id] = example
+        self._held[example.example_id] = Held.of(example)
+        self._cache(example)
         self._arrival[example.example_id] = arrival
         self._priority[example.example_id] = 1.0
         self._by_frame.setdefault(example.frame_key, set()).add(example.example_id)
@@ -198,14 +249,19 @@ class MemoryBank:
     def _evict_beyond_capacity(self, positive: bool) -> list[str]:
         ages = self._by_age[positive]
         evicted = ages[:max(0, len(ages) - self._capacity[positive])]
-        del ages[:len(evicted)]
-        for example_id in evicted:
-            frame = self._by_frame[self._examples[example_id].frame_key]
+        self._forget(evicted)
+        return evicted
+
+    def _forget(self, example_ids: list[str]) -> None:
+        for example_id in list(example_ids):
+            held = self._held.pop(example_id)
+            self._by_age[held.positive].remove(example_id)
+            frame = self._by_frame[held.frame_key]
             frame.discard(example_id)
             if not frame:
-                del self._by_frame[self._examples[example_id].frame_key]
-            del self._examples[example_id], self._arrival[example_id], self._priority[example_id]
-        return evicted
+                del self._by_frame[held.frame_key]
+            self._loaded.pop(example_id, None)
+            del self._arrival[example_id], self._priority[example_id]
 
     def _path(self, example_id: str) -> pathlib.Path:
         return self.directory / f"{example_id}.npz"
@@ -214,7 +270,7 @@ class MemoryBank:
         write_json_atomic(self.directory / INDEX_NAME, {"format": 1, "examples": self._index()})
 
     def _index(self) -> list[str]:
-        return sorted(self._examples, key=self._arrival.__getitem__)
+        return sorted(self._held, key=self._arrival.__getitem__)
 
     def _restore(self) -> None:
         remove_partial_writes(self.directory)

@@ -45,6 +45,9 @@ class OnlineTrainerParams:
     training: TrainerParams = setting(TrainerParams(), "batches, optimiser, losses")
     bank_positives: int = setting(2000, "positives the memory bank holds", min=1)
     bank_negatives: int = setting(2000, "negatives the memory bank holds", min=1)
+    bank_cache_examples: int = setting(256, "examples whose pixels stay in memory (about 0.6 MB "
+                                            "each at 320x240 with depth); others are read from "
+                                            "the memory bank's files when drawn", min=1)
     min_confidence: float = setting(0.0, "examples below this labeler confidence are ignored",
                                     min=0.0, max=1.0)
     first_model_after: int = setting(100, "labelled interactions before the first model is "
@@ -118,7 +121,8 @@ class OnlineLearner:
         self.provenance = provenance
         self.store = RunStore(params.run_dir)
         self.bank = MemoryBank(self.store.memory_bank_dir, params.bank_positives,
-                               params.bank_negatives, self.store.quarantine)
+                               params.bank_negatives, self.store.quarantine,
+                               params.bank_cache_examples)
         remove_partial_writes(self.store.checkpoint_dir)
         network, metadata = self._network()
         self.version = metadata.version if metadata else 0

@@ -147,6 +147,29 @@ def test_corrupt_files_and_a_torn_index_are_survived(tmp_path, caplog):
 
 
 
+def test_a_bank_on_disk_keeps_the_pixels_of_its_last_drawn_examples_only(tmp_path):
+    bank = MemoryBank(tmp_path, cache_examples=2)
+    originals = {name: example(name, seq=i) for i, name in enumerate("abcd")}
+    for item in originals.values():
+        bank.add(item)
+    assert bank.pixels_held == 2
+    drawn = bank.sample(4, 0, np.random.default_rng(0))
+    assert sorted(e.example_id for e in drawn) == list("abcd") and bank.pixels_held == 2
+    assert all(np.array_equal(e.image, originals[e.example_id].image) for e in drawn)
+
+
+def test_an_example_whose_file_breaks_after_opening_is_set_aside_when_drawn(tmp_path, caplog):
+    bank = MemoryBank(tmp_path, cache_examples=1)
+    for name in ("a", "b"):
+        bank.add(example(name))
+    (tmp_path / "a.npz").write_bytes(b"PK\x03\x04 not a zip")
+    with caplog.at_level(logging.WARNING), pytest.raises(ValueError, match="a no longer reads"):
+        bank.same_frame(example("a"))
+    assert "setting aside unreadable a.npz" in caplog.text and "a" not in bank
+    assert [e.example_id for e in bank.sample(2, 0, np.random.default_rng(0))] == ["b", "b"]
+    assert json.loads((tmp_path / "index.json").read_text())["examples"] == ["b"]
+
+
 def test_sampling_draws_the_requested_counts(tmp_path):
     bank = MemoryBank(tmp_path)
     for i in range(4):
