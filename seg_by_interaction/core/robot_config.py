@@ -150,6 +150,12 @@ class ControllerInterfaces:
                                          "std_msgs/Float64MultiArray topic of the gripper's "
                                          "forward position controller (each finger joint "
                                          "travels half the opening)")
+    gripper_action: str = setting("", "the gripper controller's action (e.g. "
+                                      "/gripper_controller/gripper_cmd), used instead of "
+                                      "gripper_command_topic when set; control_msgs needed")
+    gripper_action_type: str = setting("GripperCommand", "control_msgs action type of "
+                                                         "gripper_action",
+                                       choices=("GripperCommand", "ParallelGripperCommand"))
     joint_states_topic: str = setting("/joint_states", "sensor_msgs/JointState of the arm "
                                                        "and the gripper")
 

@@ -3,7 +3,8 @@ robot config: the motion server's embedded backend plans on the arm's descriptio
 /robot_description the arm publishes (here the world node, playing the Panda's
 hardware) or a URDF file whose package:// meshes are mapped by a parameter, and moves
 the tool where it is told; a description lacking the config's TCP link stops it at
-start-up with a message naming the link."""
+start-up with a message naming the link, and so does a gripper action named in the
+config where control_msgs is not installed (as here)."""
 import time
 
 import numpy as np
@@ -104,3 +105,12 @@ def test_a_description_lacking_the_tcp_link_stops_the_server_naming_it(
                                         f"robot:={config_without_simulation(tmp_path, tcp=tcp)}"))
     assert server.wait(timeout=120) == 2
     assert "lacks the TCP link 'my_tcp'" in server.output()
+
+
+def test_a_gripper_action_without_control_msgs_stops_the_server_saying_so(start_process, tmp_path):
+    controllers = {"gripper_action": "/gripper_controller/gripper_cmd"}
+    server = start_process(node_command(
+        "motion_server", "-p", f"robot:={config_without_simulation(tmp_path, controllers=controllers)}"))
+    assert server.wait(timeout=120) == 2
+    assert "names the gripper action '/gripper_controller/gripper_cmd', but control_msgs is " \
+           "not installed" in server.output()
