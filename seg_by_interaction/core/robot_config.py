@@ -80,7 +80,10 @@ class GripperConfig:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SpeedLimits:
     max_cartesian_speed: float = setting(0.25, "end-effector speed, m/s", min=0.01, max=1.5)
-    velocity_scaling: float = setting(0.3, "MoveIt max velocity scaling factor", min=0.01, max=1.0)
+    velocity_scaling: float = setting(0.3, "fraction of the joints' velocity limits motions "
+                                           "use (MoveIt's max velocity scaling factor; the "
+                                           "embedded backend scales the robot description's "
+                                           "limits by it)", min=0.01, max=1.0)
     acceleration_scaling: float = setting(0.3, "MoveIt max acceleration scaling factor",
                                           min=0.01, max=1.0)
 
@@ -147,6 +150,12 @@ class ControllerInterfaces:
                                          "std_msgs/Float64MultiArray topic of the gripper's "
                                          "forward position controller (each finger joint "
                                          "travels half the opening)")
+    gripper_action: str = setting("", "the gripper controller's action (e.g. "
+                                      "/gripper_controller/gripper_cmd), used instead of "
+                                      "gripper_command_topic when set; control_msgs needed")
+    gripper_action_type: str = setting("GripperCommand", "control_msgs action type of "
+                                                         "gripper_action",
+                                       choices=("GripperCommand", "ParallelGripperCommand"))
     joint_states_topic: str = setting("/joint_states", "sensor_msgs/JointState of the arm "
                                                        "and the gripper")
 

@@ -4,7 +4,8 @@ Publishes, for each camera of the robot config (sensor-data QoS, simulated time)
   <rgb_topic> Image rgb8, <depth_topic> Image 32FC1 (noisy, metres), <camera_info_topic>,
   /<camera>/ground_truth/instances Image mono16 (0 = background; evaluation only),
 and /joint_states, /clock, /diagnostics (objects that fell off the table), and the
-robot's URDF on /robot_description (latched), as robot_state_publisher would.
+robot's URDF with the TCP link on /robot_description (latched), as robot_state_publisher
+would.
 Plays the robot's hardware as Gazebo with ros2_control would (core/world/controllers.py):
   <controllers.arm_trajectory_topic> trajectory_msgs/JointTrajectory, followed with the
     physics (an empty one stops the arm),
@@ -21,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-import xml.etree.ElementTree as ET
 
 import numpy as np
 from builtin_interfaces.msg import Time as TimeMsg
@@ -88,7 +88,7 @@ class WorldNode(Node):
             JointState, self.robot_config.controllers.joint_states_topic, qos.SENSOR_DATA)
         self.clock_pub = self.create_publisher(Clock, "/clock", 10)
         self.create_publisher(String, DESCRIPTION_TOPIC, qos.LATCHED).publish(
-            String(data=ET.tostring(self.arena.robot.model_urdf(), encoding="unicode")))
+            String(data=self.arena.robot.description))
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
 
     # --- the idle loop ----------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The arm through the standard ros2_control interfaces (core/interaction/trajectory.py's
 `ArmHardware` over ROS): `trajectory_msgs/JointTrajectory` to the joint trajectory
 controller's topic (an empty trajectory stops the arm), `std_msgs/Float64MultiArray`
-finger positions to the gripper's forward position controller, and `/joint_states`,
+finger positions to the gripper's forward position controller (or its control_msgs
+gripper action where the robot config names one, ros/gripper_action.py), and `/joint_states`,
 from which progress, arrival and the time each motion ended are judged. The simulated
 world node serves the same interfaces, as Gazebo with ros2_control would.
 """
@@ -27,6 +28,7 @@ from seg_by_interaction.core.interaction.trajectory import (Arrival, ArrivalMoni
                                                             GripperMonitor, JointTrajectory)
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.ros import qos
+from seg_by_interaction.ros.gripper_action import GripperAction
 
 POLL_S = 0.05
 FIRST_STATE_WAIT_S = 60.0    # the arm's drivers (or the simulated world) may still be starting
@@ -76,6 +78,8 @@ class ControllerArm(ArmHardware):
         self._trajectory_pub = node.create_publisher(JointTrajectoryMsg, trajectory_topic,
                                                      qos.RELIABLE)
         self._gripper_pub = node.create_publisher(Float64MultiArray, gripper_topic, qos.RELIABLE)
+        self._gripper_action = GripperAction(node, robot, callback_group) \
+            if robot.controllers.gripper_action else None
         self._topic = joint_states_topic
         self._latest: JointSample | None = None
         self._end: TimeMsg | None = None
@@ -106,6 +110,10 @@ class ControllerArm(ArmHardware):
             raise monitor.blocked_error(sample.arm)
 
     def move_gripper(self, opening: float, check_stop: Callable[[], None]) -> float:
+        if self._gripper_action is not None:
+            reached = self._gripper_action.move(opening, check_stop)
+            self._end = self._sample().stamp
+            return reached
         monitor = GripperMonitor(opening, self.params)
         sample = self._sample()
         start = sample.seconds

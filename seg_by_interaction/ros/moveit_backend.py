@@ -2,8 +2,9 @@
 process, configured from the robot's MoveIt configuration package (or the parameters the
 node was given); a PlanningComponent for MOVE_TO and NAMED (OMPL by default) and Pilz LIN
 for straight-line moves; the planning scene (the table at start-up, ADD_BOX and
-REMOVE_OBSTACLE) through the planning scene monitor; the gripper through its
-ros2_control controller (ros/controller_arm.py). Every point of every planned trajectory
+REMOVE_OBSTACLE) through the planning scene monitor; the gripper through the robot's
+gripper action (the config's `controllers.gripper_action`, control_msgs GripperCommand or
+ParallelGripperCommand: ros/gripper_action.py) by way of ros/controller_arm.py. Every point of every planned trajectory
 is checked against the workspace box before execution (core/interaction/moveit_plans.py,
 unit-tested there); a cancellation stops the execution.
 

@@ -57,12 +57,12 @@ class JointTrajectory:
 
 
 def timed(joint_names, path: np.ndarray, tool_points: np.ndarray, speed: float,
-          joint_velocity_limit: float) -> JointTrajectory:
-    """The joint path timed so that neither the tool speed nor the joint velocity limit
-    is exceeded on any segment."""
+          joint_velocity_limits) -> JointTrajectory:
+    """The joint path timed so that neither the tool speed nor any joint's velocity limit
+    (one for all, or one per joint) is exceeded on any segment."""
     path = np.asarray(path, float)
     tool_step = np.linalg.norm(np.diff(tool_points, axis=0), axis=1) / speed
-    joint_step = np.max(np.abs(np.diff(path, axis=0)), axis=1) / joint_velocity_limit
+    joint_step = np.max(np.abs(np.diff(path, axis=0)) / joint_velocity_limits, axis=1)
     segments = np.maximum(np.maximum(tool_step, joint_step), MIN_SEGMENT_S)
     return JointTrajectory(tuple(joint_names), path, np.concatenate([[0.0], np.cumsum(segments)]))
 

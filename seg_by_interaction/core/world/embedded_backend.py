@@ -2,8 +2,9 @@
 OMPL (RRTConnect, then shortcutting), executed through the arm's controllers
 (`ArmHardware`: the simulated world's in process, or a ros2_control arm's over ROS).
 
-The planner works in a planning scene of its own, a kinematic copy of the robot in a
-private PyBullet client with the table from the robot config and the planning-scene
+The robot's model is the config's simulated one, or for an arm whose config has no
+`simulation` section its own description (robots/described.py). The planner works in a
+planning scene of its own, a kinematic copy of the robot in a private PyBullet client with the table from the robot config and the planning-scene
 boxes it is told of: it never sees the simulator's true bodies. Planned paths are
 checked state by state for collisions and for the tool staying inside the workspace box;
 Cartesian segments are checked at every interpolated waypoint.
@@ -11,6 +12,7 @@ Cartesian segments are checked at every interpolated waypoint.
 from __future__ import annotations
 
 import weakref
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pybullet
@@ -26,13 +28,17 @@ from seg_by_interaction.core.world.controllers import SimulatedArm, SimulatedCon
 from seg_by_interaction.core.world.params import EmbeddedMotionParams
 from seg_by_interaction.core.world.robots import load_robot
 from seg_by_interaction.core.world.robots.base import disconnect
+from seg_by_interaction.core.world.robots.described import DescribedArm
 
 ou.setLogLevel(ou.LogLevel.LOG_WARN)
 
 
 class EmbeddedMotionBackend(MotionBackend):
     def __init__(self, robot_config: RobotConfig, hardware: ArmHardware,
-                 params: EmbeddedMotionParams = EmbeddedMotionParams(), seed: int = 0):
+                 params: EmbeddedMotionParams = EmbeddedMotionParams(), seed: int = 0,
+                 description: ET.Element | None = None):
+        """Plans on `description` (urdf.description_tree) when given, else on the
+        config's simulated model."""
         super().__init__(robot_config.workspace)
         self.robot_config = robot_config
         self.hardware = hardware
@@ -40,7 +46,8 @@ class EmbeddedMotionBackend(MotionBackend):
         self.speeds = robot_config.speeds
         self._client = pybullet.connect(pybullet.DIRECT)
         self._finalizer = weakref.finalize(self, disconnect, self._client)
-        self.robot = load_robot(self._client, robot_config)
+        self.robot = load_robot(self._client, robot_config) if description is None \
+            else DescribedArm(self._client, robot_config, description)
         centre, half = robot_config.table_box()
         self.table = _box(self._client, centre, half)
         self._obstacles: dict[str, int] = {}
@@ -217,7 +224,7 @@ class EmbeddedMotionBackend(MotionBackend):
         tool_points = self.tool_path(path)
         trajectory = timed(self.robot_config.arm_joints, path, tool_points,
                            min(speed, self.speeds.max_cartesian_speed),
-                           self.robot_config.simulation.joint_velocity_limit)
+                           self.robot.execution_velocity_limits())
         self.execute_planned(tool_points,
                              lambda: self.hardware.execute(trajectory, self.check_stop))
 

@@ -66,6 +66,25 @@ class EmbeddedMotionParams:
     max_joint_jump_rad: float = setting(0.25, "largest joint change between Cartesian waypoints "
                                               "before the path counts as discontinuous",
                                         min=0.01, max=3.0)
+    # The motion server's, for an arm whose robot config has no `simulation` section:
+    robot_description_file: str = setting("", "URDF file of the arm's model ('' = the latched "
+                                               "/robot_description topic)")
+    robot_description_timeout_s: float = setting(30.0, "wall seconds the motion server waits "
+                                                       "for /robot_description at start-up",
+                                                 min=1.0, max=600.0)
+    mesh_package_dirs: list[str] = setting([], "'package=folder' entries for package:// mesh "
+                                               "URIs of packages ament_index cannot find")
+
+    def __post_init__(self):
+        malformed = [entry for entry in self.mesh_package_dirs
+                     if not all(part.strip() for part in entry.partition("=")[::2])]
+        if malformed:
+            raise ValueError(f"mesh_package_dirs entries must read 'package=folder': {malformed}")
+
+    def package_dirs(self) -> dict[str, str]:
+        """mesh_package_dirs as package name -> folder."""
+        return dict(tuple(part.strip() for part in entry.split("=", 1))
+                    for entry in self.mesh_package_dirs)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

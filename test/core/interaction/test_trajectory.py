@@ -14,11 +14,18 @@ JOINTS = ("a", "b")
 def test_timing_keeps_the_tool_speed_and_the_joint_velocity_limit():
     path = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.1]])
     tool = np.array([[0.0, 0.0, 0.0], [0.05, 0.0, 0.0], [0.35, 0.0, 0.0]])
-    trajectory = timed(JOINTS, path, tool, speed=0.1, joint_velocity_limit=0.5)
+    trajectory = timed(JOINTS, path, tool, speed=0.1, joint_velocity_limits=0.5)
     # first segment bound by the joint (1 rad at 0.5 rad/s), second by the tool (0.3 m at 0.1 m/s)
     assert trajectory.times == pytest.approx([0.0, 2.0, 5.0])
     assert trajectory.at(1.0) == pytest.approx([0.5, 0.0])
     assert trajectory.at(99.0) == pytest.approx(trajectory.final)
+
+
+def test_timing_keeps_each_joint_s_own_velocity_limit():
+    path = np.array([[0.0, 0.0], [0.5, 0.5]])
+    tool = np.zeros((2, 3))
+    trajectory = timed(JOINTS, path, tool, speed=0.1, joint_velocity_limits=np.array([1.0, 0.25]))
+    assert trajectory.times == pytest.approx([0.0, 2.0])      # joint b: 0.5 rad at 0.25 rad/s
 
 
 @pytest.mark.parametrize("positions, times", [

@@ -2,6 +2,7 @@
 `SimRobot` subclass named by the robot config's `simulation.model`.
 
 A new model is a module here and its robot config; `load_robot` finds it by that name.
+`described.py` is no model: it builds a real arm's planning model from its description.
 """
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """What every simulated robot has: a URDF loaded into a PyBullet client with its base
 frame at the origin, arm joints with limits and position motors, a gripper driven to an
-opening in metres, link and camera poses, and inverse kinematics.
+opening in metres, link and camera poses, and inverse kinematics. The kinematic part,
+`ArmModel`, is also the planning model of a real arm built from its description
+(robots/described.py).
 
 The world frame of the PyBullet client is the robot's planning frame (`base_frame`): the
 base frame is placed at the origin with identity orientation, so the poses in
@@ -51,20 +53,19 @@ PAD_SPINNING_FRICTION = 0.002
 PAD_ROLLING_FRICTION = 0.0001
 
 
+class ArmModel(abc.ABC):
+    """A robot's URDF in a PyBullet client with its base frame at the origin: the arm's
+    joints and limits, link poses, and inverse kinematics on a kinematic copy (each
+    subclass sets it up with `_setup_ik` once its other joints are held). `source` names
+    the model in error messages."""
 
-class SimRobot(abc.ABC):
-    """A robot in a PyBullet client: arm joints, gripper, end effector, cameras."""
-
-    model = ""                 # the robot config's simulation.model naming this class
-    arm_effort_scale = 1.0     # arm motor effort = URDF effort x this
-    finger_lever_m = 1.0       # pad travel per unit of finger joint travel (m/m, m/rad)
-
-    def __init__(self, client: int, config: RobotConfig):
+    def __init__(self, client: int, config: RobotConfig, tree: ET.Element, stem: str,
+                 source: str):
         self.client = client
         self.config = config
-        tree = self.model_urdf()
-        _add_tcp(tree, config)
-        path = write_urdf(tree, self.model)
+        self.source = source
+        self._stem = stem
+        path = write_urdf(tree, stem)
         flags = pybullet.URDF_USE_INERTIA_FROM_FILE
         self.body = pybullet.loadURDF(str(path), useFixedBase=True, flags=flags,
                                       physicsClientId=client)
@@ -88,65 +89,6 @@ class SimRobot(abc.ABC):
             lower.append(-CONTINUOUS_LIMIT_RAD if continuous else lo)
             upper.append(CONTINUOUS_LIMIT_RAD if continuous else hi)
         self._lower, self._upper = np.array(lower), np.array(upper)
-        self._arm_effort = [max(self._info[i][10], 1.0) * self.arm_effort_scale
-                            for i in self.arm_joint_indices]
-        self._arm_velocity = [self._info[i][11] if self._info[i][11] > 0 else 10.0
-                              for i in self.arm_joint_indices]
-
-        self._fixed = {}
-        for name, value in config.simulation.fixed_joints.items():
-            self._fixed[self._joint(name)] = value
-        self._setup_gripper(tree)
-        self._hold_all(config.named_poses["home"])
-        self._camera_offsets = self._camera_offsets_at_reference()
-        self._setup_ik(tree)
-
-    # -- what each model defines
-
-    @abc.abstractmethod
-    def model_urdf(self) -> ET.Element:
-        """The model's URDF tree, holding the config's base frame, arm joints, gripper
-        joints and end-effector link."""
-
-    @abc.abstractmethod
-    def finger_link_names(self) -> tuple[list[str], list[str]]:
-        """The finger pads' links and the fingers' other links."""
-
-    # -- the gripper's drive: prismatic fingers unless a model overrides these
-
-    def _setup_gripper_drive(self, tree: ET.Element) -> None:
-        """The driven gripper joints (index, multiplier of the master coordinate, effort
-        per newton of finger force) and the ones geared to them (index, multiplier).
-        Here each finger is driven alone, its master coordinate being its travel."""
-        self._gripper_drive = [(i, 1.0, 1.0) for i in self._gripper_primary]
-        self._gripper_geared = []
-
-    def _master_from_opening(self, opening: float) -> float:
-        return float(np.interp(opening, self._opening_table, self._master_table))
-
-    def _opening_from_fingers(self, values: list[float]) -> float:
-        return float(np.interp(np.mean(values), self._master_table, self._opening_table))
-
-    def _open_master(self) -> float:
-        return self._master_table[-1]
-
-    def _calibrate_opening(self):
-        """The table of pad-to-pad distances against master coordinates, measured over
-        the master joint's range: finger meshes need not meet at zero travel."""
-        master = self._gripper_primary[0]
-        lower, upper = self._info[master][8], self._info[master][9]
-        masters = np.linspace(lower, upper, 24)
-        openings = []
-        for value in masters:
-            self._reset_gripper_joints(value)
-            points = pybullet.getClosestPoints(self.body, self.body, 0.5, self._pad_links[0],
-                                               self._pad_links[1], physicsClientId=self.client)
-            openings.append(max(0.0, min(p[8] for p in points)) if points else 0.0)
-        openings = np.maximum.accumulate(np.array(openings))
-        keep = np.concatenate([[True], np.diff(openings) > 1e-6])
-        self._master_table, self._opening_table = masters[keep], openings[keep]
-        if len(self._master_table) < 2:
-            raise RobotModelError(f"could not calibrate the opening of the '{self.model}' gripper")
 
     # -- set-up
 
@@ -154,13 +96,13 @@ class SimRobot(abc.ABC):
         try:
             return self._joints[name]
         except KeyError:
-            raise RobotModelError(f"model '{self.model}' has no joint '{name}'") from None
+            raise RobotModelError(f"{self.source} has no joint '{name}'") from None
 
     def _link(self, name: str) -> int:
         try:
             return self._links[name]
         except KeyError:
-            raise RobotModelError(f"model '{self.model}' has no link '{name}'") from None
+            raise RobotModelError(f"{self.source} has no link '{name}'") from None
 
     def _place_base_at_origin(self):
         base = self.config.base_frame
@@ -176,72 +118,10 @@ class SimRobot(abc.ABC):
         if np.linalg.norm(position) > 1e-6 or _quaternion_angle(orientation, (0, 0, 0, 1)) > 1e-6:
             raise RobotModelError(f"could not place '{base}' at the origin")
 
-    def _setup_gripper(self, tree: ET.Element):
-        gripper = self.config.gripper
-        self._gripper_primary = [self._joint(name) for name in gripper.joints]
-        pads, finger_bodies = self.finger_link_names()
-        self._pad_links = [self._link(name) for name in pads]
-        self._finger_links = self._pad_links + [self._link(name) for name in finger_bodies]
-        self._setup_gripper_drive(tree)
-        self._calibrate_opening()
-        for link in self._finger_links:
-            pybullet.changeDynamics(self.body, link, lateralFriction=FINGER_BODY_FRICTION,
-                                    physicsClientId=self.client)
-        for link in self._pad_links:
-            pybullet.changeDynamics(self.body, link, lateralFriction=gripper.finger_friction,
-                                    spinningFriction=PAD_SPINNING_FRICTION,
-                                    rollingFriction=PAD_ROLLING_FRICTION, frictionAnchor=1,
-                                    physicsClientId=self.client)
-        self._gripper_target = self._open_master()
-
-    def _reset_gripper_joints(self, master_value):
-        for index, multiplier in self._gripper_joint_multipliers():
-            value = multiplier * master_value
-            lower, upper = self._info[index][8], self._info[index][9]
-            if lower < upper:
-                value = min(max(value, lower), upper)
-            pybullet.resetJointState(self.body, index, value, 0.0, physicsClientId=self.client)
-
-    def _gripper_joint_multipliers(self) -> list[tuple[int, float]]:
-        return [(i, m) for i, m, _ in self._gripper_drive] + list(self._gripper_geared)
-
-    def _hold_all(self, arm_q):
-        for index, value in self._fixed.items():
-            pybullet.resetJointState(self.body, index, value, 0.0, physicsClientId=self.client)
-        movable = [i for i, info in self._info.items()
-                   if info[2] in (pybullet.JOINT_REVOLUTE, pybullet.JOINT_PRISMATIC)]
-        driven = set(self.arm_joint_indices) | {i for i, _ in self._gripper_joint_multipliers()}
-        for index, _ in self._gripper_geared:   # moved by their gear constraints only
-            pybullet.setJointMotorControl2(self.body, index, pybullet.VELOCITY_CONTROL, force=0.0,
-                                           physicsClientId=self.client)
-        for index in movable:
-            if index in driven:
-                continue
-            target = self._fixed.get(index, pybullet.getJointState(
-                self.body, index, physicsClientId=self.client)[0])
-            self._fixed[index] = target
-            pybullet.setJointMotorControl2(self.body, index, pybullet.POSITION_CONTROL,
-                                           targetPosition=target, force=max(self._info[index][10], 100.0) * 10,
-                                           physicsClientId=self.client)
-        self._reset_gripper_joints(self._gripper_target)
-        self.set_gripper(self.config.gripper.max_opening)
-        self.reset_arm(arm_q)
-
-    def _camera_offsets_at_reference(self):
-        offsets = {}
-        for camera in self.config.cameras:
-            if camera.parent_link:
-                world_from_link = pose_matrix(*self.link_pose(camera.parent_link))
-                world_from_camera = pose_matrix(camera.pose.position, camera.pose.orientation_xyzw)
-                offsets[camera.name] = np.linalg.inv(world_from_link) @ world_from_camera
-        return offsets
-
-    def _setup_ik(self, tree: ET.Element):
-        values = {self._info[i][1].decode(): v for i, v in self._fixed.items()}
-        for index, multiplier in self._gripper_joint_multipliers():
-            values[self._info[index][1].decode()] = multiplier * self._open_master()
+    def _setup_ik(self, tree: ET.Element, values: dict[str, float]):
+        """The kinematic copy, every joint but the arm's fixed at `values` (0 if absent)."""
         copy = kinematic_copy(tree, set(self.config.arm_joints), values)
-        path = write_urdf(copy, f"{self.model}-kinematic")
+        path = write_urdf(copy, f"{self._stem}-kinematic")
         self._ik_client = pybullet.connect(pybullet.DIRECT)
         self._ik_finalizer = weakref.finalize(self, disconnect, self._ik_client)
         self._ik_body = pybullet.loadURDF(str(path), useFixedBase=True, physicsClientId=self._ik_client)
@@ -265,7 +145,7 @@ class SimRobot(abc.ABC):
         self._ik_set(self.arm_positions())
         check = self._ik_link_frame(self._ik_ee)
         if not np.allclose(check, self._root_from_world @ pose_matrix(*self.ee_pose()), atol=1e-5):
-            raise RobotModelError("the kinematic copy disagrees with the simulated robot")
+            raise RobotModelError(f"the kinematic copy disagrees with {self.source}")
 
     def _ik_link_frame(self, link: int) -> np.ndarray:
         """A link's frame in the copy's root frame."""
@@ -283,71 +163,29 @@ class SimRobot(abc.ABC):
 
     # -- arm
 
+    @abc.abstractmethod
+    def execution_velocity_limits(self) -> np.ndarray:
+        """Each arm joint's speed limit trajectories are timed with, rad/s (m/s)."""
+
     def reset_arm(self, q) -> None:
+        """Put the arm at q at once."""
         q = self._checked(q)
         for index, value in zip(self.arm_joint_indices, q):
             pybullet.resetJointState(self.body, index, float(value), 0.0, physicsClientId=self.client)
-        self.command_arm(q, self.config.simulation.joint_velocity_limit)
 
     def arm_positions(self) -> np.ndarray:
         states = pybullet.getJointStates(self.body, self.arm_joint_indices, physicsClientId=self.client)
         return np.array([s[0] for s in states])
 
-    def joint_speeds(self) -> np.ndarray:
-        """Absolute velocities of the arm's and the gripper's joints now."""
-        indices = [*self.arm_joint_indices, *self._gripper_primary]
-        states = pybullet.getJointStates(self.body, indices, physicsClientId=self.client)
-        return np.abs([s[1] for s in states])
-
     def arm_limits(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper joint limits; continuous joints get [-pi, pi]."""
         return self._lower.copy(), self._upper.copy()
-
-    def command_arm(self, q, max_velocity: float) -> None:
-        q = self._checked(q)
-        for index, value, effort, velocity in zip(self.arm_joint_indices, q, self._arm_effort,
-                                                  self._arm_velocity):
-            pybullet.setJointMotorControl2(self.body, index, pybullet.POSITION_CONTROL,
-                                           targetPosition=float(value), targetVelocity=0.0,
-                                           force=effort, maxVelocity=min(float(max_velocity), velocity),
-                                           physicsClientId=self.client)
 
     def _checked(self, q) -> np.ndarray:
         q = np.asarray(q, dtype=float)
         if q.shape != (len(self.arm_joint_indices),) or not np.all(np.isfinite(q)):
             raise ValueError(f"expected {len(self.arm_joint_indices)} finite joint values, got {q}")
         return q
-
-    # -- gripper
-
-    def set_gripper(self, opening: float, force: float | None = None) -> None:
-        """Drive the fingers toward `opening` metres between the pads (clamped to
-        [0, max_opening]) with at most `force` newtons per finger (default max_force)."""
-        opening = float(np.clip(opening, 0.0, self.config.gripper.max_opening))
-        force = self.config.gripper.max_force if force is None else float(force)
-        master = self._gripper_target = self._master_from_opening(opening)
-        speed = self.config.simulation.gripper_speed / self.finger_lever_m
-        for index, multiplier, lever in self._gripper_drive:
-            target = multiplier * master
-            lower, upper = self._info[index][8], self._info[index][9]
-            if lower < upper:   # a URDF may mimic a joint beyond its limits
-                target = min(max(target, lower), upper)
-            pybullet.setJointMotorControl2(self.body, index, pybullet.POSITION_CONTROL,
-                                           targetPosition=target, targetVelocity=0.0,
-                                           force=force * lever, maxVelocity=speed,
-                                           physicsClientId=self.client)
-
-    def gripper_opening(self) -> float:
-        """Metres between the finger pads now."""
-        values = [pybullet.getJointState(self.body, i, physicsClientId=self.client)[0]
-                  for i in self._gripper_primary]
-        return self._opening_from_fingers(values)
-
-    def finger_contacts(self, body: int) -> int:
-        """Contact points between the fingers (pads included) and `body`."""
-        return sum(len(pybullet.getContactPoints(self.body, body, linkIndexA=link,
-                                                 physicsClientId=self.client))
-                   for link in self._finger_links)
 
     # -- frames
 
@@ -366,16 +204,6 @@ class SimRobot(abc.ABC):
         state = pybullet.getLinkState(self.body, link, computeForwardKinematics=True,
                                       physicsClientId=self.client)
         return np.array(state[4]), np.array(state[5])
-
-    def camera_pose(self, camera: CameraConfig) -> tuple[np.ndarray, np.ndarray]:
-        """World pose of the camera's optical frame now (moves with its parent link)."""
-        if not camera.parent_link:
-            return np.array(camera.pose.position), np.array(camera.pose.orientation_xyzw)
-        offset = self._camera_offsets.get(camera.name)
-        if offset is None:
-            raise RobotModelError(f"robot '{self.config.name}' has no camera '{camera.name}'")
-        frame = pose_matrix(*self.link_pose(camera.parent_link)) @ offset
-        return frame[:3, 3].copy(), matrix_to_quaternion(frame[:3, :3])
 
     def moving_link_ids(self) -> set[int]:
         """Links that move with the arm: the arm's links, the gripper, its fingers."""
@@ -450,6 +278,214 @@ class SimRobot(abc.ABC):
         frame = self._ik_link_frame(self._ik_ee)
         return (float(np.linalg.norm(frame[:3, 3] - position)),
                 _quaternion_angle(matrix_to_quaternion(frame[:3, :3]), orientation))
+
+
+class SimRobot(ArmModel):
+    """A simulated robot: the arm's model with motors, a gripper, held joints and cameras."""
+
+    model = ""                 # the robot config's simulation.model naming this class
+    arm_effort_scale = 1.0     # arm motor effort = URDF effort x this
+    finger_lever_m = 1.0       # pad travel per unit of finger joint travel (m/m, m/rad)
+
+    def __init__(self, client: int, config: RobotConfig):
+        self.config = config       # the model's URDF is built from it
+        tree = self.model_urdf()
+        _add_tcp(tree, config)
+        # the robot's description as a real robot's holds it (with the TCP link)
+        self.description = ET.tostring(tree, encoding="unicode")
+        super().__init__(client, config, tree, self.model, f"model '{self.model}'")
+        self._arm_effort = [max(self._info[i][10], 1.0) * self.arm_effort_scale
+                            for i in self.arm_joint_indices]
+        self._arm_velocity = [self._info[i][11] if self._info[i][11] > 0 else 10.0
+                              for i in self.arm_joint_indices]
+
+        self._fixed = {}
+        for name, value in config.simulation.fixed_joints.items():
+            self._fixed[self._joint(name)] = value
+        self._setup_gripper(tree)
+        self._hold_all(config.named_poses["home"])
+        self._camera_offsets = self._camera_offsets_at_reference()
+        values = {self._info[i][1].decode(): v for i, v in self._fixed.items()}
+        for index, multiplier in self._gripper_joint_multipliers():
+            values[self._info[index][1].decode()] = multiplier * self._open_master()
+        self._setup_ik(tree, values)
+
+    # -- what each model defines
+
+    @abc.abstractmethod
+    def model_urdf(self) -> ET.Element:
+        """The model's URDF tree, holding the config's base frame, arm joints, gripper
+        joints and end-effector link."""
+
+    @abc.abstractmethod
+    def finger_link_names(self) -> tuple[list[str], list[str]]:
+        """The finger pads' links and the fingers' other links."""
+
+    # -- the gripper's drive: prismatic fingers unless a model overrides these
+
+    def _setup_gripper_drive(self, tree: ET.Element) -> None:
+        """The driven gripper joints (index, multiplier of the master coordinate, effort
+        per newton of finger force) and the ones geared to them (index, multiplier).
+        Here each finger is driven alone, its master coordinate being its travel."""
+        self._gripper_drive = [(i, 1.0, 1.0) for i in self._gripper_primary]
+        self._gripper_geared = []
+
+    def _master_from_opening(self, opening: float) -> float:
+        return float(np.interp(opening, self._opening_table, self._master_table))
+
+    def _opening_from_fingers(self, values: list[float]) -> float:
+        return float(np.interp(np.mean(values), self._master_table, self._opening_table))
+
+    def _open_master(self) -> float:
+        return self._master_table[-1]
+
+    def _calibrate_opening(self):
+        """The table of pad-to-pad distances against master coordinates, measured over
+        the master joint's range: finger meshes need not meet at zero travel."""
+        master = self._gripper_primary[0]
+        lower, upper = self._info[master][8], self._info[master][9]
+        masters = np.linspace(lower, upper, 24)
+        openings = []
+        for value in masters:
+            self._reset_gripper_joints(value)
+            points = pybullet.getClosestPoints(self.body, self.body, 0.5, self._pad_links[0],
+                                               self._pad_links[1], physicsClientId=self.client)
+            openings.append(max(0.0, min(p[8] for p in points)) if points else 0.0)
+        openings = np.maximum.accumulate(np.array(openings))
+        keep = np.concatenate([[True], np.diff(openings) > 1e-6])
+        self._master_table, self._opening_table = masters[keep], openings[keep]
+        if len(self._master_table) < 2:
+            raise RobotModelError(f"could not calibrate the opening of the '{self.model}' gripper")
+
+    # -- set-up
+
+    def _setup_gripper(self, tree: ET.Element):
+        gripper = self.config.gripper
+        self._gripper_primary = [self._joint(name) for name in gripper.joints]
+        pads, finger_bodies = self.finger_link_names()
+        self._pad_links = [self._link(name) for name in pads]
+        self._finger_links = self._pad_links + [self._link(name) for name in finger_bodies]
+        self._setup_gripper_drive(tree)
+        self._calibrate_opening()
+        for link in self._finger_links:
+            pybullet.changeDynamics(self.body, link, lateralFriction=FINGER_BODY_FRICTION,
+                                    physicsClientId=self.client)
+        for link in self._pad_links:
+            pybullet.changeDynamics(self.body, link, lateralFriction=gripper.finger_friction,
+                                    spinningFriction=PAD_SPINNING_FRICTION,
+                                    rollingFriction=PAD_ROLLING_FRICTION, frictionAnchor=1,
+                                    physicsClientId=self.client)
+        self._gripper_target = self._open_master()
+
+    def _reset_gripper_joints(self, master_value):
+        for index, multiplier in self._gripper_joint_multipliers():
+            value = multiplier * master_value
+            lower, upper = self._info[index][8], self._info[index][9]
+            if lower < upper:
+                value = min(max(value, lower), upper)
+            pybullet.resetJointState(self.body, index, value, 0.0, physicsClientId=self.client)
+
+    def _gripper_joint_multipliers(self) -> list[tuple[int, float]]:
+        return [(i, m) for i, m, _ in self._gripper_drive] + list(self._gripper_geared)
+
+    def _hold_all(self, arm_q):
+        for index, value in self._fixed.items():
+            pybullet.resetJointState(self.body, index, value, 0.0, physicsClientId=self.client)
+        movable = [i for i, info in self._info.items()
+                   if info[2] in (pybullet.JOINT_REVOLUTE, pybullet.JOINT_PRISMATIC)]
+        driven = set(self.arm_joint_indices) | {i for i, _ in self._gripper_joint_multipliers()}
+        for index, _ in self._gripper_geared:   # moved by their gear constraints only
+            pybullet.setJointMotorControl2(self.body, index, pybullet.VELOCITY_CONTROL, force=0.0,
+                                           physicsClientId=self.client)
+        for index in movable:
+            if index in driven:
+                continue
+            target = self._fixed.get(index, pybullet.getJointState(
+                self.body, index, physicsClientId=self.client)[0])
+            self._fixed[index] = target
+            pybullet.setJointMotorControl2(self.body, index, pybullet.POSITION_CONTROL,
+                                           targetPosition=target, force=max(self._info[index][10], 100.0) * 10,
+                                           physicsClientId=self.client)
+        self._reset_gripper_joints(self._gripper_target)
+        self.set_gripper(self.config.gripper.max_opening)
+        self.reset_arm(arm_q)
+
+    def _camera_offsets_at_reference(self):
+        offsets = {}
+        for camera in self.config.cameras:
+            if camera.parent_link:
+                world_from_link = pose_matrix(*self.link_pose(camera.parent_link))
+                world_from_camera = pose_matrix(camera.pose.position, camera.pose.orientation_xyzw)
+                offsets[camera.name] = np.linalg.inv(world_from_link) @ world_from_camera
+        return offsets
+
+    # -- arm
+
+    def execution_velocity_limits(self) -> np.ndarray:
+        return np.full(len(self.arm_joint_indices), self.config.simulation.joint_velocity_limit)
+
+    def reset_arm(self, q) -> None:
+        """Put the arm at q at once, its motors holding it there."""
+        super().reset_arm(q)
+        self.command_arm(q, self.config.simulation.joint_velocity_limit)
+
+    def joint_speeds(self) -> np.ndarray:
+        """Absolute velocities of the arm's and the gripper's joints now."""
+        indices = [*self.arm_joint_indices, *self._gripper_primary]
+        states = pybullet.getJointStates(self.body, indices, physicsClientId=self.client)
+        return np.abs([s[1] for s in states])
+
+    def command_arm(self, q, max_velocity: float) -> None:
+        q = self._checked(q)
+        for index, value, effort, velocity in zip(self.arm_joint_indices, q, self._arm_effort,
+                                                  self._arm_velocity):
+            pybullet.setJointMotorControl2(self.body, index, pybullet.POSITION_CONTROL,
+                                           targetPosition=float(value), targetVelocity=0.0,
+                                           force=effort, maxVelocity=min(float(max_velocity), velocity),
+                                           physicsClientId=self.client)
+
+    # -- gripper
+
+    def set_gripper(self, opening: float, force: float | None = None) -> None:
+        """Drive the fingers toward `opening` metres between the pads (clamped to
+        [0, max_opening]) with at most `force` newtons per finger (default max_force)."""
+        opening = float(np.clip(opening, 0.0, self.config.gripper.max_opening))
+        force = self.config.gripper.max_force if force is None else float(force)
+        master = self._gripper_target = self._master_from_opening(opening)
+        speed = self.config.simulation.gripper_speed / self.finger_lever_m
+        for index, multiplier, lever in self._gripper_drive:
+            target = multiplier * master
+            lower, upper = self._info[index][8], self._info[index][9]
+            if lower < upper:   # a URDF may mimic a joint beyond its limits
+                target = min(max(target, lower), upper)
+            pybullet.setJointMotorControl2(self.body, index, pybullet.POSITION_CONTROL,
+                                           targetPosition=target, targetVelocity=0.0,
+                                           force=force * lever, maxVelocity=speed,
+                                           physicsClientId=self.client)
+
+    def gripper_opening(self) -> float:
+        """Metres between the finger pads now."""
+        values = [pybullet.getJointState(self.body, i, physicsClientId=self.client)[0]
+                  for i in self._gripper_primary]
+        return self._opening_from_fingers(values)
+
+    def finger_contacts(self, body: int) -> int:
+        """Contact points between the fingers (pads included) and `body`."""
+        return sum(len(pybullet.getContactPoints(self.body, body, linkIndexA=link,
+                                                 physicsClientId=self.client))
+                   for link in self._finger_links)
+
+    # -- frames
+
+    def camera_pose(self, camera: CameraConfig) -> tuple[np.ndarray, np.ndarray]:
+        """World pose of the camera's optical frame now (moves with its parent link)."""
+        if not camera.parent_link:
+            return np.array(camera.pose.position), np.array(camera.pose.orientation_xyzw)
+        offset = self._camera_offsets.get(camera.name)
+        if offset is None:
+            raise RobotModelError(f"robot '{self.config.name}' has no camera '{camera.name}'")
+        frame = pose_matrix(*self.link_pose(camera.parent_link)) @ offset
+        return frame[:3, 3].copy(), matrix_to_quaternion(frame[:3, :3])
 
 
 def _add_tcp(tree: ET.Element, config: RobotConfig) -> None:

@@ -207,3 +207,57 @@ def _axis_angle(axis, angle) -> np.ndarray:
     x, y, z = axis
     k = np.array([[0, -z, y], [z, 0, -x], [-y, x, 0]])
     return np.eye(3) + math.sin(angle) * k + (1 - math.cos(angle)) * k @ k
+
+
+def description_packages(text: str) -> set[str]:
+    """The packages a robot description's package:// mesh URIs name."""
+    return {_package_uri(mesh.get("filename", ""))[0]
+            for mesh in _parse_description(text).iter("mesh")
+            if mesh.get("filename", "").startswith("package://")}
+
+
+def description_tree(text: str, package_dirs: dict[str, str]) -> ET.Element:
+    """A robot description (URDF text, as on /robot_description) without its visuals, its
+    collision meshes' package:// and file:// URIs resolved to absolute paths
+    (`package_dirs`: package name -> its folder)."""
+    root = _parse_description(text)
+    for link in root.findall("link"):
+        for visual in link.findall("visual"):
+            link.remove(visual)
+    for mesh in root.iter("mesh"):
+        mesh.set("filename", str(_description_mesh(mesh.get("filename", ""), package_dirs)))
+    return root
+
+
+def _parse_description(text: str) -> ET.Element:
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as error:
+        raise RobotModelError(f"the robot description is not valid XML: {error}") from None
+    if root.tag != "robot":
+        raise RobotModelError(f"the robot description's root element is <{root.tag}>, "
+                              f"not <robot>")
+    return root
+
+
+def _package_uri(filename: str) -> tuple[str, str]:
+    package, _, rest = filename[len("package://"):].partition("/")
+    return package, rest
+
+
+def _description_mesh(filename: str, package_dirs: dict[str, str]) -> pathlib.Path:
+    if filename.startswith("package://"):
+        package, rest = _package_uri(filename)
+        if package not in package_dirs:
+            raise RobotModelError(f"the robot description's mesh '{filename}' is in package "
+                                  f"'{package}', which is not installed and not mapped to a "
+                                  f"folder (embedded.mesh_package_dirs)")
+        path = pathlib.Path(package_dirs[package]) / rest
+    else:
+        path = pathlib.Path(filename.removeprefix("file://"))
+        if not path.is_absolute():
+            raise RobotModelError(f"the robot description's mesh '{filename}' is a relative "
+                                  f"path; use a package:// or file:// URI")
+    if not path.is_file():
+        raise RobotModelError(f"the robot description's mesh '{filename}' is missing ({path})")
+    return path.resolve()
