@@ -263,8 +263,6 @@ def bench_rearrange(args: argparse.Namespace) -> int:
 def bench_singulate(args: argparse.Namespace) -> int:
     import sys
 
-    from tqdm import tqdm
-
     from seg_by_interaction.benchmarks.singulate_bench import (MODEL, SingulateBenchOptions,
                                                                figures, figures_table, missing)
 
@@ -280,7 +278,7 @@ def bench_singulate(args: argparse.Namespace) -> int:
     try:
         for segmenter in segmenters:
             if missing(options, segmenter) > 0 and not args.kept_only:
-                _singulate_with(options, segmenter, args, tqdm,
+                _singulate_with(options, segmenter, args,
                                 lambda: _write(args.json, {**header, **figures(options)}))
     except KeyboardInterrupt:
         print(f"interrupted; the same command resumes from the scenes kept in {args.work}")
@@ -296,9 +294,11 @@ def bench_singulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _singulate_with(options, segmenter: str, args: argparse.Namespace, tqdm, written) -> None:
-    """The missing scenes of one segmenter, on a graph whose hypothesis server uses it."""
+def _singulate_with(options, segmenter: str, args: argparse.Namespace, written) -> None:
+    """The missing scenes of one segmenter, on a graph whose hypothesis server uses it;
+    `written()` after each scene."""
     import torch
+    from tqdm import tqdm
 
     from seg_by_interaction.benchmarks.singulate_bench import MODEL, kept, run_missing
     from seg_by_interaction.core.wiring import SingulateRun

@@ -83,9 +83,10 @@ class SingulationServer:
         roi = None if region.width == region.height == 0 else (
             region.x_offset, region.y_offset, region.width, region.height)
         check_roi(roi, frame.rgb_msg.height, frame.rgb_msg.width)
-        feedback = lambda phase, regions: goal_handle.publish_feedback(FEEDBACK(   # noqa: E731
-            phase=phase, phase_name=PHASE_NAMES[phase], pushes_done=len(result.pushes),
-            uncertain_regions=regions))
+        def feedback(phase: int, regions: int) -> None:
+            goal_handle.publish_feedback(FEEDBACK(phase=phase, phase_name=PHASE_NAMES[phase],
+                                                  pushes_done=len(result.pushes),
+                                                  uncertain_regions=regions))
         feedback(FEEDBACK.PHASE_SEGMENTING, 0)
         array, hypotheses, scene = self._segmented(frame, roi)
         if not hypotheses:

@@ -113,7 +113,7 @@ def uncertain_regions(hypotheses: list[Hypothesis], scene: SceneDepth,
                                  lambda a, b: bool((grown[a] & hypotheses[b].mask).any()))
     regions += [UncertainRegion("low_score", (i,), h.mask) for i, h in enumerate(hypotheses)
                 if h.score < params.min_score]
-    return _first_cue_per_pixels(regions)
+    return _without_lesser_doubts(regions)
 
 
 def _pair_regions(hypotheses: list[Hypothesis], cue: str, holds) -> list[UncertainRegion]:
@@ -122,7 +122,7 @@ def _pair_regions(hypotheses: list[Hypothesis], cue: str, holds) -> list[Uncerta
             if holds(a, b)]
 
 
-def _first_cue_per_pixels(regions: list[UncertainRegion]) -> list[UncertainRegion]:
+def _without_lesser_doubts(regions: list[UncertainRegion]) -> list[UncertainRegion]:
     """Ranked by cue, then area; a region of a later cue whose members all belong to an
     earlier region is left out (it names the same doubt less precisely)."""
     ranked = sorted(regions, key=lambda r: (CUES.index(r.cue), -r.area_px))
@@ -155,9 +155,11 @@ def footprint_m(mask: np.ndarray, scene: SceneDepth) -> tuple[float, float]:
         return 0.0, 0.0
     centred = xy - xy.mean(axis=0)
     _, _, axes = np.linalg.svd(centred, full_matrices=False)
-    along, across = centred @ axes[0], centred @ axes[1]
-    spread = lambda values: float(np.percentile(values, 97) - np.percentile(values, 3))   # noqa: E731
-    return spread(across), spread(along)
+    return _spread(centred @ axes[1]), _spread(centred @ axes[0])
+
+
+def _spread(values: np.ndarray) -> float:
+    return float(np.percentile(values, 97) - np.percentile(values, 3))
 
 
 def solidity(mask: np.ndarray) -> float:
