@@ -16,7 +16,6 @@ from rclpy.node import Node
 from rclpy.time import Time
 
 from seg_by_interaction.action import Singulate
-from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.interaction.singulation import (SceneDepth, check_roi, choose_push,
@@ -76,9 +75,7 @@ class SingulationServer:
         goal = goal_handle.request
         if goal.max_pushes == 0:
             raise ValueError("max_pushes is 0: a singulation needs at least one push")
-        frame = self.node.frames.latest()
-        if frame is None:
-            raise ImageError(f"no camera frame received yet on {self.node.camera.rgb_topic}")
+        frame = self.node.frames.wait_after(0, self.params.capture_timeout_s)   # ImageError
         region = goal.region
         roi = None if region.width == region.height == 0 else (
             region.x_offset, region.y_offset, region.width, region.height)

@@ -4,7 +4,7 @@ be met as given are refused with their reason before the arm moves, and one sing
 of a touching scene returns the masks before and after its push, measured against the
 world's ground truth."""
 import pytest
-from ros_harness import node_command
+from ros_harness import node_command, wait_until
 from sensor_msgs.msg import RegionOfInterest
 
 from seg_by_interaction.action import Singulate
@@ -34,12 +34,20 @@ def driver(start_process, test_node, tmp_path):
     driver.destroy_node()
 
 
+OFF_IMAGE = RegionOfInterest(x_offset=300, y_offset=0, width=40, height=10)
+
+
+def wait_for_the_executors_frames(driver):
+    """Until the executor, started last, has a camera frame (it checks the region then)."""
+    wait_until(lambda: "leaves the" in driver.run_goal(Singulate.Goal(region=OFF_IMAGE)).reason,
+               180, interval=1.0, what="the executor's first camera frame")
+
+
 def test_goals_that_cannot_be_met_are_refused_before_the_arm_moves(driver, tmp_path):
-    driver.view_now()
+    wait_for_the_executors_frames(driver)
     refusals = [
         (Singulate.Goal(max_pushes=0), "max_pushes is 0"),
-        (Singulate.Goal(region=RegionOfInterest(x_offset=300, y_offset=0, width=40, height=10)),
-         "leaves the 320x240 image"),
+        (Singulate.Goal(region=OFF_IMAGE), "leaves the 320x240 image"),
         (Singulate.Goal(region=RegionOfInterest(x_offset=0, y_offset=0, width=4, height=4)),
          "no object hypotheses in the region of interest"),
     ]
@@ -53,6 +61,7 @@ def test_goals_that_cannot_be_met_are_refused_before_the_arm_moves(driver, tmp_p
 
 def test_a_touching_scene_is_singulated_with_masks_before_and_after(driver, tmp_path):
     feedback = []
+    wait_for_the_executors_frames(driver)
     driver.new_scene("test", 3)
     before = driver.view_now()
     assert touching_pairs(before.ground_truth)
