@@ -93,14 +93,14 @@ def figures_table(results: dict, segmenters: tuple[str, ...]) -> str:
     for name in segmenters:
         f = results[name]
         causes = " / ".join(str(count) for count in f["failures_by_cause"].values())
-        rows.append(f"| {name} | {f['episodes']} | {_percent(f['success_rate'])} | "
-                    f"{_percent(f['objects_fixed_share'])} | {_number(f['mean_final_error_px'])} / "
+        rows.append(f"| {name} | {f['episodes']} | {percent(f['success_rate'])} | "
+                    f"{percent(f['objects_fixed_share'])} | {_number(f['mean_final_error_px'])} / "
                     f"{_number(f['mean_final_error_cm'])} | {_number(f['mean_interactions'])} | "
                     f"{causes} |")
     return "\n".join(rows)
 
 
-def _percent(value) -> str:
+def percent(value) -> str:
     return "-" if value is None else f"{100 * value:.0f} %"
 
 

@@ -58,6 +58,34 @@ def add_parser(subparsers) -> None:
     faults.set_defaults(func=bench_faults)
     _add_rearrange_parser(actions)
     _add_labels_parser(actions)
+    _add_singulate_parser(actions)
+
+
+def _add_singulate_parser(actions) -> None:
+    parser = actions.add_parser(
+        "singulate", help="interactive singulation on touching pairs per segmenter: the share "
+                          "of pairs separated before and after one push; resumable")
+    parser.add_argument("--robot", default="sawyer")
+    parser.add_argument("--scenes", type=int, default=30,
+                        help="test-split scenes of the touching layout with a touching pair")
+    parser.add_argument("--segmenters", default="model,depth_clusters,bottom_up",
+                        help="comma-separated; model needs --checkpoint (left out without one)")
+    parser.add_argument("--checkpoint", default="", help="the model's checkpoint")
+    parser.add_argument("--pushes", type=int, default=1, help="push budget per scene")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first scene")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench/singulate"),
+                        help="scene outcomes, kept as they finish (a rerun resumes)")
+    parser.add_argument("--json", type=pathlib.Path, help="write the figures here (after every "
+                                                          "scene)")
+    parser.add_argument("--readme", type=pathlib.Path, nargs="*", default=[],
+                        help="files whose <!-- bench:singulate --> sections get the table")
+    parser.add_argument("--kept-only", action="store_true",
+                        help="summarise the scenes kept in --work without running the missing "
+                             "ones")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NODE:NAME:=VALUE",
+                        help="one parameter override")
+    parser.set_defaults(func=bench_singulate)
 
 
 def _add_labels_parser(actions) -> None:
@@ -230,6 +258,65 @@ def bench_rearrange(args: argparse.Namespace) -> int:
         bench_papers.update_marked_sections(readme, {"bench:rearrange": table + note})
     print(table)
     return 0
+
+
+def bench_singulate(args: argparse.Namespace) -> int:
+    import sys
+
+    from seg_by_interaction.benchmarks.singulate_bench import (MODEL, SingulateBenchOptions,
+                                                               figures, figures_table, missing)
+
+    segmenters = tuple(name for name in args.segmenters.split(",")
+                       if name and (name != MODEL or args.checkpoint))
+    options = SingulateBenchOptions(scenes=args.scenes, segmenters=segmenters, work=args.work,
+                                    robot=args.robot, seed=args.seed, max_pushes=args.pushes,
+                                    checkpoint=args.checkpoint)
+    header = {**provenance(), "command": "sbi " + " ".join(sys.argv[1:]),
+              "torch_threads": args.threads, "cpus": _cpus(), "robot": args.robot,
+              "layout": "touching", "split": "test", "push_budget": args.pushes,
+              "checkpoint": args.checkpoint or None}
+    try:
+        for segmenter in segmenters:
+            if missing(options, segmenter) > 0 and not args.kept_only:
+                _singulate_with(options, segmenter, args,
+                                lambda: _write(args.json, {**header, **figures(options)}))
+    except KeyboardInterrupt:
+        print(f"interrupted; the same command resumes from the scenes kept in {args.work}")
+        return 130
+    results = {**header, **figures(options)}
+    _write(args.json, results)
+    table = figures_table(results, segmenters)
+    note = (f"\n\nTorch threads {args.threads}, {_cpus()} CPUs; `{args.json}` (test split, "
+            f"touching layout, {args.robot}, push budget {args.pushes}).")
+    for readme in args.readme:
+        bench_papers.update_marked_sections(readme, {"bench:singulate": table + note})
+    print(table)
+    return 0
+
+
+def _singulate_with(options, segmenter: str, args: argparse.Namespace, written) -> None:
+    """The missing scenes of one segmenter, on a graph whose hypothesis server uses it;
+    `written()` after each scene."""
+    import torch
+    from tqdm import tqdm
+
+    from seg_by_interaction.benchmarks.singulate_bench import MODEL, kept, run_missing
+    from seg_by_interaction.core.wiring import SingulateRun
+    from seg_by_interaction.ros.singulate_driver import singulation_graph
+
+    torch.set_num_threads(args.threads)
+    model = segmenter == MODEL
+    run = SingulateRun(robot=args.robot, seed=args.seed, checkpoint=args.checkpoint if model else "",
+                       bootstrap_method="bottom_up" if model else segmenter,
+                       overrides=tuple(args.param))
+    with singulation_graph(run) as driver, tqdm(total=options.scenes, unit="scene",
+                                                initial=len(kept(options, segmenter)),
+                                                desc=segmenter) as bar:
+        def on_scene(outcome: dict) -> None:
+            if outcome["pairs"]:
+                bar.update(1)
+            written()
+        run_missing(options, segmenter, driver, on_scene)
 
 
 def _cpus() -> int:

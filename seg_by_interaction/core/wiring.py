@@ -143,6 +143,42 @@ def rearrange_wiring(run: RearrangeRun) -> LoopWiring:
     return LoopWiring(files, _overridden(nodes, run.overrides))
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SingulateRun:
+    """What one singulation benchmark run fixes on top of the config files: the world, the
+    motion server, the hypothesis server (its model, or a baseline by name) and the
+    executor, which serves ~/singulate."""
+    robot: str = "sawyer"
+    seed: int = 0
+    layout: str = "touching"
+    checkpoint: str = ""                     # '' = the hypothesis server's bootstrap method
+    bootstrap_method: str = "bottom_up"
+    overrides: tuple[str, ...] = ()          # NODE:NAME:=VALUE, applied last
+
+
+SEGMENT_TIMEOUT_S = 300.0
+
+
+def singulate_wiring(run: SingulateRun) -> LoopWiring:
+    """The simulated graph `sbi bench singulate` composes, read as loop_wiring reads a
+    loop's."""
+    files = (str(config_dir() / "sim_world.yaml"), str(config_dir() / "motion_server.yaml"))
+    # the bottom-up baseline took up to 2.5 min per image on this loaded machine
+    hypotheses = {"robot": run.robot, "bootstrap_method": run.bootstrap_method,
+                  "publish_overlay": False, "segment_timeout_s": SEGMENT_TIMEOUT_S}
+    if run.checkpoint:
+        hypotheses["checkpoint"] = run.checkpoint
+    nodes = {"motion_server": {"robot": run.robot, "seed": run.seed, "backend": "embedded"},
+             "hypothesis_server": hypotheses,
+             "interaction_executor": {"robot": run.robot, "seed": run.seed,
+                                      "require_arming": False,
+                                      "segment_timeout_s": SEGMENT_TIMEOUT_S + 10}}
+    for values in nodes.values():     # the world is the clock's source
+        values["use_sim_time"] = True
+    world = {"robot": run.robot, "seed": run.seed, "split": "test", "arena.layout": run.layout}
+    return LoopWiring(files, _overridden({"world_node": world, **nodes}, run.overrides))
+
+
 def _overridden(parameters: dict[str, dict[str, typing.Any]],
                 overrides: tuple[str, ...]) -> dict[str, dict[str, typing.Any]]:
     for override in overrides:

@@ -7,6 +7,10 @@ stopped), stores the record atomically under the run directory, and returns it.
 
 Action:   interact (seg_by_interaction/action/Interact): one goal at a time, cancellable,
           a time limit per goal; feedback names the phase.
+          ~/singulate (Singulate): segment through the hypothesis server, push where the
+          segmentation is uncertain, segment again (ros/singulation_server.py); shares the
+          one-goal-at-a-time rule with interact.
+Calls:    <segment_service> (Segment) for ~/singulate.
 Services: ~/resume (std_srvs/Trigger): accept goals again after max_consecutive_failures.
           ~/arm (std_srvs/SetBool): with require_arming (real robots), goals are refused
           until this arms the executor; false disarms it.
@@ -49,6 +53,7 @@ from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.ros.remote_motion import RemoteMotionBackend
+from seg_by_interaction.ros.singulation_server import SingulationServer
 from seg_by_interaction.ros.status import StatusPublisher
 
 FEEDBACK = Interact.Feedback
@@ -89,6 +94,7 @@ class InteractionExecutor(Node):
         self.backend = RemoteMotionBackend(self, self.robot, self.params.motion_action, io)
         ActionServer(self, Interact, "interact", self._execute, goal_callback=self._accept_goal,
                      cancel_callback=self._cancel, callback_group=ReentrantCallbackGroup())
+        SingulationServer(self, self._busy, self._accept_goal, self.perform)
         self.create_service(Trigger, "~/resume", self._resume)
         self.create_service(SetBool, "~/arm", self._arm)
         self.create_subscription(Empty, self.params.soft_stop_topic, self._soft_stop, qos.RELIABLE,
@@ -174,22 +180,29 @@ class InteractionExecutor(Node):
 
     def _run(self, goal_handle) -> Interact.Result:
         goal = goal_handle.request
+        return self.perform(goal.primitive, goal.timeout, "interact",
+                            lambda kind, phase: self._feedback(goal_handle, kind, phase))
+
+    def perform(self, primitive, timeout: float, interface: str, on_phase) -> Interact.Result:
+        """One primitive (a Primitive message), checked whole before the arm moves, run
+        and recorded; `on_phase(kind, phase)` as each phase starts. The caller holds the
+        executor (one interaction at a time)."""
         try:
-            request = self._checked_request(goal)
+            request = self._checked_request(primitive, timeout)
         except MotionError as error:
-            self.rejections.reject("interact", error.reason)
-            record = InteractionRecord(primitive=goal.primitive, outcome=error.outcome,
+            self.rejections.reject(interface, error.reason)
+            record = InteractionRecord(primitive=primitive, outcome=error.outcome,
                                        reason=error.reason)
             return Interact.Result(success=False, reason=error.reason, record=record)
-        self.backend.reset(time.monotonic() + (goal.timeout or self.params.default_timeout_s))
+        self.backend.reset(time.monotonic() + (timeout or self.params.default_timeout_s))
         primitives = Primitives(self.backend, self.robot, self._capture, self.params.primitives,
-                                on_phase=lambda phase: self._feedback(goal_handle, request.kind, phase))
+                                on_phase=lambda phase: on_phase(request.kind, phase))
         outcome = run_interaction(primitives, request, self.rng)
         if outcome.outcome == Outcome.TIMEOUT:
             self._recover(primitives)
         self.failures.add(outcome.outcome)
         self.last_outcome = outcome.outcome.name
-        record = self._record(goal.primitive, request, outcome)
+        record = self._record(primitive, request, outcome)
         summary = f"{record.record_id or 'interaction'}: {request.kind} {outcome.outcome.name}: {outcome.reason}"
         if outcome.success:
             self.get_logger().info(summary)
@@ -199,12 +212,12 @@ class InteractionExecutor(Node):
             return Interact.Result(success=False, reason=self.storage_error, record=record)
         return Interact.Result(success=outcome.success, reason=outcome.reason, record=record)
 
-    def _checked_request(self, goal: Interact.Goal) -> InteractionRequest:
-        if not 0.0 <= goal.timeout <= MAX_GOAL_TIMEOUT_S:
-            raise MotionError(Outcome.INVALID_REQUEST, f"timeout {goal.timeout} s is not within "
+    def _checked_request(self, primitive, timeout: float) -> InteractionRequest:
+        if not 0.0 <= timeout <= MAX_GOAL_TIMEOUT_S:
+            raise MotionError(Outcome.INVALID_REQUEST, f"timeout {timeout} s is not within "
                                                        f"0..{MAX_GOAL_TIMEOUT_S} s")
         intrinsics = intrinsics_of(self.frames.camera_info, self.camera)
-        return interaction_msgs.request_from_msg(goal.primitive, self.robot,
+        return interaction_msgs.request_from_msg(primitive, self.robot,
                                                  (intrinsics.height, intrinsics.width))
 
     def _recover(self, primitives: Primitives) -> None:

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 from ros_harness import wait_for_message
 
-from seg_by_interaction.action import Interact, Rearrange
+from seg_by_interaction.action import Interact, Rearrange, Singulate
 from seg_by_interaction.msg import (InteractionRecord, LabeledExample, ModelUpdate,
                                     ObjectHypothesisArray, Primitive, TrainerStatus)
 from seg_by_interaction.ros import images, qos
@@ -27,6 +27,8 @@ def test_interfaces_import_with_their_constants_and_defaults():
     assert (goal.tolerance_px, goal.max_interactions) == (15.0, 10)     # Pathak et al. 2018
     assert DisplaceObjects.Request().min_distance_m == np.float32(0.05)
     assert LabeledExample().positive is False
+    singulate = Singulate.Goal()
+    assert singulate.max_pushes == 1 and singulate.region.width == singulate.region.height == 0
 
 
 def test_messages_round_trip_between_processes(start_process, test_node):

@@ -11,6 +11,7 @@ from seg_by_interaction.core.interaction.kinds import KINDS
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.interaction.primitives import (POKE_MAGNITUDES, PrimitiveParams,
                                                             PrimitiveResult, Primitives)
+from seg_by_interaction.core.interaction.singulation_params import SingulationParams
 from seg_by_interaction.core.validated import setting
 
 # Outcomes that say the interaction happened as asked, whatever it found. A cancelled one
@@ -77,6 +78,12 @@ class ExecutorParams:
                                                  "the interaction under way (and disarms)")
     frames: FrameSyncParams = setting(FrameSyncParams(), "pairing and checking camera images")
     primitives: PrimitiveParams = setting(PrimitiveParams(), "motion parameters of the primitives")
+    segment_service: str = setting("/hypothesis_server/segment", "the Segment service ~/singulate "
+                                                                 "segments with")
+    segment_timeout_s: float = setting(60.0, "~/singulate gives up on a segmentation after this "
+                                             "long", min=1.0, max=600.0)
+    singulation: SingulationParams = setting(SingulationParams(), "~/singulate: which regions are "
+                                                                  "uncertain, where to push")
 
 
 class FailureCounter:
