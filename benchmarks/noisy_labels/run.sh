@@ -58,19 +58,19 @@ for path in sorted(work.glob("*_noise*_s*/evaluation.json")):
     shutil.copy(path, out / "evaluations" / f"{path.parent.name}.json")
     figures = json.loads(path.read_text())
     runs.setdefault((float(noise), kinds.replace("-", ",") or "all", loss), []).append(
-        {"seed": int(seed), "ap50": figures["ap50"], "ap": figures["ap"]})
+        {"seed": int(seed), **{key: figures[key] for key in ("ap50", "ap", "ap75")}})
 table = [{"noise": noise, "kinds": kinds, "loss": loss, "seeds": [r["seed"] for r in results],
           **{f"{key}_{stat}": fn([r[key] for r in results])
-             for key in ("ap50", "ap")
+             for key in ("ap50", "ap", "ap75")
              for stat, fn in (("mean", statistics.mean),
                               ("spread", lambda v: (max(v) - min(v)) / 2))}}
          for (noise, kinds, loss), results in sorted(runs.items())]
 (out / "results.json").write_text(json.dumps(
     {"torch_threads": 1, "steps": 150, "train": "60 mixed train scenes, seed 0",
      "test": "20 mixed test scenes, seed 10000", "rows": table}, indent=1) + "\n")
-print("| label noise | kinds | method | AP50 | AP | seeds |\n|---|---|---|---|---|---|")
+print("| label noise | kinds | method | AP50 | AP | AP75 | seeds |\n|---|---|---|---|---|---|---|")
 for row in table:
     print(f"| {row['noise']:g} | {row['kinds']} | {row['loss']} "
-          f"| {row['ap50_mean']:.3f} ± {row['ap50_spread']:.3f} "
-          f"| {row['ap_mean']:.3f} ± {row['ap_spread']:.3f} | {len(row['seeds'])} |")
+          + "".join(f"| {row[key + '_mean']:.3f} ± {row[key + '_spread']:.3f} "
+                    for key in ("ap50", "ap", "ap75")) + f"| {len(row['seeds'])} |")
 PY

@@ -85,10 +85,13 @@ def object_membership(logits: torch.Tensor, embeddings: torch.Tensor, targets: F
     the label's box grown by half its side each way; logits outside are `OFF_WINDOW`.
 
     A pixel is the object's when it is foreground and its embedding lies near the
-    object's, as inference clusters them; the membership logit is the smaller of the
-    foreground logit and the embedding term (a soft AND: it is within log 2 of the logit
-    of the product of the two probabilities, and a pixel of a neighbouring object, on
-    the foreground but far in embedding, is pushed out through its embedding alone).
+    object's, as inference clusters them: the membership logit is that of the product
+    of the two probabilities. Both are pulled up where the target is 1 (the smaller of
+    the two logits alone would leave an untrained network's foreground without any
+    pull), and where it is 0 the less certain one takes most of the push: a pixel of a
+    neighbouring object, on the foreground but far in embedding, is pushed out mainly
+    through its embedding.
+
     The embedding term is `EMBEDDING_SLOPE` × (midpoint of the pull and push margins −
     distance to the object's embedding): +2 at the pull margin, −2 at the push margin.
     The object's embedding is taken at the labelled cell nearest the action pixel rather
@@ -102,8 +105,14 @@ def object_membership(logits: torch.Tensor, embeddings: torch.Tensor, targets: F
     slope = EMBEDDING_SLOPE / (params.push_margin - params.pull_margin)
     near = (slope * (midpoint - distances)).view(-1, *logits.shape)
     windows = object_windows(targets.objects)
-    membership = torch.minimum(logits.expand_as(near), near)
+    membership = product_logit(logits.expand_as(near), near)
     return torch.where(windows, membership, OFF_WINDOW), windows
+
+
+def product_logit(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """logit(sigmoid(a) sigmoid(b)), stable: 1 - p q = sigmoid(-a) + sigmoid(a) sigmoid(-b)."""
+    both = F.logsigmoid(a) + F.logsigmoid(b)
+    return both - torch.logaddexp(F.logsigmoid(-a), F.logsigmoid(a) + F.logsigmoid(-b))
 
 
 def object_windows(objects: torch.Tensor) -> torch.Tensor:
