@@ -53,9 +53,13 @@ class DenseTrainer(Trainer):
         outputs = [network(inputs) for network in self.networks]
         predictions = [[self._object_predictions(logits[i], embeddings[i], t)
                         for i, t in enumerate(targets)] for logits, embeddings in outputs]
+        pixels = torch.cat([pixels for _, pixels in predictions[0]])
         losses, kept = self.mask_loss.sample_losses(
             [torch.cat([logits for logits, _ in network]) for network in predictions],
-            objects, self.steps, pixels=torch.cat([pixels for _, pixels in predictions[0]]))
+            objects, self.steps, pixels=pixels)
+        # A window's mean summed per labelled pixel: an object weighs against the table
+        # as under cross-entropy, however large its window.
+        losses = losses * pixels.flatten(1).sum(1) / objects.flatten(1).sum(1)
         per_frame = [len(t.objects) for t in targets]
         foreground, embedding = 0.0, 0.0
         for (logits, embeddings), network_losses, network_kept in zip(outputs, losses, kept):

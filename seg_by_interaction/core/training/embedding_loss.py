@@ -90,7 +90,10 @@ def object_membership(logits: torch.Tensor, embeddings: torch.Tensor, targets: F
     the two logits alone would leave an untrained network's foreground without any
     pull), and where it is 0 the less certain one takes most of the push: a pixel of a
     neighbouring object, on the foreground but far in embedding, is pushed out mainly
-    through its embedding.
+    through its embedding. The foreground itself is trained only inside the noisy label,
+    as under cross-entropy: outside it, a pixel not of this object may be another's, and
+    a window's many such pixels pulled the whole foreground down (the loop's model found
+    no object after 3 steps).
 
     The embedding term is `EMBEDDING_SLOPE` × (midpoint of the pull and push margins −
     distance to the object's embedding): +2 at the pull margin, −2 at the push margin.
@@ -105,7 +108,8 @@ def object_membership(logits: torch.Tensor, embeddings: torch.Tensor, targets: F
     slope = EMBEDDING_SLOPE / (params.push_margin - params.pull_margin)
     near = (slope * (midpoint - distances)).view(-1, *logits.shape)
     windows = object_windows(targets.objects)
-    membership = product_logit(logits.expand_as(near), near)
+    foreground = torch.where(targets.objects, logits, logits.detach())
+    membership = product_logit(foreground, near)
     return torch.where(windows, membership, OFF_WINDOW), windows
 
 
