@@ -29,8 +29,7 @@ def add_parser(subparsers) -> None:
                              "(always for resnet18_deepmask)")
     parser.add_argument("--loss", choices=MASK_LOSSES.names(), default="rsl",
                         help="mask loss or method for noisy labels, with its default "
-                             "parameters (default rsl; the dense network trains its "
-                             "foreground with plain cross-entropy under rsl)")
+                             "parameters (default rsl)")
     parser.add_argument("--label-noise", type=float, default=0.0, metavar="RATE",
                         help="corrupt this share of the positive labels as they are drawn "
                              "(default 0: none)")

@@ -11,8 +11,10 @@ that select samples (self-paced, small-loss, co-teaching) rank the batch's objec
 that loss, and an object left out counts neither in the foreground term nor in the
 embedding loss (a wrong mask would pull wrong pixels together). The table term is not a
 label of the labeler (it comes from depth) and is always trained. Pathak's robust set
-loss is defined by the pixels outside the mask, which the dense network does not label:
-under "rsl" the foreground term is the plain cross-entropy.
+loss is defined by the prediction outside the mask too: under "rsl" a sample is the
+object's predicted mask (foreground and nearness to its embedding,
+`embedding_loss.object_membership`) in a window around its label, trained towards the
+robust set's target; the embedding loss still pulls the noisy label's pixels together.
 
 The same optimiser, seeding, pacing and state as the window trainer (`Trainer`), whose
 step this reuses.
@@ -29,8 +31,8 @@ from seg_by_interaction.core.model.embedding import OUTPUT_STRIDE, EmbeddingNet
 from seg_by_interaction.core.model.windows import object_extent
 from seg_by_interaction.core.model.inputs import frame_height, input_channels, to_tensor
 from seg_by_interaction.core.training.embedding_loss import (EmbeddingTrainingParams, FrameTargets,
-                                                             embedding_loss, foreground_loss)
-from seg_by_interaction.core.training.losses import CrossEntropyMaskLoss, MaskLoss, RobustSetLoss
+                                                             embedding_loss, foreground_loss,
+                                                             object_membership)
 from seg_by_interaction.core.training.memory_bank import Example
 from seg_by_interaction.core.training.trainer import Trainer
 
@@ -42,23 +44,22 @@ class DenseTrainer(Trainer):
     def examples_per_step(self) -> int:
         return self.params.embedding.frames_per_batch
 
-    @property
-    def _object_loss(self) -> MaskLoss:
-        return CrossEntropyMaskLoss() if isinstance(self.mask_loss, RobustSetLoss) \
-            else self.mask_loss
-
     def _loss(self) -> tuple[torch.Tensor, dict]:
         p = self.params.embedding
         frames = [self._frame(example) for example in self.draw(p.frames_per_batch, 0)]
         inputs = to_tensor([channels for channels, _ in frames])
         targets = [frame_targets for _, frame_targets in frames]
         objects = torch.cat([t.objects for t in targets])
-        frame_of_object = torch.cat([torch.full((len(t.objects),), index)
-                                     for index, t in enumerate(targets)])
         outputs = [network(inputs) for network in self.networks]
-        losses, kept = self._object_loss.sample_losses(
-            [logits[frame_of_object] for logits, _ in outputs], objects, self.steps,
-            pixels=objects)
+        predictions = [[self._object_predictions(logits[i], embeddings[i], t)
+                        for i, t in enumerate(targets)] for logits, embeddings in outputs]
+        pixels = torch.cat([pixels for _, pixels in predictions[0]])
+        losses, kept = self.mask_loss.sample_losses(
+            [torch.cat([logits for logits, _ in network]) for network in predictions],
+            objects, self.steps, pixels=pixels)
+        # A window's mean summed per labelled pixel: an object weighs against the table
+        # as under cross-entropy, however large its window.
+        losses = losses * pixels.flatten(1).sum(1) / objects.flatten(1).sum(1)
         per_frame = [len(t.objects) for t in targets]
         foreground, embedding = 0.0, 0.0
         for (logits, embeddings), network_losses, network_kept in zip(outputs, losses, kept):
@@ -75,6 +76,14 @@ class DenseTrainer(Trainer):
             "frames": len(frames), "objects": len(objects),
             "kept_share": kept.float().mean().item()}
 
+    def _object_predictions(self, logits: torch.Tensor, embeddings: torch.Tensor,
+                            targets: FrameTargets) -> tuple[torch.Tensor, torch.Tensor]:
+        """One frame's prediction of each labelled object (K, h, w) as the mask loss
+        takes it, and the pixels (K, h, w) its loss counts."""
+        if self.mask_loss.whole_window:
+            return object_membership(logits, embeddings, targets, self.params.embedding)
+        return logits.expand_as(targets.objects), targets.objects
+
     def _frame(self, example: Example) -> tuple[np.ndarray, FrameTargets]:
         """The network's input for the example's frame and the targets of every labelled
         object of that frame."""
@@ -90,9 +99,12 @@ class DenseTrainer(Trainer):
         rows, cols = self._crop(example.mask)
         channels, masks, background = channels[rows, cols], masks[:, rows, cols], \
             background[rows, cols]
+        actions = np.array([e.action_px for e in positives]) - (cols.start, rows.start)
         if self.params.embedding.flip and self.rng.random() < 0.5:
             channels, masks, background = channels[:, ::-1], masks[:, :, ::-1], background[:, ::-1]
-        return channels, frame_targets(masks, background, weights, self.params.embedding)
+            actions[:, 0] = masks.shape[2] - 1 - actions[:, 0]
+        return channels, frame_targets(masks, background, weights, actions,
+                                       self.params.embedding)
 
     def _crop(self, mask: np.ndarray) -> tuple[slice, slice]:
         """A window of crop_px (clipped to the frame) holding the centre of `mask`'s box."""
@@ -110,11 +122,12 @@ class DenseTrainer(Trainer):
 
 
 def frame_targets(masks: np.ndarray, background: np.ndarray, weights: list[float],
-                  params: EmbeddingTrainingParams) -> FrameTargets:
-    """Targets at the network's output resolution from full-size masks (K, H, W) and the
-    table pixels (H, W). Objects left without a cell there (cropped away, or smaller than
-    a cell) are dropped: they have no target, and to the methods that select samples a
-    sample without pixels would look like the easiest one."""
+                  actions: np.ndarray, params: EmbeddingTrainingParams) -> FrameTargets:
+    """Targets at the network's output resolution from full-size masks (K, H, W), the
+    table pixels (H, W) and the objects' action pixels (K, 2) as (u, v). Objects left
+    without a cell there (cropped away, or smaller than a cell) are dropped: they have no
+    target, and to the methods that select samples a sample without pixels would look
+    like the easiest one."""
     background = background & ~masks.any(axis=0)
     ring = np.ones((2 * params.ring_px + 1,) * 2, np.uint8)
     surroundings = []
@@ -126,7 +139,18 @@ def frame_targets(masks: np.ndarray, background: np.ndarray, weights: list[float
     present = objects.flatten(1).any(dim=1)
     return FrameTargets(objects=objects[present], weights=torch.tensor(weights)[present],
                         background=_downsampled(background[None])[0],
-                        surroundings=_downsampled(np.stack(surroundings))[present])
+                        surroundings=_downsampled(np.stack(surroundings))[present],
+                        anchors=_anchors(objects[present], actions[present.numpy()]))
+
+
+def _anchors(objects: torch.Tensor, actions: np.ndarray) -> torch.Tensor:
+    """(K,) flat index of each object's cell (K, h, w) nearest its action pixel (K, 2)."""
+    rows, cols = torch.meshgrid(torch.arange(objects.shape[1]), torch.arange(objects.shape[2]),
+                                indexing="ij")
+    centres = torch.stack([cols, rows], dim=-1).flatten(0, 1) * OUTPUT_STRIDE \
+        + (OUTPUT_STRIDE - 1) / 2                                       # (h w, 2) as (u, v)
+    distances = torch.cdist(torch.as_tensor(actions, dtype=centres.dtype), centres)
+    return torch.where(objects.flatten(1), distances, torch.inf).argmin(dim=1)
 
 
 def _downsampled(masks: np.ndarray) -> torch.Tensor:

@@ -13,7 +13,8 @@ may change the targets (`targets`: bootstrapping, the robust set) and choose the
 trained on (`keep`: self-paced learning, small-loss sampling, co-teaching). A sample is
 one labelled object: a positive window's mask for DeepMask (every pixel of the window
 counts), a labelled object's mask on the dense network's foreground logits (its pixels
-only; `dense_trainer.py`). Called on DeepMask's mask logits (B, m, m), noisy targets
+only), or for a `whole_window` loss the object's predicted mask in a window around it
+(`dense_trainer.py`). Called on DeepMask's mask logits (B, m, m), noisy targets
 (B, m, m) in {0, 1} and optional per-example weights (B,), a mask loss returns a scalar:
 the weighted mean over the kept examples of each example's mean over pixels.
 """
@@ -60,6 +61,10 @@ class MaskLoss:
     (2 for co-teaching); `step` is the trainer's step, for methods that change over
     training."""
     networks: int = 1
+    # Whether the targets depend on the prediction around the noisy mask too (the robust
+    # set's IoU does): the dense trainer then gives each object's predicted mask in a
+    # window rather than the foreground at the object's pixels.
+    whole_window: bool = False
 
     def targets(self, logits: torch.Tensor, labels: torch.Tensor, step: int) -> torch.Tensor:
         """The per-pixel targets (N, h, w) in [0, 1], without gradient, for the noisy
@@ -117,6 +122,7 @@ class RobustSetLoss(MaskLoss):
     IoU >= b is its own target: such an example only sharpens what the network predicts.
     """
     params: RobustSetLossParams = RobustSetLossParams()
+    whole_window = True
 
     def targets(self, logits: torch.Tensor, labels: torch.Tensor, step: int) -> torch.Tensor:
         return robust_set_targets(logits, labels, self.params.iou_threshold).masks.float()
