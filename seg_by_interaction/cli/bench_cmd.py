@@ -73,16 +73,7 @@ def _add_singulate_parser(actions) -> None:
     parser.add_argument("--checkpoint", default="", help="the model's checkpoint")
     parser.add_argument("--pushes", type=int, default=1, help="push budget per scene")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first scene")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench/singulate"),
-                        help="scene outcomes, kept as they finish (a rerun resumes)")
-    parser.add_argument("--json", type=pathlib.Path, help="write the figures here (after every "
-                                                          "scene)")
-    parser.add_argument("--readme", type=pathlib.Path, nargs="*", default=[],
-                        help="files whose <!-- bench:singulate --> sections get the table")
-    parser.add_argument("--kept-only", action="store_true",
-                        help="summarise the scenes kept in --work without running the missing "
-                             "ones")
+    _add_episode_bench_options(parser, "singulate", "scene")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NODE:NAME:=VALUE",
                         help="one parameter override")
     parser.set_defaults(func=bench_singulate)
@@ -122,19 +113,24 @@ def _add_rearrange_parser(actions) -> None:
     parser.add_argument("--segmenters", default="ground_truth,model,depth_clusters,bottom_up",
                         help="comma-separated; model needs --checkpoint")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first scene")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path("runs/bench/rearrange"),
-                        help="episode outcomes, kept as they finish (a rerun resumes)")
-    parser.add_argument("--json", type=pathlib.Path, help="write the figures here (after every "
-                                                          "episode)")
-    parser.add_argument("--readme", type=pathlib.Path, nargs="*", default=[],
-                        help="files whose <!-- bench:rearrange --> sections get the table "
-                             "(README.md benchmarks/README.md for the committed figures)")
-    parser.add_argument("--kept-only", action="store_true",
-                        help="summarise the episodes kept in --work without running the missing "
-                             "ones")
+    _add_episode_bench_options(parser, "rearrange", "episode")
     add_episode_options(parser)
     parser.set_defaults(func=bench_rearrange)
+
+
+def _add_episode_bench_options(parser, name: str, unit: str) -> None:
+    """The options of a benchmark run as resumable episodes (scenes) in the simulated world."""
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument("--work", type=pathlib.Path, default=pathlib.Path(f"runs/bench/{name}"),
+                        help=f"{unit} outcomes, kept as they finish (a rerun resumes)")
+    parser.add_argument("--json", type=pathlib.Path,
+                        help=f"write the figures here (after every {unit})")
+    parser.add_argument("--readme", type=pathlib.Path, nargs="*", default=[],
+                        help=f"files whose <!-- bench:{name} --> sections get the table "
+                             "(README.md benchmarks/README.md for the committed figures)")
+    parser.add_argument("--kept-only", action="store_true",
+                        help=f"summarise the {unit}s kept in --work without running the "
+                             "missing ones")
 
 
 def bench_speed(args: argparse.Namespace) -> int:
