@@ -3,12 +3,14 @@ processes over DDS, a small budget of interactions drawn half pick-and-place, ha
 (Eitel et al. 2019), labels stored beside their records (pushes by optical flow, picks by
 frame difference), a checkpoint announced by the trainer and reloaded by the hypothesis
 server, which then answers from the model; then every process stopped together by a
-terminal's double Ctrl-C ends cleanly, the trainer with its final checkpoint."""
+terminal's double Ctrl-C ends cleanly, the trainer with its final checkpoint. The PR2 and
+the Panda run a few interactions of the same graph."""
 import json
 import re
 import signal
 import time
 
+import pytest
 from ros_harness import call_service, wait_for_message, wait_for_node, wait_until
 
 from seg_by_interaction.core.run_store import RunStore
@@ -20,6 +22,7 @@ from seg_by_interaction.srv import Segment
 
 INTERACTIONS = 6      # records the test checks
 BUDGET = 30           # the collector's: enough that some bootstrap pick succeeds (one in four does)
+OTHER_ROBOTS_BUDGET = 3
 
 
 def ci_loop(run_dir):
@@ -94,3 +97,31 @@ def test_interactions_become_labels_and_a_model_the_server_reloads(start_process
     final = re.search(r"final checkpoint at step (\d+)", processes["online_trainer"].output())
     assert final and any(f"step {final[1]}," in line for line in
                          processes["online_trainer"].output().splitlines() if "announced" in line)
+
+
+@pytest.mark.parametrize("robot, primitive", [("pr2", Primitive.PUSH),
+                                              ("panda", Primitive.PICK_PLACE)])
+def test_the_other_robots_run_the_loop_through_the_motion_server(start_process, test_node,
+                                                                 tmp_path, robot, primitive):
+    """The PR2 (pushing, its camera on the moving head) and the Panda: the world as the
+    arm's hardware, the motion server's embedded backend, each node its own process; their
+    interactions are recorded and labelled."""
+    run_dir = tmp_path / "run"
+    wiring = loop_wiring(LoopRun(run_dir=run_dir, interactions=OTHER_ROBOTS_BUDGET, robot=robot,
+                                 first_model_after=1000, overrides=(
+        "world_node:arena.min_objects:=3", "world_node:arena.max_objects:=3",
+        "interaction_executor:max_consecutive_failures:=1000",
+        "collector:reset_every:=0", "collector:random_share:=0.0")))
+    records = []
+    test_node.create_subscription(InteractionRecord, "interaction_records", records.append,
+                                  qos.INTERACTION_DATA)
+    processes = {name: start_process(command) for name, command in loop_commands(wiring).items()}
+    assert "motion_server" in processes
+    wait_until(lambda: len(records) >= OTHER_ROBOTS_BUDGET, 300, interval=0.5,
+               what=f"{OTHER_ROBOTS_BUDGET} records")
+    assert {record.primitive.type for record in records} == {primitive}
+    store = RunStore(run_dir)
+    wait_until(lambda: all(store.read_labels(r.record_id) is not None for r in records), 60,
+               what="labels stored beside every record")
+    for name, process in processes.items():
+        assert process.process.poll() is None, f"{name} exited:\n{process.output()[-2000:]}"
