@@ -210,7 +210,8 @@ class MemoryBank:
                              "examples: the bank holds none")
         weights = np.array([self._priority[i] for i in ids])
         picks = rng.choice(len(ids), size=n, replace=n > len(ids), p=weights / weights.sum())
-        return [self._example(example_id) for example_id in [ids[i] for i in picks]]
+        chosen = [ids[i] for i in picks]       # drawing may forget an unreadable one from ids
+        return [self._example(example_id) for example_id in chosen]
 
     def _example(self, example_id: str) -> Example:
         """The held example with its pixels: from the cache, else from its file."""
@@ -221,9 +222,11 @@ class MemoryBank:
         try:
             example, _ = _decode(path)
         except UNREADABLE as error:
-            self._quarantine(path, f"memory bank: setting aside unreadable {path.name} ({error})")
             self._forget([example_id])
             self._write_index()
+            if path.exists():
+                self._quarantine(path, f"memory bank: setting aside unreadable {path.name} "
+                                       f"({error})")
             raise ValueError(f"memory bank example {example_id} no longer reads from "
                              f"{path}: {error}") from error
         self._cache(example)

@@ -170,6 +170,16 @@ def test_an_example_whose_file_breaks_after_opening_is_set_aside_when_drawn(tmp_
     assert json.loads((tmp_path / "index.json").read_text())["examples"] == ["b"]
 
 
+def test_an_example_whose_file_is_gone_is_left_out_when_drawn(tmp_path):
+    bank = MemoryBank(tmp_path, cache_examples=1)
+    for name in ("a", "b"):
+        bank.add(example(name))                      # b's pixels are the ones in memory
+    (tmp_path / "a.npz").unlink()
+    with pytest.raises(ValueError, match="a no longer reads"):
+        bank.same_frame(example("a"))
+    assert "a" not in bank and files(tmp_path) == ["b.npz", "index.json"]
+
+
 def test_sampling_draws_the_requested_counts(tmp_path):
     bank = MemoryBank(tmp_path)
     for i in range(4):
