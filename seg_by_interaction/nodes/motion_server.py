@@ -89,7 +89,7 @@ class MotionServer(Node):
         if self._retreat_due is None:
             mid_motion = self.server.lock.locked() or self.server.cancelled_by_client
             self._retreat_due = mid_motion and not self.params.dry_run
-            self.backend.cancel()
+            self.server.close()
         if self.server.lock.locked():
             return False
         if self._retreat_due:

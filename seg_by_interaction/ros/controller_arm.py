@@ -99,7 +99,7 @@ class ControllerArm(ArmHardware):
         monitor = ArrivalMonitor(trajectory, self.params)
         sample = self._sample()
         start = sample.seconds
-        self._trajectory_pub.publish(trajectory_msg(trajectory))
+        self._publish_when_heard(self._trajectory_pub, trajectory_msg(trajectory), check_stop)
         state = Arrival.MOVING
         while state == Arrival.MOVING:
             sample = self._next(sample, check_stop)
@@ -117,7 +117,9 @@ class ControllerArm(ArmHardware):
         monitor = GripperMonitor(opening, self.params)
         sample = self._sample()
         start = sample.seconds
-        self._gripper_pub.publish(Float64MultiArray(data=finger_positions(self.robot, opening)))
+        self._publish_when_heard(self._gripper_pub,
+                                 Float64MultiArray(data=finger_positions(self.robot, opening)),
+                                 check_stop)
         done = False
         while not done:
             sample = self._next(sample, check_stop)
@@ -136,6 +138,20 @@ class ControllerArm(ArmHardware):
         stamp (a goal that moved nothing ends when it is answered)."""
         end, self._end = self._end, None
         return end if end is not None else self._sample().stamp
+
+    def _publish_when_heard(self, publisher, msg, check_stop: Callable[[], None]) -> None:
+        """Publishes once the controller's subscription has matched: a command published
+        before that is lost, and the arm would wait for a motion that never comes (joint
+        states flowing the other way say nothing about this direction)."""
+        deadline = time.monotonic() + self.joint_states_timeout_s
+        while publisher.get_subscription_count() == 0:
+            check_stop()
+            if time.monotonic() > deadline:
+                raise MotionError(Outcome.FAILED, f"nothing subscribes to '{publisher.topic_name}'"
+                                  f" within {self.joint_states_timeout_s:.0f} s: is the "
+                                  f"controller running?")
+            time.sleep(POLL_S)
+        publisher.publish(msg)
 
     def _on_joint_state(self, msg: JointState) -> None:
         positions = dict(zip(msg.name, msg.position))

@@ -47,11 +47,20 @@ class MotionActionServer:
         self.last_result: tuple[Outcome, str] | None = None
         # The last goal's client cancelled it: the tool stands where the motion stopped.
         self.cancelled_by_client = False
+        self._closed = threading.Event()
         ActionServer(node, Motion, action_name, self._execute, callback_group=callback_group,
                      goal_callback=self._accept, cancel_callback=self._cancel)
 
+    def close(self) -> None:
+        """No motion starts from now on (shutdown): goals are refused, and one accepted but
+        not yet running ends CANCELLED without moving (it would clear the backend's cancel)."""
+        self._closed.set()
+        self.backend.cancel()
+
     def _accept(self, _goal) -> GoalResponse:
         """A new goal preempts the one under way (whose client may have given up on it)."""
+        if self._closed.is_set():
+            return GoalResponse.REJECT
         if self.lock.locked():
             self.backend.cancel()
         return GoalResponse.ACCEPT
@@ -65,6 +74,8 @@ class MotionActionServer:
         with self.lock:
             self.backend.reset(time.monotonic() + goal.timeout if goal.timeout > 0 else None)
             try:
+                if self._closed.is_set():
+                    raise MotionError(Outcome.CANCELLED, "the motion server is shutting down")
                 self._run(goal)
                 outcome, reason = Outcome.OK, "done"
             except MotionError as error:

@@ -67,7 +67,7 @@ class InstantArm(MotionBackend):
 
 @pytest.fixture
 def arm_and_client(ros_env):
-    """An InstantArm served on `motion`, and a RemoteMotionBackend driving it."""
+    """An InstantArm served on `motion`, a RemoteMotionBackend driving it, and the server."""
     import rclpy
     from rclpy.executors import MultiThreadedExecutor
 
@@ -75,21 +75,21 @@ def arm_and_client(ros_env):
     rclpy.init(context=context, domain_id=int(ros_env["ROS_DOMAIN_ID"]))
     server, client = (rclpy.create_node(name, context=context) for name in ("server", "client"))
     arm = InstantArm()
-    MotionActionServer(server, arm, ROBOT, lock=threading.Lock(), finished=lambda: FINISHED_AT,
-                       rejections=Rejections(server))
+    served = MotionActionServer(server, arm, ROBOT, lock=threading.Lock(),
+                                finished=lambda: FINISHED_AT, rejections=Rejections(server))
     executor = MultiThreadedExecutor(num_threads=2, context=context)
     for node in (server, client):
         executor.add_node(node)
     thread = threading.Thread(target=executor.spin, daemon=True)
     thread.start()
-    yield arm, RemoteMotionBackend(client, ROBOT)
+    yield arm, RemoteMotionBackend(client, ROBOT), served
     executor.shutdown()
     thread.join(timeout=5)
     rclpy.shutdown(context=context)
 
 
 def test_motions_reach_the_served_backend_and_report_its_state(arm_and_client):
-    arm, remote = arm_and_client
+    arm, remote, _ = arm_and_client
     goal = arm.pose.moved([0.02, 0.0, 0.0])
     remote.move_to(goal, 0.1)
     assert np.allclose(arm.pose.position, goal.position)
@@ -99,7 +99,7 @@ def test_motions_reach_the_served_backend_and_report_its_state(arm_and_client):
 
 
 def test_a_goal_stops_at_its_timeout(arm_and_client):
-    arm, remote = arm_and_client
+    arm, remote, _ = arm_and_client
     remote.reset(time.monotonic() + 1.0)
     with pytest.raises(MotionError) as error:
         remote.move_to_named("home")
@@ -107,7 +107,7 @@ def test_a_goal_stops_at_its_timeout(arm_and_client):
 
 
 def test_a_cancellation_stops_the_motion_under_way(arm_and_client):
-    arm, remote = arm_and_client
+    arm, remote, _ = arm_and_client
     remote.reset(time.monotonic() + 30.0)    # ends the motion should the cancellation not
     answers = []
 
@@ -127,6 +127,31 @@ def test_a_cancellation_stops_the_motion_under_way(arm_and_client):
     assert answers == [(Outcome.CANCELLED, "cancelled")]     # the server's answer, not given up
 
 
+def test_once_closed_no_goal_moves_the_arm(arm_and_client):
+    """Shutdown closes the server: a goal accepted before it, still waiting for the motion
+    under way to end, ends CANCELLED without reaching the arm; later goals are refused."""
+    arm, remote, served = arm_and_client
+    start = arm.pose
+    answers = []
+
+    def move():
+        try:
+            remote.move_to(start.moved([0.02, 0.0, 0.0]), 0.1)
+        except MotionError as error:
+            answers.append((error.outcome, error.reason))
+
+    with served.lock:       # the motion under way
+        mover = threading.Thread(target=move)
+        mover.start()
+        wait_until(lambda: remote._goal_handle is not None, 10.0, what="the goal's acceptance")
+        served.close()
+    mover.join(10.0)
+    assert answers == [(Outcome.CANCELLED, "the motion server is shutting down")]
+    with pytest.raises(MotionError, match="rejected"):
+        remote.move_to(start.moved([0.02, 0.0, 0.0]), 0.1)
+    assert np.allclose(arm.pose.position, start.position)
+
+
 def result_of(client, goal: Motion.Goal) -> Motion.Result:
     future = client.send_goal_async(goal)
     wait_until(future.done, 10.0, what="the goal's acceptance")
@@ -141,7 +166,7 @@ VALID_GOAL = GOALS(command=GOALS.GRIPPER, gripper_opening=0.02)
 
 @pytest.mark.parametrize("goal, reason", hostile_cases.refused_motion_goals(ROBOT))
 def test_hostile_goals_are_refused_with_a_reason_before_the_arm_moves(arm_and_client, goal, reason):
-    arm, remote = arm_and_client
+    arm, remote, _ = arm_and_client
     before = arm.pose
     result = result_of(remote.client, goal)
     assert result.outcome == Outcome.INVALID_REQUEST and reason in result.reason
@@ -149,14 +174,14 @@ def test_hostile_goals_are_refused_with_a_reason_before_the_arm_moves(arm_and_cl
 
 
 def test_a_goal_that_raises_in_the_server_is_a_failure_and_the_server_serves_on(arm_and_client):
-    arm, remote = arm_and_client
+    arm, remote, _ = arm_and_client
     result = result_of(remote.client, GOALS(command=GOALS.REMOVE_OBSTACLE, obstacle_name="broken"))
     assert result.outcome == Outcome.FAILED and "a bug in the backend" in result.reason
     assert result_of(remote.client, VALID_GOAL).outcome == Outcome.OK
 
 
 def test_seeded_random_goals_never_succeed_with_a_non_finite_field(arm_and_client):
-    arm, remote = arm_and_client
+    arm, remote, _ = arm_and_client
     for goal in itertools.islice(hostile_cases.motion_goals(np.random.default_rng(18), ROBOT), 20):
         numbers = [goal.speed, goal.gripper_opening, goal.timeout,
                    goal.box_size.x, goal.box_size.y, goal.box_size.z]
