@@ -38,6 +38,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.morphology import convex_hull_image
 
+from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.hypotheses.grasp import lift_pixels, points_above_table
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
@@ -203,7 +204,7 @@ def _lifted(mask: np.ndarray, scene: SceneDepth) -> np.ndarray:
     """Planning-frame points (N x 3) of the mask's pixels with a depth reading."""
     rows, cols = np.nonzero(mask)
     depths = scene.depth[rows, cols]
-    valid = np.isfinite(depths) & (depths > 0)
+    valid = has_reading(depths)
     return lift_pixels(cols[valid], rows[valid], depths[valid], scene.intrinsics,
                        scene.camera_pose)
 

@@ -21,6 +21,7 @@ step this reuses.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import cv2
@@ -36,9 +37,17 @@ from seg_by_interaction.core.training.embedding_loss import (EmbeddingTrainingPa
 from seg_by_interaction.core.training.memory_bank import Example
 from seg_by_interaction.core.training.trainer import Trainer
 
+# Fitting a frame's table plane costs ~24 ms here and each frame is drawn many times; a
+# height map of 320x240 is 0.3 MB.
+HEIGHT_CACHE_FRAMES = 128
+
 
 class DenseTrainer(Trainer):
     network: EmbeddingNet
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._heights: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
 
     @property
     def examples_per_step(self) -> int:
@@ -87,7 +96,7 @@ class DenseTrainer(Trainer):
     def _frame(self, example: Example) -> tuple[np.ndarray, FrameTargets]:
         """The network's input for the example's frame and the targets of every labelled
         object of that frame."""
-        height = frame_height(example.image, example.depth)
+        height = self._height(example)
         channels = input_channels(example.image, example.depth, self.network.spec, height)
         frame_examples = self.bank.same_frame(example)
         positives = [self.label_noise.corrupt(e, frame_examples)
@@ -105,6 +114,16 @@ class DenseTrainer(Trainer):
             actions[:, 0] = masks.shape[2] - 1 - actions[:, 0]
         return channels, frame_targets(masks, background, weights, actions,
                                        self.params.embedding)
+
+    def _height(self, example: Example) -> np.ndarray:
+        """The frame's height above the table, from the cache of recently drawn frames."""
+        key = example.frame_key
+        if key not in self._heights or self._heights[key].shape != example.image.shape[:2]:
+            self._heights[key] = frame_height(example.image, example.depth)
+            if len(self._heights) > HEIGHT_CACHE_FRAMES:
+                self._heights.popitem(last=False)
+        self._heights.move_to_end(key)
+        return self._heights[key]
 
     def _crop(self, mask: np.ndarray) -> tuple[slice, slice]:
         """A window of crop_px (clipped to the frame) holding the centre of `mask`'s box."""

@@ -88,6 +88,18 @@ def test_a_frame_is_trained_with_all_its_labelled_objects():
     assert figures["frames"] == 4 and figures["objects"] == 8 and trainer.examples_per_step == 4
 
 
+def test_each_frame_s_table_is_fitted_once_however_often_it_is_drawn(monkeypatch):
+    from seg_by_interaction.core.training import dense_trainer
+    fitted = []
+    monkeypatch.setattr(dense_trainer, "frame_height",
+                        lambda rgb, depth: fitted.append(1) or np.zeros(rgb.shape[:2], np.float32))
+    bank = MemoryBank.in_memory(one_label_per_frame(2))
+    trainer = make_trainer(build_network(ModelSpec()), TrainerParams(min_positives=1), bank)
+    for _ in range(3):
+        trainer.step()
+    assert len(fitted) == 2
+
+
 def test_a_few_steps_on_one_object_per_frame_split_touching_boxes_of_one_colour():
     torch.manual_seed(0)
     network = build_network(ModelSpec(), pretrained=True)
