@@ -27,6 +27,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--window-stride", type=int, choices=(16, 8, 4), default=16,
                         help="DeepMask checkpoints: windows centred every this many pixels "
                              "(default 16, the network's stride)")
+    parser.add_argument("--min-height", type=float,
+                        help="dense checkpoints with depth: pixels lower than this (metres) "
+                             "above the fitted table plane are background (default: "
+                             "segmenter.clustering.min_height_m's; 0: the network alone "
+                             "decides)")
     parser.add_argument("--dataset", required=True, type=pathlib.Path, help="COCO dataset folder")
     parser.add_argument("--json", type=pathlib.Path, help="write the figures here")
     parser.add_argument("--grid", type=pathlib.Path, help="PNG of predictions beside ground truth "
@@ -79,15 +84,19 @@ def make_method_or_model(args: argparse.Namespace):
     if args.checkpoint:
         from seg_by_interaction.core.evaluation.evaluate import checkpoint_method
         from seg_by_interaction.core.model.checkpoint import CheckpointError
+        from seg_by_interaction.core.model.embedding_segmenter import ClusteringParams
         from seg_by_interaction.core.model.segmenter import SegmenterParams
-        params = SegmenterParams(window_stride_px=args.window_stride)
+        clustering = ClusteringParams() if args.min_height is None else \
+            ClusteringParams(min_height_m=args.min_height)
+        params = SegmenterParams(window_stride_px=args.window_stride, clustering=clustering)
         try:
             method, metadata = checkpoint_method(args.checkpoint, args.single_scale, params)
         except CheckpointError as error:
             raise SystemExit(f"error: {error}") from None
         about = {"checkpoint": {key: getattr(metadata, key) for key in CHECKPOINT_FIELDS},
                  "architecture": metadata.spec.architecture, "inputs": metadata.spec.inputs,
-                 "window_stride_px": args.window_stride}
+                 "window_stride_px": args.window_stride,
+                 "min_height_m": clustering.min_height_m}
         return method, args.checkpoint.stem, about
     try:
         return METHODS.make(args.method), args.method, {}

@@ -97,6 +97,22 @@ def test_evaluate_places_deepmask_windows_at_the_stride_asked_for(tmp_path):
     assert figures["window_stride_px"] == 8 and figures["images"] == 1
 
 
+def test_evaluate_lets_the_network_alone_decide_what_is_table(tmp_path):
+    data, model = tmp_path / "data", tmp_path / "model"
+    assert sbi("dataset", "make", "--split", "val", "--scenes", "1", "--width", "160",
+               "--height", "120", "--out", str(data)).returncode == 0
+    assert sbi("train", "--dataset", str(data), "--steps", "1", "--set", "min_positives=1",
+               "--out", str(model)).returncode == 0
+    checkpoint = str(model / "checkpoints" / "model_v000001.pt")
+    for min_height in (None, 0.0):
+        more = () if min_height is None else ("--min-height", str(min_height))
+        result = sbi("evaluate", "--checkpoint", checkpoint, "--dataset", str(data),
+                     "--json", str(tmp_path / "eval.json"), *more)
+        assert result.returncode == 0, result.stderr
+        figures = json.loads((tmp_path / "eval.json").read_text())
+        assert figures["min_height_m"] == (0.003 if min_height is None else 0.0)
+
+
 def test_evaluate_names_the_methods_it_knows():
     result = sbi("evaluate", "--method", "gop", "--dataset", ".")
     assert result.returncode != 0 and "unknown method 'gop'; available: ['bottom_up', 'depth_clusters']" in result.stderr

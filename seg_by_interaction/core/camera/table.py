@@ -61,6 +61,16 @@ def height_above_table(depth: np.ndarray | None, shape: tuple[int, int]) -> np.n
     return height.astype(np.float32)
 
 
+def table_pixels(height_m: np.ndarray, min_height_m: float) -> np.ndarray:
+    """The pixels of the table: less than `min_height_m` above it (`height_m` from
+    `height_above_table`); pixels without a depth reading count as table (most are the
+    shadows beside objects' edges, in simulation as on structured-light and
+    time-of-flight sensors). None when no table was found (every height 0)."""
+    if not height_m.any():
+        return np.zeros(height_m.shape, bool)
+    return height_m < min_height_m
+
+
 def _plane_inliers(points: np.ndarray, depth: np.ndarray, planes: np.ndarray,
                    tolerance: float) -> np.ndarray:
     """Points x planes: whether the point's depth is within `tolerance` of the plane's."""

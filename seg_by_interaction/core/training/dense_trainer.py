@@ -97,7 +97,8 @@ class DenseTrainer(Trainer):
         """The network's input for the example's frame and the targets of every labelled
         object of that frame."""
         height = self._height(example)
-        channels = input_channels(example.image, example.depth, self.network.spec, height)
+        channels = input_channels(self._recoloured(example.image), example.depth,
+                                  self.network.spec, height)
         frame_examples = self.bank.same_frame(example)
         positives = [self.label_noise.corrupt(e, frame_examples)
                      for e in frame_examples if e.positive] or [example]
@@ -114,6 +115,20 @@ class DenseTrainer(Trainer):
             actions[:, 0] = masks.shape[2] - 1 - actions[:, 0]
         return channels, frame_targets(masks, background, weights, actions,
                                        self.params.embedding)
+
+    def _recoloured(self, rgb: np.ndarray) -> np.ndarray:
+        """The frame with its hue turned and saturation and brightness scaled at random
+        (`colour_jitter`): a collection sees a few tables, and their colours must not
+        become what tells an object from the table."""
+        jitter = self.params.embedding.colour_jitter
+        if not jitter:
+            return rgb
+        hue_turn, saturation, brightness = self.rng.uniform(-jitter, jitter, 3)
+        hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV_FULL).astype(np.float32)
+        hsv[..., 0] = (hsv[..., 0] + 256 * hue_turn) % 256
+        hsv[..., 1] *= 1 + saturation
+        hsv[..., 2] *= 1 + brightness
+        return cv2.cvtColor(np.clip(hsv, 0, 255).astype(np.uint8), cv2.COLOR_HSV2RGB_FULL)
 
     def _height(self, example: Example) -> np.ndarray:
         """The frame's height above the table, from the cache of recently drawn frames."""

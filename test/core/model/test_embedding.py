@@ -112,6 +112,24 @@ def test_one_embedding_makes_one_object_and_small_clusters_are_dropped():
     assert segmenter.cluster(np.zeros((40, 60), np.float32), embeddings) == []
 
 
+def test_with_depth_the_table_is_never_an_object_whatever_the_network_says(monkeypatch):
+    depth = tilted_table().copy()
+    depth[10:30, 10:30] -= 0.02          # a box 2 cm tall
+    depth[35:45, 40:60] = np.nan         # no reading: counted as table
+    segmenter = EmbeddingSegmenter(build_network(RGBD), ClusteringParams(min_area_px=50))
+    ungated = EmbeddingSegmenter(build_network(RGBD), ClusteringParams(min_height_m=0.0))
+    everything = (np.full((48, 64), 0.9, np.float32), np.zeros((2, 48, 64), np.float32))
+    for each in (segmenter, ungated):
+        monkeypatch.setattr(each, "predict", lambda view, height: everything)
+    [box] = segmenter.segment(RGBDView(np.zeros((48, 64, 3), np.uint8), depth))
+    assert box.mask.sum() == 400 and box.mask[10:30, 10:30].all()
+    assert [p.mask.sum() for p in ungated.segment(RGBDView(np.zeros((48, 64, 3), np.uint8), depth))
+            ] == [48 * 64]
+    no_table = np.full((48, 64), np.nan, np.float32)      # nothing to fit a plane to
+    assert [p.mask.sum() for p in segmenter.segment(RGBDView(np.zeros((48, 64, 3), np.uint8),
+                                                             no_table))] == [48 * 64]
+
+
 def test_make_segmenter_segments_views_of_either_kind_of_network():
     rgb = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)
     view = RGBDView(rgb, tilted_table())

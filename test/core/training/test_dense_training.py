@@ -2,6 +2,8 @@
 labelled object of a frame is trained on together, and a few dozen steps on frames with
 one labelled object each teach the network to split two touching boxes of one colour
 that only the height tells apart."""
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -100,11 +102,27 @@ def test_each_frame_s_table_is_fitted_once_however_often_it_is_drawn(monkeypatch
     assert len(fitted) == 2
 
 
+def test_colour_jitter_recolours_each_frame_and_keeps_what_is_where():
+    rgb, _, masks = boxes()
+    rgb[masks[0]] = (200, 40, 40)
+    bank = MemoryBank.in_memory(one_label_per_frame(2))
+    params = TrainerParams(min_positives=1)
+    jittered = make_trainer(build_network(ModelSpec()), params, bank)
+    recoloured = [jittered._recoloured(rgb) for _ in range(5)]
+    assert all(r.shape == rgb.shape and r.dtype == np.uint8 for r in recoloured)
+    assert len({tuple(r[masks[0]][0]) for r in recoloured}) == 5
+    assert all((r[masks[0]] == r[masks[0]][0]).all() and (r[masks[1]] == r[masks[1]][0]).all()
+               for r in recoloured)
+    plain = make_trainer(build_network(ModelSpec()), dataclasses.replace(
+        params, embedding=EmbeddingTrainingParams(colour_jitter=0.0)), bank)
+    assert plain._recoloured(rgb) is rgb
+
+
 def test_a_few_steps_on_one_object_per_frame_split_touching_boxes_of_one_colour():
     torch.manual_seed(0)
     network = build_network(ModelSpec(), pretrained=True)
     params = TrainerParams(min_positives=1, learning_rate=0.01,
-                           embedding=EmbeddingTrainingParams(ring_px=6, crop_px=0))
+                           embedding=EmbeddingTrainingParams(ring_px=6, crop_px=0, colour_jitter=0.0))
     trainer = make_trainer(network, params, MemoryBank.in_memory(one_label_per_frame()), seed=0)
     for _ in range(60):
         trainer.step()
