@@ -128,6 +128,8 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
     start_process(node_command("world_node", *WORLD))
     server = start_process(node_command("motion_server"))
     wait_for_node(test_node, "motion_server", timeout=60)
+    # the simulated arm moves faster than the wall clock: seen only if already subscribed
+    wait_until(lambda: received, 30, what="the test's first joint state")
     motion = ActionClient(test_node, Motion, "motion")
     soft_stop = test_node.create_publisher(Empty, "/soft_stop", qos.RELIABLE)
     wait_until(lambda: soft_stop.get_subscription_count() > 0, 20, what="the soft-stop subscriber")
@@ -183,6 +185,7 @@ def test_shut_down_mid_motion_the_server_stops_and_backs_the_tool_up(
     world = start_process(node_command("world_node", *WORLD))
     server = start_process(node_command("motion_server"))
     wait_for_node(test_node, "motion_server", timeout=60)
+    wait_until(lambda: received, 30, what="the test's first joint state")
     motion = ActionClient(test_node, Motion, "motion")
     start = Motion.Goal(command=Motion.Goal.MOVE_TO, poses=[pose_in_base((0.55, 0.15, 0.1))])
     assert send_motion(motion, start).outcome == Outcome.OK

@@ -1,6 +1,8 @@
 """Where hypotheses come from: the newest learned model, or, until the trainer announces
 its first one, the bottom-up baseline (Pathak et al. 2018, §4.3: passive bootstrap).
-Ground truth is never a source."""
+A model that proposes nothing for a frame (an early one, sure of nothing above the
+table) leaves that frame to the bootstrap too: the robot keeps something to try, where
+it would otherwise reset scene after scene. Ground truth is never a source."""
 from __future__ import annotations
 
 import dataclasses
@@ -110,6 +112,8 @@ class Proposer:
     def propose(self, view) -> tuple[list[Proposal], str, int]:
         """(proposals best first, source, model version) for a view with rgb and depth."""
         segmenter, metadata = self._current
-        if segmenter is None:
-            return self._bootstrap(view), self.params.bootstrap_method, 0
-        return segmenter.segment(view), SOURCE_MODEL, metadata.version
+        proposals = segmenter.segment(view) if segmenter is not None else []
+        if proposals:
+            return proposals, SOURCE_MODEL, metadata.version
+        return self._bootstrap(view), self.params.bootstrap_method, \
+            metadata.version if metadata else 0

@@ -117,6 +117,22 @@ def test_offline_training_on_the_first_interactions(tmp_path):
     assert load_checkpoint(path)[1].seed == 3
 
 
+def test_a_model_that_proposes_nothing_leaves_the_frame_to_the_bootstrap(tmp_path):
+    make_run(tmp_path)
+    learner = OnlineLearner(params(tmp_path), {})
+    learner.adopt_stored_labels()
+    learner.train_step()
+    path, sha256, _ = learner.save_checkpoint()
+    rgb = RunStore(tmp_path).read_record("r000001").views["before"].rgb
+    rows = np.arange(rgb.shape[0], dtype=np.float32)[:, None]
+    bare_table = np.broadcast_to(1.0 / (0.8 + 0.004 * rows), rgb.shape[:2]).astype(np.float32)
+    proposer = Proposer(HypothesisServerParams())
+    proposer.load(path, sha256)
+    view = types.SimpleNamespace(rgb=rgb, depth=bare_table, intrinsics=None)
+    proposals, source, version = proposer.propose(view)
+    assert source == "bottom_up" and version == 1 and proposals
+
+
 def test_proposer_bootstraps_then_swaps_in_verified_models(tmp_path):
     make_run(tmp_path)
     learner = OnlineLearner(params(tmp_path, model=PATHAK, pretrained=False), {})
