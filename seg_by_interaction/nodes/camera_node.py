@@ -11,7 +11,6 @@ Services:
 """
 from __future__ import annotations
 
-from rclpy.node import Node
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
@@ -20,11 +19,12 @@ from std_srvs.srv import SetBool
 from seg_by_interaction.core.camera.sources import CameraNodeParams, FolderSource, UsbSource
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.ros import images, qos
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 
 
-class CameraNode(Node):
+class CameraNode(LeanNode):
     def __init__(self, **kwargs):
         super().__init__("camera_node", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, CameraNodeParams)

@@ -20,7 +20,6 @@ import numpy as np
 from action_msgs.msg import GoalStatus, GoalStatusArray
 from rclpy.action import ActionClient
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 from std_msgs.msg import Header
 
 from seg_by_interaction.action import Interact
@@ -37,6 +36,7 @@ from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, Primitive
 from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, qos
 from seg_by_interaction.ros.futures import Abandoned, wait_for
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.srv import ResetScene, Segment
@@ -48,7 +48,7 @@ SEGMENT_RETRY_S = 1.0
 EMPTY_FRAMES_BEFORE_RESET = 3
 
 
-class Collector(Node):
+class Collector(LeanNode):
     def __init__(self, **kwargs):
         super().__init__("collector", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, CollectorParams)

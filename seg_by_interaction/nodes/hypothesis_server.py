@@ -20,7 +20,6 @@ import math
 import threading
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
@@ -37,13 +36,14 @@ from seg_by_interaction.ros import hypothesis_msgs, images, qos
 from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
 from seg_by_interaction.ros.futures import wait_for
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import Segment
 
 
-class HypothesisServer(Node):
+class HypothesisServer(LeanNode):
     def __init__(self, **kwargs):
         # before anything can fail: the context destroys a node whose construction failed
         self._loaders: list[threading.Thread] = []

@@ -28,7 +28,6 @@ import traceback
 import numpy as np
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 from rclpy.time import Time
 from diagnostic_msgs.msg import DiagnosticStatus
 from std_msgs.msg import Empty, Header
@@ -49,6 +48,7 @@ from seg_by_interaction.msg import InteractionRecord
 from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, poses, qos
 from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer, intrinsics_of
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
@@ -72,7 +72,7 @@ MAX_GOAL_TIMEOUT_S = 3600.0
 THREADS = 4
 
 
-class InteractionExecutor(Node):
+class InteractionExecutor(LeanNode):
     def __init__(self, **kwargs):
         super().__init__("interaction_executor", automatically_declare_parameters_from_overrides=True,
                          **kwargs)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from geometry_msgs.msg import Point
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
@@ -24,12 +23,13 @@ from seg_by_interaction.core.labelers.labeling import (InteractionLabeler, Label
 from seg_by_interaction.core.run_store import RunStore, StorageError, StoredRecord
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric
 from seg_by_interaction.ros import images, qos
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
 
 
-class MaskLabeler(Node):
+class MaskLabeler(LeanNode):
     def __init__(self, **kwargs):
         super().__init__("mask_labeler", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, LabelerNodeParams)

@@ -21,7 +21,6 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticStatus
 from geometry_msgs.msg import Point
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
 from std_msgs.msg import Empty, Header
 from visualization_msgs.msg import Marker, MarkerArray
 
@@ -31,6 +30,7 @@ from seg_by_interaction.core.interaction.motion_server import (MOTION_BACKENDS, 
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.ros import qos
 from seg_by_interaction.ros.controller_arm import ControllerArm
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.motion_action import MotionActionServer
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
@@ -43,7 +43,7 @@ PATH_WIDTH_M = 0.005
 THREADS = 4
 
 
-class MotionServer(Node):
+class MotionServer(LeanNode):
     def __init__(self, **kwargs):
         super().__init__("motion_server", automatically_declare_parameters_from_overrides=True,
                          **kwargs)

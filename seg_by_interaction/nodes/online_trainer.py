@@ -13,13 +13,13 @@ from __future__ import annotations
 import threading
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.node import Node
 from std_msgs.msg import Header
 
 from seg_by_interaction.core.provenance import provenance
 from seg_by_interaction.core.training.online import OnlineLearner, OnlineTrainerParams
 from seg_by_interaction.msg import LabeledExample, Metric, ModelUpdate, TrainerStatus
 from seg_by_interaction.ros import interaction_msgs, qos
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
@@ -28,7 +28,7 @@ IDLE_WAIT_S = 0.2
 STATUS_PERIOD_S = 2.0
 
 
-class OnlineTrainer(Node):
+class OnlineTrainer(LeanNode):
     def __init__(self, **kwargs):
         # before anything can fail: the context destroys a node whose construction failed
         self._stop = threading.Event()

@@ -23,7 +23,6 @@ import traceback
 import numpy as np
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 from rclpy.time import Time
 from std_msgs.msg import Header
 
@@ -42,6 +41,7 @@ from seg_by_interaction.ros import interaction_msgs, rearrange_msgs
 from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
 from seg_by_interaction.ros.futures import wait_for
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
@@ -52,7 +52,7 @@ FRAME_WAIT_S = 10.0
 REFUSALS = (ValueError, CheckpointError)    # GoalError, ImageError and ConfigError among them
 
 
-class Rearrangement(Node):
+class Rearrangement(LeanNode):
     def __init__(self, handed_in_segmenters=None, **kwargs):
         """`handed_in_segmenters`: more segmenters by name, e.g. a benchmark's ground truth."""
         super().__init__("rearrangement", automatically_declare_parameters_from_overrides=True,

@@ -27,7 +27,6 @@ import numpy as np
 from builtin_interfaces.msg import Time as TimeMsg
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
 from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
@@ -41,13 +40,14 @@ from seg_by_interaction.core.world.params import WorldParams
 from seg_by_interaction.ros import images, qos
 from seg_by_interaction.ros.camera_poses import DESCRIPTION_TOPIC
 from seg_by_interaction.ros.controller_arm import finger_positions, trajectory_from_msg
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
 from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import DisplaceObjects, ResetScene
 
 
-class WorldNode(Node):
+class WorldNode(LeanNode):
     def __init__(self, **kwargs):
         super().__init__("world_node", automatically_declare_parameters_from_overrides=True, **kwargs)
         self.params = declare_parameters(self, WorldParams)

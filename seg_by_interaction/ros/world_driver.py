@@ -4,13 +4,13 @@ measuring, goals sent to an action (`rearrange_driver`, `singulate_driver`)."""
 from __future__ import annotations
 
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.sync import FrameSyncParams
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
 from seg_by_interaction.ros.futures import wait_for
+from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import ResetScene
 
@@ -18,7 +18,7 @@ SERVICE_WAIT_S = 60.0
 FRAME_WAIT_S = 30.0
 
 
-class WorldDriver(Node):
+class WorldDriver(LeanNode):
     def __init__(self, name: str, robot: RobotConfig, **kwargs):
         super().__init__(name, **kwargs)
         self.group = ReentrantCallbackGroup()

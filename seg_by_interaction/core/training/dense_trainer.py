@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 import torch
 
+from seg_by_interaction.core.camera.table import table_pixels
 from seg_by_interaction.core.model.embedding import OUTPUT_STRIDE, EmbeddingNet
 from seg_by_interaction.core.model.windows import object_extent
 from seg_by_interaction.core.model.inputs import frame_height, input_channels, to_tensor
@@ -104,8 +105,7 @@ class DenseTrainer(Trainer):
                      for e in frame_examples if e.positive] or [example]
         masks = np.stack([e.mask for e in positives])
         weights = [e.confidence if self.params.weight_by_confidence else 1.0 for e in positives]
-        background = (height < self.params.embedding.background_height_m) \
-            if example.depth is not None else np.zeros(height.shape, bool)
+        background = table_pixels(height, self.params.embedding.background_height_m)
         rows, cols = self._crop(example.mask)
         channels, masks, background = channels[rows, cols], masks[:, rows, cols], \
             background[rows, cols]

@@ -255,3 +255,17 @@ def test_the_robust_set_loss_trains_the_dense_network_otherwise_than_cross_entro
     assert figures["rsl"]["objects"] == figures["ce"]["objects"] == 4
     assert figures["rsl"]["embedding_loss"] == pytest.approx(figures["ce"]["embedding_loss"])
     assert figures["rsl"]["foreground_loss"] != pytest.approx(figures["ce"]["foreground_loss"])
+
+
+def test_the_table_term_is_the_inference_rule_and_no_plane_means_no_table(monkeypatch):
+    from seg_by_interaction.core.training import dense_trainer
+    example = one_label_per_frame(1)[0]
+    trainer = make_trainer(build_network(ModelSpec()), TrainerParams(min_positives=1),
+                           MemoryBank.in_memory([example]))
+    _, targets = trainer._frame(example)
+    assert targets.background.any() and not targets.background[targets.objects[0]].any()
+    monkeypatch.setattr(dense_trainer, "frame_height",
+                        lambda rgb, depth: np.zeros(rgb.shape[:2], np.float32))
+    trainer._heights.clear()
+    _, targets = trainer._frame(example)
+    assert not targets.background.any(), "a frame without a table teaches no background"
