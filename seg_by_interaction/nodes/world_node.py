@@ -108,9 +108,9 @@ class WorldNode(LeanNode):
             self.lock.release()
 
     def _run_controllers(self) -> None:
-        """Physics as fast as it goes for a slice of wall time, joint states at their rate;
+        """Physics as fast as it goes for one tick's wall time, joint states at their rate;
         the moment the motion ends, its state and a frame."""
-        slice_end = time.monotonic() + self.params.motion_slice_s
+        slice_end = time.monotonic() + 1.0 / self.params.tick_hz
         while (self.controller.busy and time.monotonic() < slice_end
                and not self._command_waiting.is_set()):
             self.controller.step()

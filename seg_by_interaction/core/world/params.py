@@ -99,12 +99,9 @@ class WorldParams:
     # Every message, tick and /clock wakes a composed graph's executor, whose pass over all
     # its nodes' entities costs milliseconds: these rates halved the CPU an interaction
     # takes in `sbi collect` (benchmarks/README.md).
-    tick_hz: float = setting(20.0, "wall-clock rate of the simulation loop while idle",
-                             min=1.0, max=500.0)
-    motion_slice_s: float = setting(1.0, "wall seconds of physics per tick while the arm moves "
-                                         "(a command or a stop takes the world at the next "
-                                         "step; each slice's end waits for the next tick)",
-                                    min=0.01, max=10.0)
+    tick_hz: float = setting(20.0, "wall-clock rate of the simulation loop (while the arm "
+                                   "moves, physics runs in slices of 1/tick_hz)", min=1.0,
+                             max=500.0)
     real_time_factor: float = setting(1.0, "simulated seconds per wall second while idle",
                                       min=0.0, max=100.0)
     arena: ArenaConfig = setting(ArenaConfig(), "table, objects, light, depth noise")
