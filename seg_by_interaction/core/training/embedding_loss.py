@@ -4,10 +4,10 @@ objects carry masks (one lifted object per interaction, or all of them for groun
 - Foreground: binary cross-entropy on the pixels whose class is known: inside a labelled
   object (1) or on the table (0: lower than `background_height_m` above the fitted
   plane, or unread; none when no plane was found, as at inference,
-  `camera/table.table_pixels`); the two classes weigh the same. Unlabelled objects are neither. The objects'
-  class is the mean of the labelled objects' per-pixel losses weighted by their pixel
-  counts, so that a method for noisy labels can change each object's targets or leave
-  it out (`dense_trainer.py`).
+  `camera/table.table_pixels`); the two classes weigh the same. Unlabelled objects are
+  neither. The objects' class is the mean of the labelled objects' per-pixel losses
+  weighted by their pixel counts, so that a method for noisy labels can change each
+  object's targets or leave it out (`dense_trainer.py`).
 - Embedding (De Brabandere et al. 2017's discriminative loss, adapted to partial labels):
   each labelled object's pixels are pulled within `pull_margin` of their mean embedding,
   and the pixels around it (within `ring_px`, off the table: its neighbours, labelled or
