@@ -18,6 +18,7 @@ import threading
 
 import numpy as np
 from action_msgs.msg import GoalStatus, GoalStatusArray
+from builtin_interfaces.msg import Time as TimeMsg
 from rclpy.action import ActionClient
 from rclpy.callback_groups import ReentrantCallbackGroup
 from std_msgs.msg import Header
@@ -59,6 +60,7 @@ class Collector(LeanNode):
         self.schedule = Schedule(self.params, self._already_done())
         self.mix = primitive_mix(self.params, self.robot)
         self.scene_id = ""
+        self.scene_stamp = TimeMsg()     # frames from before it show the last scene
         self.finished = threading.Event()
         self.last_result: str = ""
         self.error = ""                 # why the collection stopped before its budget
@@ -153,7 +155,8 @@ class Collector(LeanNode):
     def _interact_with_a_hypothesis(self) -> bool | None:
         """One interaction on a chosen hypothesis; False when there was none to act on,
         None when segmentation failed (e.g. no camera frame yet)."""
-        request = Segment.Request(max_hypotheses=self.params.max_hypotheses)
+        request = Segment.Request(max_hypotheses=self.params.max_hypotheses,
+                                  frame_after=self.scene_stamp)
         self._present(self.segment.wait_for_service(timeout_sec=SERVER_WAIT_S),
                       f"segment service '{self.params.segment_service}'")
         response = wait_for(self.segment.call_async(request), SEGMENT_TIMEOUT_S, "segmentation")
@@ -232,7 +235,7 @@ class Collector(LeanNode):
         response = wait_for(self.reset_scene.call_async(request), ANSWER_WAIT_S, "the scene reset")
         if not response.success:
             raise RuntimeError(f"scene reset failed: {response.message}")
-        self.scene_id = response.scene_id
+        self.scene_id, self.scene_stamp = response.scene_id, response.stamp
         self.chooser.scene_changed()
         self.get_logger().info(f"new scene {response.scene_id} with {response.num_objects} objects")
 

@@ -20,6 +20,7 @@ import math
 import threading
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.time import Time
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
@@ -144,15 +145,14 @@ class HypothesisServer(LeanNode):
                              f"{self.params.max_pixels} pixels")
 
     def _view(self, request: Segment.Request):
-        """The frame to segment: the request's own, or the latest received."""
+        """The frame to segment: the request's own, or the latest received (stamped at or
+        after `frame_after` when given)."""
         if request.image.data:
             view = RGBDView(images.rgb_from_msg(request.image), images.depth_from_msg(request.depth),
                             intrinsics_of(request.camera_info, self.camera), self.camera.pose)
             header = request.image.header
         else:
-            frame = self.frames.latest()
-            if frame is None:
-                raise ImageError(f"no frame received yet on {self.camera.rgb_topic}")
+            frame = self.frames.current(Time.from_msg(request.frame_after).nanoseconds)
             view, header = self.frames.view(frame), frame.rgb_msg.header
         intrinsics = view.intrinsics
         if view.depth.shape != view.size or (intrinsics.height, intrinsics.width) != view.size:

@@ -48,7 +48,6 @@ from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import SnapshotGoal
 
 SERVER_WAIT_S = 30.0
-FRAME_WAIT_S = 10.0
 REFUSALS = (ValueError, CheckpointError)    # GoalError, ImageError and ConfigError among them
 
 
@@ -134,11 +133,12 @@ class Rearrangement(LeanNode):
         segmenter = goal.segmenter or self.params.segmenter
         check_limits(goal.tolerance_px, goal.max_interactions, segmenter)
         target = self._goal_view(goal)
-        current = self._current_view()
+        frame_after_ns = Time.from_msg(goal.frame_after).nanoseconds
+        current = self._current_view(frame_after_ns)
         check_goal_view(target, current.size, current.camera_pose, self.params.goal_checks)
         tools = Tools(self.segmenters.get(segmenter), segmenter, self.features,
                       self._pick_and_place,
-                      self._current_view)
+                      lambda: self._current_view(frame_after_ns))
         rearranger = Rearranger(tools, self.robot, self.params.segments, self.params.matching,
                                 self.params.plan, self.rng)
         episode = rearranger.run(
@@ -155,10 +155,7 @@ class Rearrangement(LeanNode):
         return rearrange_msgs.goal_view(goal, self.robot.base_frame)
 
     def _current_view(self, after_ns: int = 0):
-        frame = self.frames.latest() if not after_ns else self.frames.wait_after(after_ns, FRAME_WAIT_S)
-        if frame is None:
-            raise ImageError(f"no camera frame received yet on {self.camera.rgb_topic}")
-        return self.frames.view(frame)
+        return self.frames.view(self.frames.current(after_ns))
 
     def _pick_and_place(self, request: InteractionRequest) -> Acted:
         if not self.interact.wait_for_server(timeout_sec=SERVER_WAIT_S):

@@ -135,9 +135,10 @@ class WorldNode(LeanNode):
             self._last_joints_sim = sim_time
             self.joint_pub.publish(self._joint_state(stamp))
 
-    def _publish_state(self, frame_now: bool = False) -> None:
+    def _publish_state(self, frame_now: bool = False) -> TimeMsg:
         """Clock and joints; camera frames at the configured rates, or at once after a
-        motion or a reset, so that a capture sees the scene as the motion left it."""
+        motion or a reset, so that a capture sees the scene as the motion left it. The
+        stamp of what was published."""
         self._publish_clock_and_joints(now=frame_now)
         stamp = self._sim_stamp()
         due_sim = self.arena.sim_time - self._last_frame_sim >= 1.0 / self.params.publish_rate_hz
@@ -146,6 +147,7 @@ class WorldNode(LeanNode):
             self._last_frame_sim, self._last_render_wall = self.arena.sim_time, time.monotonic()
             for camera in self.robot_config.cameras:
                 self._publish_camera(camera, stamp)
+        return stamp
 
     def _sim_stamp(self) -> TimeMsg:
         return Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()
@@ -223,7 +225,7 @@ class WorldNode(LeanNode):
             with self._commanding():
                 scene = self._new_scene(split, seed, request.num_objects)
                 self.controller.hold()
-                self._publish_state(frame_now=True)
+                response.stamp = self._publish_state(frame_now=True)
         except (ValueError, FileNotFoundError) as error:
             response.success, response.message = False, str(error)
             return response
@@ -240,7 +242,7 @@ class WorldNode(LeanNode):
         try:
             with self._commanding():
                 moved = self.arena.displace_objects(request.count, request.min_distance_m, rng)
-                self._publish_state(frame_now=True)
+                response.stamp = self._publish_state(frame_now=True)
         except ValueError as error:
             response.success, response.message = False, str(error)
             return response

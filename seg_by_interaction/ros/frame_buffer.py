@@ -23,6 +23,8 @@ from seg_by_interaction.ros import images, qos
 from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.rejections import Rejections
 
+FRAME_WAIT_S = 10.0
+
 
 class FrameMessages:
     """One synchronised set of a camera's image messages, decoded when asked."""
@@ -104,6 +106,16 @@ class FrameBuffer:
     def latest(self) -> FrameMessages | None:
         with self._condition:
             return self._complete
+
+    def current(self, after_ns: int = 0, timeout_s: float = FRAME_WAIT_S) -> FrameMessages:
+        """The latest complete frame, or with `after_ns` the newest stamped at or after it,
+        waited for (ImageError when there is none)."""
+        if after_ns:
+            return self.wait_after(after_ns, timeout_s)
+        frame = self.latest()
+        if frame is None:
+            raise ImageError(f"no camera frame received yet on {self.camera.rgb_topic}")
+        return frame
 
     def wait_after(self, stamp_ns: int, timeout_s: float) -> FrameMessages:
         """The newest complete frame stamped at or after `stamp_ns`."""

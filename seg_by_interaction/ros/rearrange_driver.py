@@ -56,10 +56,11 @@ class RearrangeDriver(WorldDriver):
         goal_id = self._snapshot_after(goal.stamp)
         displaced = self.call(self.displace, DisplaceObjects.Request(
             count=spec.displace, min_distance_m=MIN_DISPLACEMENT_M, seed=spec.scene_seed))
-        initial = self.view_now()
+        initial = self.view_after(displaced.stamp)
         result = self._rearrange(Rearrange.Goal(goal_id=goal_id, segmenter=spec.segmenter,
                                                 tolerance_px=spec.tolerance_px,
-                                                max_interactions=spec.max_interactions), on_feedback)
+                                                max_interactions=spec.max_interactions,
+                                                frame_after=displaced.stamp), on_feedback)
         final = self.view_now()
         return Episode(goal, initial, final, list(displaced.names), result_dict(result))
 

@@ -3,7 +3,9 @@ new scenes through the world's services, the camera's frames with ground truth k
 measuring, goals sent to an action (`rearrange_driver`, `singulate_driver`)."""
 from __future__ import annotations
 
+from builtin_interfaces.msg import Time as TimeMsg
 from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.time import Time
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.sync import FrameSyncParams
@@ -28,11 +30,17 @@ class WorldDriver(LeanNode):
                                               callback_group=self.group)
 
     def new_scene(self, split: str, seed: int, objects: int = 0) -> RGBDView:
-        """The world's new scene, as the first frame after it (RuntimeError when the world
-        cannot make it)."""
-        before_reset = self.frames.wait_after(0, FRAME_WAIT_S).stamp_ns
-        self.call(self.reset_scene, ResetScene.Request(split=split, seed=seed, num_objects=objects))
-        return self.frames.view(self.frames.wait_after(before_reset + 1, FRAME_WAIT_S))
+        """The world's new scene, as its first frame (RuntimeError when the world cannot
+        make it)."""
+        response = self.call(self.reset_scene, ResetScene.Request(split=split, seed=seed,
+                                                                  num_objects=objects))
+        return self.view_after(response.stamp)
+
+    def view_after(self, stamp: TimeMsg) -> RGBDView:
+        """The newest frame stamped at or after `stamp`. A frame published before a
+        scene changed can arrive after the world answered that it did."""
+        return self.frames.view(self.frames.wait_after(Time.from_msg(stamp).nanoseconds,
+                                                       FRAME_WAIT_S))
 
     def send_goal(self, client, goal, on_feedback, what: str):
         """The action's result (RuntimeError when the server is missing or refuses)."""

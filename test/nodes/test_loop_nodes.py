@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 from rclpy.action import ActionClient
+from rclpy.time import Time
 from ros_harness import call_service, node_command, wait_until
 from std_msgs.msg import Empty
 from std_srvs.srv import SetBool, Trigger
@@ -110,8 +111,12 @@ def test_hypothesis_server_refuses_bad_frames_and_checkpoints_and_keeps_answerin
     start_process(node_command("world_node", *WORLD))
     server = start_process(node_command("hypothesis_server", "-p", "segmenter.scales:=[1.0]"))
     segment = test_node.create_client(Segment, "/hypothesis_server/segment")
-    wait_until(lambda: call_service(test_node, segment, Segment.Request()).success, 90, interval=1.0,
-               what="hypotheses on the world's frames")
+    latest = wait_until(lambda: (r := call_service(test_node, segment, Segment.Request())).success and r,
+                        90, interval=1.0, what="hypotheses on the world's frames")
+    later_ns = Time.from_msg(latest.hypotheses.header.stamp).nanoseconds + 1
+    after = Time(nanoseconds=later_ns).to_msg()
+    later = call_service(test_node, segment, Segment.Request(frame_after=after))
+    assert later.success and Time.from_msg(later.hypotheses.header.stamp).nanoseconds >= later_ns
 
     for request, reason in hostile_cases.refused_segment_requests(ROBOT.camera())[3:]:
         answer = call_service(test_node, segment, request)        # sizes that disagree, torn data

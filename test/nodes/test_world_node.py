@@ -5,6 +5,7 @@ running."""
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from ros_harness import call_service, node_command, wait_for_message, wait_for_node, wait_until
+from rclpy.time import Time
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Float64MultiArray
@@ -14,6 +15,10 @@ from seg_by_interaction.core.interaction.trajectory import JointTrajectory as Jo
 from seg_by_interaction.ros import images, qos
 from seg_by_interaction.ros.controller_arm import trajectory_msg
 from seg_by_interaction.srv import ResetScene
+
+
+def stamp_ns(stamp) -> int:
+    return Time.from_msg(stamp).nanoseconds
 
 
 def test_world_publishes_resets_and_plays_the_arm_s_controllers(start_process, test_node):
@@ -39,6 +44,9 @@ def test_world_publishes_resets_and_plays_the_arm_s_controllers(start_process, t
     reset = call_service(test_node, test_node.create_client(ResetScene, "/world_node/reset_scene"),
                          ResetScene.Request(split="val", seed=7, num_objects=5))
     assert reset.success and reset.scene_id == "val-7" and reset.num_objects == 5
+    new_scene = wait_until(lambda: next((m for m in truth if stamp_ns(m.header.stamp)
+                                         >= stamp_ns(reset.stamp)), None), 20, what="a new frame")
+    assert len(np.unique(images.to_array(new_scene))) - 1 == 5     # its stamp starts the scene
     bad = call_service(test_node, test_node.create_client(ResetScene, "/world_node/reset_scene"),
                        ResetScene.Request(split="holdout"))
     assert not bad.success and "unknown split 'holdout'" in bad.message
