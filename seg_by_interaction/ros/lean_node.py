@@ -4,7 +4,7 @@ come without rclpy's default QoS-event handlers.
 rclpy gives every publisher and subscription two event handlers by default, which only
 log an incompatible QoS or type. Each is a waitable the executor walks in Python every
 time anything wakes it, and the loop's nodes have about a hundred of them. Composed in one
-process (`sbi collect`) they took half its CPU, and interactions ran twice as long
+process (`sbi collect`) they took half its CPU, and interactions took 1.4 times as long
 (benchmarks/README.md, "The executor's wait set"). A handler asked for explicitly is kept.
 `ros2 topic info --verbose` shows both ends' QoS where the log would have warned.
 """

@@ -18,6 +18,7 @@ import dataclasses
 
 import numpy as np
 
+from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.robot_config import GripperConfig
 from seg_by_interaction.core.validated import setting
@@ -97,7 +98,7 @@ def points_above_table(depth: np.ndarray, intrinsics: PinholeIntrinsics, camera_
     """Planning-frame points (N x 3) of every `stride`-th pixel's depth standing more than
     `min_height` above the table."""
     sub = depth[::stride, ::stride]
-    rows, cols = np.nonzero(np.isfinite(sub) & (sub > 0))
+    rows, cols = np.nonzero(has_reading(sub))
     points = lift_pixels(cols * stride, rows * stride, sub[rows, cols], intrinsics, camera_pose)
     return points[points[:, 2] > table_height + min_height]
 
@@ -146,7 +147,7 @@ def _top_surface(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrins
     reading or they lift to no finite point."""
     rows, cols = np.nonzero(mask)
     depths = depth[rows, cols]
-    valid = np.isfinite(depths) & (depths > 0)
+    valid = has_reading(depths)
     if valid.sum() < MIN_POINTS:
         return None
     points = lift_pixels(cols[valid], rows[valid], depths[valid], intrinsics, camera_pose)

@@ -226,7 +226,7 @@ def _across_boundary(region: UncertainRegion, hypotheses: list[Hypothesis], scen
     away from the other half."""
     rows, cols = np.nonzero(region.mask)
     depths = scene.depth[rows, cols]
-    valid = np.isfinite(depths) & (depths > 0)
+    valid = has_reading(depths)
     if valid.sum() < 2 * MIN_FOOTPRINT_POINTS:
         return None
     rows, cols = rows[valid], cols[valid]

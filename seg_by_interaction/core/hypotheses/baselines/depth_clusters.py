@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import open3d as o3d
 
+from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.masks import Proposal, compactness
 from seg_by_interaction.core.validated import setting
 
@@ -80,7 +81,7 @@ def _camera_points(depth: np.ndarray, intrinsics, stride: int) -> tuple[np.ndarr
     pixels as (row, col)."""
     rows, cols = np.mgrid[0:depth.shape[0]:stride, 0:depth.shape[1]:stride]
     z = depth[rows, cols]
-    valid = np.isfinite(z) & (z > 0)
+    valid = has_reading(z)
     rows, cols, z = rows[valid], cols[valid], z[valid]
     points = np.stack([(cols - intrinsics.cx) / intrinsics.fx * z,
                        (rows - intrinsics.cy) / intrinsics.fy * z, z], axis=1)
@@ -104,7 +105,7 @@ def _heights(depth: np.ndarray, intrinsics, normal, offset) -> np.ndarray:
     """Height of every pixel's point above the plane (NaN where depth is missing)."""
     points, _ = _camera_points(np.nan_to_num(depth, nan=0.0), intrinsics, 1)
     heights = np.full(depth.shape, np.nan)
-    heights[np.isfinite(depth) & (depth > 0)] = points @ normal + offset
+    heights[has_reading(depth)] = points @ normal + offset
     return heights
 
 
