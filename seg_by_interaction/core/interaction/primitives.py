@@ -57,6 +57,9 @@ class PrimitiveParams:
                                                   "nothing", min=0.0, max=0.05)
     transit_speed: float = setting(0.25, "tool speed between poses, m/s", min=0.01, max=1.5)
     contact_speed: float = setting(0.08, "tool speed near objects, m/s", min=0.005, max=1.0)
+    retreat_speed: float = setting(0.25, "tool speed straight up from a released object or "
+                                         "the end of a stroke (nothing held), m/s",
+                                   min=0.005, max=1.5)
     push_height_m: float = setting(0.02, "fingertip height above the table while pushing",
                                    min=0.0, max=0.1)
     push_start_offset_m: float = setting(0.08, "start this far behind the target point",
@@ -138,7 +141,7 @@ class Primitives:
                                                            "while it was carried")
             self._timed("release", self.backend.set_gripper, self.robot.gripper.max_opening)
             self._timed("retreat", self.backend.move_linear,
-                        [release.moved((0, 0, p.approach_height_m))], p.contact_speed)
+                        [release.moved((0, 0, p.approach_height_m))], p.retreat_speed)
             self._out_of_view_capture(frames, "after")
         return self._run(run)
 
@@ -248,7 +251,7 @@ class Primitives:
         self._timed("descend", self.backend.move_linear, [start], p.contact_speed)
         self._timed("stroke", self.backend.move_linear, [end], speed)
         self._timed("retreat", self.backend.move_linear, [end.moved((0, 0, p.approach_height_m))],
-                    p.contact_speed)
+                    p.retreat_speed)
 
     def _out_of_view_capture(self, frames, label: str | None) -> None:
         self._timed("out_of_view", self.backend.move_to_named, "out_of_view")
