@@ -111,6 +111,11 @@ class FrameBuffer:
         """The latest complete frame, or with `after_ns` the newest stamped at or after it,
         waited for (ImageError when there is none)."""
         if after_ns:
+            ahead_s = (after_ns - self._node.get_clock().now().nanoseconds) / 1e9
+            if ahead_s > timeout_s:              # no such frame can come: refused at once
+                raise ImageError(f"no frame stamped after t={after_ns / 1e9:.3f} s can come within "
+                                 f"{timeout_s:.0f} s: that is {ahead_s:.0f} s ahead of this "
+                                 f"node's clock")
             return self.wait_after(after_ns, timeout_s)
         frame = self.latest()
         if frame is None:

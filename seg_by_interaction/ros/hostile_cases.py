@@ -10,6 +10,7 @@ import pathlib
 from typing import Iterator
 
 import numpy as np
+from builtin_interfaces.msg import Time as TimeMsg
 from geometry_msgs.msg import Point, Quaternion, Vector3
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
@@ -97,7 +98,7 @@ def labeled_examples(rng: np.random.Generator) -> Iterator[LabeledExample]:
 
 def refused_segment_requests(camera) -> list[tuple[Segment.Request, str]]:
     """(request, what its refusal names): a huge image, broken intrinsics, a NaN score,
-    sizes that disagree, truncated data."""
+    sizes that disagree, truncated data, a frame asked for that no camera can give yet."""
     height, width = camera.intrinsics.height, camera.intrinsics.width
     header = Header(frame_id=camera.optical_frame)
     rgb = images.to_msg(np.zeros((height, width, 3), np.uint8), "rgb8", header)
@@ -114,7 +115,8 @@ def refused_segment_requests(camera) -> list[tuple[Segment.Request, str]]:
         (Segment.Request(min_score=math.nan), "min_score"),
         (Segment.Request(image=rgb, depth=images.to_msg(np.ones((12, 10), np.float32), "32FC1",
                                                         header)), "differ in size"),
-        (Segment.Request(image=truncated, depth=depth), "bytes")]
+        (Segment.Request(image=truncated, depth=depth), "bytes"),
+        (Segment.Request(frame_after=TimeMsg(sec=2 ** 31 - 1)), "ahead of this node's clock")]
 
 
 def segment_requests(rng: np.random.Generator, camera) -> Iterator[Segment.Request]:
