@@ -20,6 +20,7 @@ frame go out with the same stamp.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 
@@ -139,6 +140,8 @@ class WorldNode(LeanNode):
         """Clock and joints; camera frames at the configured rates, or at once after a
         motion or a reset, so that a capture sees the scene as the motion left it. The
         stamp of what was published."""
+        if frame_now:
+            self._pass_min_frame_gap()
         self._publish_clock_and_joints(now=frame_now)
         stamp = self._sim_stamp()
         due_sim = self.arena.sim_time - self._last_frame_sim >= 1.0 / self.params.publish_rate_hz
@@ -148,6 +151,15 @@ class WorldNode(LeanNode):
             for camera in self.robot_config.cameras:
                 self._publish_camera(camera, stamp)
         return stamp
+
+    def _pass_min_frame_gap(self) -> None:
+        """Simulated time passes until a frame may follow the last one. Physics settles a
+        reset's objects in a few steps: without the gap, its first frame was stamped within
+        the pairing slop of the scene before, and a subscriber paired colour of one with
+        depth or ground truth of the other."""
+        missing_s = self._last_frame_sim + self.params.min_frame_gap_s - self.arena.sim_time
+        if missing_s > 0:
+            self.arena.pass_time(math.ceil(missing_s * self.arena.config.physics_hz))
 
     def _sim_stamp(self) -> TimeMsg:
         return Time(nanoseconds=int(self.arena.sim_time * 1e9)).to_msg()

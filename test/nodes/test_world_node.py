@@ -47,6 +47,8 @@ def test_world_publishes_resets_and_plays_the_arm_s_controllers(start_process, t
     new_scene = wait_until(lambda: next((m for m in truth if stamp_ns(m.header.stamp)
                                          >= stamp_ns(reset.stamp)), None), 20, what="a new frame")
     assert len(np.unique(images.to_array(new_scene))) - 1 == 5     # its stamp starts the scene
+    old_scene = [stamp_ns(m.header.stamp) for m in truth[:truth.index(new_scene)]]
+    assert stamp_ns(reset.stamp) - max(old_scene) >= 0.05e9        # beyond any pairing slop
     bad = call_service(test_node, test_node.create_client(ResetScene, "/world_node/reset_scene"),
                        ResetScene.Request(split="holdout"))
     assert not bad.success and "unknown split 'holdout'" in bad.message

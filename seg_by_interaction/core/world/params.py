@@ -96,6 +96,11 @@ class WorldParams:
     publish_rate_hz: float = setting(10.0, "camera frames per simulated second", min=0.1, max=60.0)
     max_render_hz: float = setting(10.0, "camera frames per wall-clock second at most (rendering "
                                          "costs CPU)", min=0.1, max=60.0)
+    min_frame_gap_s: float = setting(0.05, "simulated seconds between two frames at least (a frame "
+                                           "asked for sooner, after a motion or a reset, waits "
+                                           "for it): more than subscribers' pairing slop "
+                                           "(frames.slop_s), or images of two frames pair",
+                                     min=0.0, max=1.0)
     # Every message, tick and /clock wakes a composed graph's executor, whose pass over all
     # its nodes' entities costs milliseconds: these rates halved the CPU an interaction
     # takes in `sbi collect` (benchmarks/README.md).
