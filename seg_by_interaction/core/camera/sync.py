@@ -17,7 +17,8 @@ STALE_NS = 5_000_000_000     # an image waiting this long for its other half is 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class FrameSyncParams:
     slop_s: float = setting(0.02, "colour and depth stamped at most this far apart form one "
-                                  "frame", min=0.0, max=1.0)
+                                  "frame; keep it under the camera's frame period, or images "
+                                  "of consecutive frames can pair", min=0.0, max=1.0)
     max_future_s: float = setting(0.5, "images stamped further ahead of the node's clock are "
                                        "refused", min=0.0, max=60.0)
     depth_frame_id: str = setting("", "frame_id of depth images registered to the colour "
