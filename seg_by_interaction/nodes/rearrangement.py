@@ -178,9 +178,10 @@ class Rearrangement(LeanNode):
         return Acted(result.success, Outcome(record.outcome).name, result.reason,
                      self._current_view(after_ns))
 
-    def _snapshot(self, _request, response: SnapshotGoal.Response) -> SnapshotGoal.Response:
+    def _snapshot(self, request: SnapshotGoal.Request,
+                  response: SnapshotGoal.Response) -> SnapshotGoal.Response:
         try:
-            view = self._current_view()
+            view = self._current_view(Time.from_msg(request.frame_after).nanoseconds)
         except ImageError as error:
             response.success, response.message = False, str(error)
             return response

@@ -5,7 +5,6 @@ rearrange`, `sbi bench rearrange`, the node test)."""
 from __future__ import annotations
 
 import dataclasses
-import time
 
 from rclpy.action import ActionClient
 from rclpy.time import Time
@@ -14,10 +13,9 @@ from seg_by_interaction.action import Rearrange
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.ros.rearrange_msgs import result_dict
-from seg_by_interaction.ros.world_driver import FRAME_WAIT_S, WorldDriver
+from seg_by_interaction.ros.world_driver import WorldDriver
 from seg_by_interaction.srv import DisplaceObjects, SnapshotGoal
 
-SNAPSHOT_RETRY_S = 0.2
 MIN_DISPLACEMENT_M = 0.05
 
 
@@ -53,30 +51,17 @@ class RearrangeDriver(WorldDriver):
     def episode(self, spec: EpisodeSpec, on_feedback=lambda feedback: None) -> Episode:
         """Raises RuntimeError when the world cannot make the scene or displace objects."""
         goal = self.new_scene(spec.split, spec.scene_seed, spec.objects)
-        goal_id = self._snapshot_after(goal.stamp)
+        snapshot = self.call(self.snapshot, SnapshotGoal.Request(
+            frame_after=Time(nanoseconds=round(goal.stamp * 1e9)).to_msg()))
         displaced = self.call(self.displace, DisplaceObjects.Request(
             count=spec.displace, min_distance_m=MIN_DISPLACEMENT_M, seed=spec.scene_seed))
         initial = self.view_after(displaced.stamp)
-        result = self._rearrange(Rearrange.Goal(goal_id=goal_id, segmenter=spec.segmenter,
+        result = self._rearrange(Rearrange.Goal(goal_id=snapshot.goal_id, segmenter=spec.segmenter,
                                                 tolerance_px=spec.tolerance_px,
                                                 max_interactions=spec.max_interactions,
                                                 frame_after=displaced.stamp), on_feedback)
         final = self.view_now()
         return Episode(goal, initial, final, list(displaced.names), result_dict(result))
-
-    def _snapshot_after(self, stamp_s: float) -> str:
-        """A goal snapshot of a frame no older than `stamp_s` (the node may not have
-        received the new scene's first frame yet, or any frame)."""
-        deadline = time.monotonic() + FRAME_WAIT_S
-        while True:
-            response = self.call(self.snapshot, SnapshotGoal.Request(), check=False)
-            stamp_ns = Time.from_msg(response.image.header.stamp).nanoseconds
-            if response.success and stamp_ns >= round(stamp_s * 1e9):
-                return response.goal_id
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no goal snapshot of the new scene within {FRAME_WAIT_S:.0f} s "
-                                   f"({response.message})")
-            time.sleep(SNAPSHOT_RETRY_S)
 
     def _rearrange(self, goal: Rearrange.Goal, on_feedback) -> Rearrange.Result:
         return self.send_goal(self.rearrange, goal, on_feedback, "rearrange")

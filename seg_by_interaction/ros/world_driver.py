@@ -17,7 +17,7 @@ from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import ResetScene
 
 SERVICE_WAIT_S = 60.0
-FRAME_WAIT_S = 30.0
+VIEW_WAIT_S = 30.0      # longer than the nodes' own frame wait: drivers run beside a busy loop
 
 
 class WorldDriver(LeanNode):
@@ -40,7 +40,7 @@ class WorldDriver(LeanNode):
         """The newest frame stamped at or after `stamp`. A frame published before a
         scene changed can arrive after the world answered that it did."""
         return self.frames.view(self.frames.wait_after(Time.from_msg(stamp).nanoseconds,
-                                                       FRAME_WAIT_S))
+                                                       VIEW_WAIT_S))
 
     def send_goal(self, client, goal, on_feedback, what: str):
         """The action's result (RuntimeError when the server is missing or refuses)."""
@@ -67,4 +67,4 @@ class WorldDriver(LeanNode):
         """The first frame stamped after the newest one received: the scene as it is now."""
         frame = self.frames.latest()
         newest = frame.stamp_ns if frame is not None else 0
-        return self.frames.view(self.frames.wait_after(newest + 1, FRAME_WAIT_S))
+        return self.frames.view(self.frames.wait_after(newest + 1, VIEW_WAIT_S))

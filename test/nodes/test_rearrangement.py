@@ -1,11 +1,14 @@
 """The rearrangement demo's nodes as separate processes over DDS: goals that cannot be met
 as given are refused with their reason before anything moves, one episode runs end to
 end (one displaced object, the depth baseline for speed), measured against the world's
-ground truth, and a rearrangement cancelled mid-move stops with its move."""
+ground truth, and a rearrangement cancelled mid-move stops with its move. A goal snapshot
+taken after a stamp shows a frame at or after it; one that cannot come is refused."""
 import numpy as np
 import pytest
 from action_msgs.msg import GoalStatus, GoalStatusArray
+from builtin_interfaces.msg import Time as TimeMsg
 from rclpy.action import ActionClient
+from rclpy.time import Time
 from ros_harness import call_service, node_command, wait_until
 from std_msgs.msg import Header
 
@@ -48,6 +51,13 @@ def test_goals_that_cannot_be_met_are_refused_before_anything_moves(demo, test_n
     snapshot = wait_until(lambda: (r := call_service(test_node, snapshot_client,
                                                      SnapshotGoal.Request())).success and r,
                           120, interval=1.0, what="a goal snapshot")
+    after = call_service(test_node, snapshot_client,
+                         SnapshotGoal.Request(frame_after=snapshot.image.header.stamp))
+    assert after.success and (Time.from_msg(after.image.header.stamp)
+                              >= Time.from_msg(snapshot.image.header.stamp))
+    never = call_service(test_node, snapshot_client,
+                         SnapshotGoal.Request(frame_after=TimeMsg(sec=2 ** 31 - 1)))
+    assert not never.success and "ahead of this node's clock" in never.message
     client = ActionClient(test_node, Rearrange, "rearrange")
 
     def from_snapshot(**changes) -> Rearrange.Goal:
