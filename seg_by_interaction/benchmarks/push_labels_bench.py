@@ -27,11 +27,14 @@ from seg_by_interaction.core.interaction.kinds import Aim
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers import LABELERS
 from seg_by_interaction.core.labelers.base import Interaction
-from seg_by_interaction.core.labelers.refinement import REFINEMENTS
+from seg_by_interaction.core.labelers.object_split import ObjectSplitParams
+from seg_by_interaction.core.labelers.optical_flow import OpticalFlowParams
+from seg_by_interaction.core.labelers.refinement import REFINEMENTS, RefinementParams
 from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.robot_config import RobotConfig
 
-LABELER_NAMES = ("optical_flow", "frame_difference")
+# the optical-flow labeler as configured, and as Eitel et al. had it (no object split)
+LABELER_NAMES = ("optical_flow", "optical_flow_unsplit", "frame_difference")
 REFINEMENT_NAMES = ("none", "slic_ncut", "felzenszwalb")
 MIN_OBJECT_PX = 50          # smaller ground-truth masks (mostly hidden objects) are not pushed
 
@@ -67,7 +70,10 @@ def run_missing(options: PushLabelOptions, progress=print) -> None:
                if not scene_path(options, layout, scene).exists()]
     if not missing:
         return
-    labelers = {name: LABELERS.make(name) for name in LABELER_NAMES}
+    labelers = {"optical_flow": LABELERS.make("optical_flow"),
+                "optical_flow_unsplit": LABELERS.make("optical_flow", OpticalFlowParams(
+                    object_split=ObjectSplitParams(enabled=False))),
+                "frame_difference": LABELERS.make("frame_difference")}
     refinements = {name: REFINEMENTS.make(name) for name in REFINEMENT_NAMES}
     arena = Arena(options.robot)
     try:
@@ -135,7 +141,8 @@ def _outcomes(pushes: list[dict]) -> str:
 
 def figures(options: PushLabelOptions) -> dict:
     """Per layout (and all layouts) and condition the label-quality figures, with the
-    issue's named figures for the flow labeler without refinement."""
+    issue's named figures for the flow labeler as the loop runs it (with the default
+    refinement), over all layouts and per layout."""
     kept = {layout: [push for path in sorted((options.work / layout).glob("scene_*.json"))
                      for push in json.loads(path.read_text())] for layout in options.layouts}
     kept["all"] = [push for layout in options.layouts for push in kept[layout]]
@@ -150,9 +157,13 @@ def figures(options: PushLabelOptions) -> dict:
             per_condition[f"{labeler}/{refinement}"] = _named(quality.figures())
         results[layout] = {"pushes": len(pushes), "judged": len(judged),
                            "skipped": _reasons(pushes), "conditions": per_condition}
-    flow = results["all"]["conditions"]["optical_flow/none"]
-    return {"flow_label_precision": flow["precision"], "flow_label_mean_iou": flow["mean_iou"],
-            "layouts": results}
+    default = RefinementParams().method           # the loop's refinement
+    flow = {layout: results[layout]["conditions"][f"optical_flow/{default}"] for layout in results}
+    return {"flow_label_precision": flow["all"]["precision"],
+            "flow_label_mean_iou": flow["all"]["mean_iou"],
+            **{f"flow_label_{figure}_{layout}": flow[layout][figure]
+               for layout in options.layouts for figure in ("precision", "mean_iou")},
+            "refinement": default, "layouts": results}
 
 
 def _named(figures: dict) -> dict:

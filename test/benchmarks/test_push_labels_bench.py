@@ -24,8 +24,12 @@ def test_pushes_are_judged_per_condition_and_a_rerun_resumes(tmp_path):
     assert len(lines) == 1                            # the kept scene is not pushed again
 
     results = figures(options)
-    flow = results["layouts"]["all"]["conditions"]["optical_flow/none"]
+    flow = results["layouts"]["all"]["conditions"]["optical_flow/felzenszwalb"]  # as the loop runs
+    assert results["refinement"] == "felzenszwalb"
     assert results["flow_label_precision"] == flow["precision"]
     assert results["flow_label_mean_iou"] == flow["mean_iou"]
+    separated = results["layouts"]["separated"]["conditions"]["optical_flow/felzenszwalb"]
+    assert results["flow_label_mean_iou_separated"] == separated["mean_iou"]
     assert flow["labels"] == len(judged) and 0.0 <= flow["mean_iou"] <= 1.0
     assert "| frame_difference | felzenszwalb |" in figures_table(results)
+    assert "| optical_flow_unsplit | none |" in figures_table(results)

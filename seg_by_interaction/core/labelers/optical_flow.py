@@ -41,6 +41,7 @@ from seg_by_interaction.core.camera.table import has_reading, table_depth
 from seg_by_interaction.core.labelers.base import (FramePair, Label, PairLabeler, action_window,
                                                    negative_label, scaled_area_px)
 from seg_by_interaction.core.labelers.morphology import fill_holes, largest_part, open_mask
+from seg_by_interaction.core.labelers.object_split import ObjectSplitParams, split_at_action
 from seg_by_interaction.core.validated import setting
 
 REFERENCE_SIZE = (480, 640)     # Eitel et al.'s Kinect frames (height, width) the sizes refer to
@@ -74,6 +75,7 @@ class OpticalFlowParams:
                                   "covers, at 640x480; scaled", min=8, max=4000)
     min_component_px: int = setting(400, "smallest positive mask at 640x480; scaled with the "
                                          "image area", min=1)
+    object_split: ObjectSplitParams = dataclasses.field(default_factory=ObjectSplitParams)
 
     def length_scale(self, height: int, width: int) -> float:
         return min(height, width) / min(REFERENCE_SIZE)
@@ -96,8 +98,9 @@ class OpticalFlowLabeler(PairLabeler):
         def negative(reason: str, confidence: float) -> Label:
             return negative_label(pair, hypothesis_mask, window, quality, reason, confidence)
 
-        on_table = self._on_table(pair.labelled)
-        other_table = self._on_table(pair.other)
+        height = self._height(pair.labelled)
+        on_table = self._on_table(pair.labelled, height)
+        other_table = self._on_table(pair.other, self._height(pair.other))
         quality["table_found"] = float(on_table is not None)
         flow = dense_flow(_blanked(pair.labelled.rgb, on_table), _blanked(pair.other.rgb, other_table),
                           p.method)
@@ -118,11 +121,11 @@ class OpticalFlowLabeler(PairLabeler):
         if segment is None:
             return negative(f"no moving segment within {reach:.0f} px of the action (nearest at "
                             f"{distance:.0f} px)", 1.0)
-        return self._decide(pair, segment, magnitude, quality, negative)
+        return self._decide(pair, segment, height, magnitude, quality, negative)
 
-    def _on_table(self, frame: RGBDView) -> np.ndarray | None:
-        """Pixels within `min_height_m` of the table plane fitted in the frame's depth;
-        None without depth or a plane."""
+    def _height(self, frame: RGBDView) -> np.ndarray | None:
+        """Metres above the table plane fitted in the frame's depth (the fit's tolerance is
+        `min_height_m`); None without depth or a plane."""
         if frame.depth is None:
             return None
         valid = has_reading(frame.depth)
@@ -130,15 +133,23 @@ class OpticalFlowLabeler(PairLabeler):
         if table is None:
             return None
         with np.errstate(invalid="ignore"):
-            return valid & (table - np.where(valid, frame.depth, table) < self.params.min_height_m)
+            return np.where(valid, table - frame.depth, np.nan)
 
-    def _decide(self, pair: FramePair, segment: np.ndarray, magnitude: np.ndarray,
-                quality: dict, negative) -> Label:
+    def _on_table(self, frame: RGBDView, height: np.ndarray | None) -> np.ndarray | None:
+        """Pixels with depth within `min_height_m` of the table plane."""
+        if height is None:
+            return None
+        return has_reading(frame.depth) & (height < self.params.min_height_m)
+
+    def _decide(self, pair: FramePair, segment: np.ndarray, height_m: np.ndarray | None,
+                magnitude: np.ndarray, quality: dict, negative) -> Label:
         p = self.params
         height, width = pair.labelled.size
         spread = float(np.std(magnitude[segment]))
         limit = p.max_magnitude_std_px * p.length_scale(height, width)
-        mask = largest_part(fill_holes(segment))
+        moved = largest_part(fill_holes(segment))
+        mask = split_at_action(moved, pair.labelled.rgb, height_m, pair.action_px, p.object_split)
+        quality["split_share"] = float(np.count_nonzero(mask) / max(1, np.count_nonzero(moved)))
         area, threshold = int(np.count_nonzero(mask)), quality["min_area_px"]
         quality.update(magnitude_std_px=spread, mean_flow_px=float(np.mean(magnitude[segment])),
                        component_area_px=area)

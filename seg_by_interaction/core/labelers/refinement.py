@@ -138,7 +138,8 @@ REFINEMENTS = Registry("mask refinement", {
 @dataclasses.dataclass(frozen=True, kw_only=True)
 @REFINEMENTS.sections
 class RefinementParams:
-    method: str = REFINEMENTS.choice("none", "superpixel refinement of positive masks")
+    method: str = REFINEMENTS.choice("felzenszwalb", "superpixel refinement of positive masks "
+                                                     "('none' keeps the labeler's masks)")
 
 
 def regions_inside(mask: np.ndarray, regions: np.ndarray, min_share: float) -> np.ndarray:
