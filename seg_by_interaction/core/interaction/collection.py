@@ -25,8 +25,9 @@ class CollectorParams:
                                       "`primitive_mix`, 'robot' = likewise with the robot "
                                       "config's `primitive_mix` (the PR2 pushes, the Sawyer "
                                       "picks)", choices=("robot", "mix", *COLLECTED))
-    primitive_mix: PrimitiveMix = setting(PrimitiveMix(), "weights of the primitives when "
-                                                          "`primitive` is 'mix'")
+    primitive_mix: PrimitiveMix = setting(PrimitiveMix(pick_place=1.0, push=1.0),
+                                          "weights of the primitives when `primitive` is "
+                                          "'mix' (by default picks and pushes half and half)")
     push_distance_m: float = setting(0.0, "push length past the hypothesis's point (0 = the "
                                           "executor's `primitives.push_distance_m`)", min=0.0,
                                      max=0.4)

@@ -94,6 +94,8 @@ def test_the_pr2_pushes_and_the_sawyer_picks_by_default():
     rng = np.random.default_rng(0)
     assert {primitive_mix(params, load_robot_config("pr2")).draw(rng) for _ in range(20)} == {"push"}
     assert {primitive_mix(params, load_robot_config("sawyer")).draw(rng) for _ in range(20)} == {"pick_place"}
+    mixed = primitive_mix(CollectorParams(primitive="mix"), load_robot_config("sawyer"))
+    assert {mixed.draw(rng) for _ in range(20)} == {"pick_place", "push"}   # 'mix' mixes
     one = primitive_mix(CollectorParams(primitive="poke"), load_robot_config("pr2"))
     assert one.draw(rng) == "poke" and set(one.weights()) == set(COLLECTED)
     with pytest.raises(ConfigError, match="at least one weight"):
