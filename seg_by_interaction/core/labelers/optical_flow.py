@@ -25,6 +25,9 @@ The mask is on the before frame (the labelled frame of the `before_after` pair).
    segment too small, is negative (the hypothesis acted on, or the window). A segment
    that the rotation filter removed gives a negative of confidence 0: the object moved,
    but its mask is not trusted either way.
+6. Objects moved together (not in Eitel's rule; `object_split`, on by default): the
+   mask is split by colour and the part at the action pixel kept, before its area is
+   judged (`labelers.object_split`).
 
 Sizes are given at the paper's 640x480 and scaled with the image's shorter side (areas
 with the image area). Every decision keeps its reason and figures in `Label.quality`.
@@ -75,7 +78,8 @@ class OpticalFlowParams:
                                   "covers, at 640x480; scaled", min=8, max=4000)
     min_component_px: int = setting(400, "smallest positive mask at 640x480; scaled with the "
                                          "image area", min=1)
-    object_split: ObjectSplitParams = dataclasses.field(default_factory=ObjectSplitParams)
+    object_split: ObjectSplitParams = setting(ObjectSplitParams(), "the acted-on object split "
+                                                                   "out of what moved together")
 
     def length_scale(self, height: int, width: int) -> float:
         return min(height, width) / min(REFERENCE_SIZE)
