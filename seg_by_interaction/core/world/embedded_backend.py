@@ -91,7 +91,8 @@ class EmbeddedMotionBackend(MotionBackend):
         raise MotionError(Outcome.PLANNING_FAILED, f"no collision-free path to {where}")
 
     def _move_linear(self, waypoints: list[ToolPose], speed: float) -> None:
-        path = [self._sync()]
+        start = self._sync()
+        path = [start] + _back_within_limits(start, self._within_limits(start))
         current = self.tool_pose()
         for waypoint in waypoints:
             self.check_stop()
@@ -166,23 +167,39 @@ class EmbeddedMotionBackend(MotionBackend):
 
     def _plan(self, start: np.ndarray, goal: np.ndarray) -> np.ndarray | None:
         """A collision-free joint path from start to goal (both included), or None."""
-        if not self._state_valid(start):
+        inside = self._within_limits(start)
+        if not self._state_valid(inside):
             raise MotionError(Outcome.COLLISION, "the arm starts in contact with the planning "
                                                  "scene; move it clear before planning")
         if not self._state_valid(goal):
             return None
-        if self._segment_valid(start, goal):
-            return np.array([start, goal])
+        back = _back_within_limits(start, inside)
+        if self._segment_valid(inside, goal):
+            return np.array([start, *back, goal])
         self._setup.clear()
-        self._setup.setStartAndGoalStates(self._state(start), self._state(goal))
+        self._setup.setStartAndGoalStates(self._state(inside), self._state(goal))
         if not self._setup.solve(self.params.planning_time_s) or \
                 not self._setup.haveExactSolutionPath():
             return None
         self._setup.simplifySolution()
         solution = self._setup.getSolutionPath()
         dims = len(start)
-        return np.array([[solution.getState(i)[j] for j in range(dims)]
-                         for i in range(solution.getStateCount())])
+        return np.array([start, *back, *([solution.getState(i)[j] for j in range(dims)]
+                                          for i in range(1, solution.getStateCount()))])
+
+    def _within_limits(self, q: np.ndarray) -> np.ndarray:
+        """The nearest joint positions within the limits, which OMPL and IK keep to: contact
+        (a blocked push) can leave a joint a little past one. MotionError when further past
+        than `limit_slack_rad`."""
+        low, high = self.robot.arm_limits()
+        inside = np.clip(q, low, high)
+        past = np.abs(q - inside)
+        if past.max() > self.params.limit_slack_rad:
+            joint = int(np.argmax(past))
+            raise MotionError(Outcome.PLANNING_FAILED, f"joint {joint} is {past[joint]:.3f} rad past "
+                                                       f"its limit, more than limit_slack_rad "
+                                                       f"{self.params.limit_slack_rad}")
+        return inside
 
     def _state(self, q):
         state = self._space.allocState()
@@ -237,6 +254,12 @@ class EmbeddedMotionBackend(MotionBackend):
             points.append(self.robot.ee_pose()[0])
         self.robot.reset_arm(current)
         return np.array(points)
+
+
+def _back_within_limits(start: np.ndarray, inside: np.ndarray) -> list[np.ndarray]:
+    """The state a path from `start` goes through first to be within the joint limits
+    (`inside`), if `start` is not."""
+    return [] if np.array_equal(start, inside) else [inside]
 
 
 def _interpolate(start: ToolPose, end: ToolPose, step_m: float) -> list[ToolPose]:

@@ -66,6 +66,9 @@ class EmbeddedMotionParams:
     max_joint_jump_rad: float = setting(0.25, "largest joint change between Cartesian waypoints "
                                               "before the path counts as discontinuous",
                                         min=0.01, max=3.0)
+    limit_slack_rad: float = setting(0.2, "how far past a joint limit (pushed there by contact) "
+                                          "the arm may start a motion, which first brings it "
+                                          "back within the limit", min=0.0, max=0.5)
     # The motion server's, for an arm whose robot config has no `simulation` section:
     robot_description_file: str = setting("", "URDF file of the arm's model ('' = the latched "
                                                "/robot_description topic)")

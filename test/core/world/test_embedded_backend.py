@@ -1,7 +1,8 @@
 """The embedded backend on the simulated Sawyer, in process (the motion server runs the
 same code): a dry run plans and reports every tool path but moves nothing; a
-planning-scene box blocks a goal; of 10,000 random goals none outside the workspace box
-reaches the arm's controller."""
+planning-scene box blocks a goal; an arm that contact left a little past a joint limit
+moves back within it; of 10,000 random goals none outside the workspace box reaches the
+arm's controller."""
 import numpy as np
 import pytest
 
@@ -49,6 +50,25 @@ def test_a_box_in_the_planning_scene_blocks_a_goal_until_removed(world):
     backend.remove_obstacle("block")
     backend.move_to(goal, 0.25)
     assert np.linalg.norm(backend.tool_pose().position - goal.position) < 0.01
+
+
+def test_an_arm_pushed_a_little_past_a_joint_limit_moves_back_within_it_first(world):
+    arena, backend = world
+    backend.move_to_named("home")
+    low, high = arena.robot.arm_limits()
+    home = arena.robot.arm_positions()
+    for past, moves in ((0.1, True), (0.4, False)):         # limit_slack_rad 0.2
+        pushed = home.copy()
+        pushed[-1] = high[-1] + past                         # the wrist, as a blocked push can leave it
+        arena.robot.reset_arm(pushed)
+        if moves:
+            backend.move_to_named("out_of_view")
+            backend.move_linear([backend.tool_pose().moved((0, 0, 0.02))], 0.1)
+            assert np.all(arena.robot.arm_positions() <= high + 1e-3)
+        else:
+            with pytest.raises(MotionError, match="rad past its limit"):
+                backend.move_to_named("out_of_view")
+    arena.robot.reset_arm(home)
 
 
 def random_goal(rng, workspace):
