@@ -30,6 +30,9 @@ WORLD = ["-p", "split:=test", "-p", "seed:=3", "-p", "arena.min_objects:=2",
 
 def send_motion(client, goal, timeout=60.0):
     assert client.wait_for_server(timeout_sec=30.0)
+    # the client has matched the server; the server's answer needs the other direction
+    # matched too, which discovery may finish later (a CI run lost the goal's response)
+    time.sleep(1.0)
     future = client.send_goal_async(goal)
     wait_until(future.done, timeout, what="goal acceptance")
     result_future = future.result().get_result_async()
