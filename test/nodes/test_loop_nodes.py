@@ -11,7 +11,7 @@ import time
 import numpy as np
 from rclpy.action import ActionClient
 from rclpy.time import Time
-from ros_harness import call_service, node_command, wait_until
+from ros_harness import call_service, goal_result, node_command, send_goal, wait_until
 from std_msgs.msg import Empty
 from std_srvs.srv import SetBool, Trigger
 
@@ -34,10 +34,7 @@ def pick_goal(x: float, timeout: float = 0.0) -> Interact.Goal:
 def send(client, goal, timeout=120.0, cancel_after_feedback=False, then=None):
     """(accepted, result or None); `then()` is called after the first feedback."""
     feedback = []
-    assert client.wait_for_server(timeout_sec=60.0)
-    future = client.send_goal_async(goal, feedback_callback=feedback.append)
-    wait_until(future.done, 30, what="goal response")
-    handle = future.result()
+    handle = send_goal(client, goal, feedback_callback=feedback.append)
     if not handle.accepted:
         return False, None
     if cancel_after_feedback:
@@ -45,9 +42,7 @@ def send(client, goal, timeout=120.0, cancel_after_feedback=False, then=None):
     if then is not None:
         wait_until(lambda: feedback, 60, what="feedback")
         then()
-    result = handle.get_result_async()
-    wait_until(result.done, timeout, what="interaction result")
-    return True, result.result().result
+    return True, goal_result(handle, timeout).result
 
 
 def test_executor_times_out_cancels_refuses_and_stops_after_failures(start_process, test_node, tmp_path):

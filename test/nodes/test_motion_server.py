@@ -13,7 +13,8 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Vector3
 from rclpy.action import ActionClient
 from rclpy.time import Time
-from ros_harness import node_command, wait_for_message, wait_for_node, wait_until
+from ros_harness import (goal_result, node_command, send_goal, wait_for_message, wait_for_node,
+                         wait_until)
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Empty, Header
 from trajectory_msgs.msg import JointTrajectory
@@ -29,15 +30,7 @@ WORLD = ["-p", "split:=test", "-p", "seed:=3", "-p", "arena.min_objects:=2",
 
 
 def send_motion(client, goal, timeout=60.0):
-    assert client.wait_for_server(timeout_sec=30.0)
-    # the client has matched the server; the server's answer needs the other direction
-    # matched too, which discovery may finish later (a CI run lost the goal's response)
-    time.sleep(1.0)
-    future = client.send_goal_async(goal)
-    wait_until(future.done, timeout, what="goal acceptance")
-    result_future = future.result().get_result_async()
-    wait_until(result_future.done, timeout, what="motion result")
-    return result_future.result().result
+    return goal_result(send_goal(client, goal, timeout), timeout).result
 
 
 def nanoseconds(stamp: TimeMsg) -> int:
@@ -143,10 +136,9 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
     halts = []
     for trial in range(20):
         target = pose_in_base((0.55, 0.15 if trial % 2 == 0 else -0.15, 0.2))
-        assert motion.wait_for_server(timeout_sec=30.0)
         sent = len(trajectories)
-        goal = motion.send_goal_async(Motion.Goal(command=Motion.Goal.LINEAR, poses=[target],
-                                                  speed=0.02))
+        goal = send_goal(motion, Motion.Goal(command=Motion.Goal.LINEAR, poses=[target],
+                                             speed=0.02))
         wait_until(lambda: len(trajectories) > sent, 60, what="this goal's trajectory")
         wait_until(lambda: len(received) > 1 and joint_speed(received[-2][1], received[-1][1])
                    > 0.01, 60,
@@ -158,10 +150,7 @@ def test_a_soft_stop_halts_the_arm_within_200_ms(start_process, test_node):
                                            if wall > stopped_at and joint_speed(a, b) < 0.01),
                                           None), 10, what="the arm at rest")
         halts.append(at_rest - stopped_at)
-        wait_until(goal.done, 30, what="goal acceptance")
-        result = goal.result().get_result_async()
-        wait_until(result.done, 30, what="the stopped motion's result")
-        assert result.result().result.outcome == Outcome.CANCELLED
+        assert goal_result(goal, 30).result.outcome == Outcome.CANCELLED
     print(f"soft stop to arm at rest, 20 trials: median {1000 * np.median(halts):.0f} ms, "
           f"90th percentile {1000 * np.percentile(halts, 90):.0f} ms, "
           f"max {1000 * max(halts):.0f} ms")
@@ -192,18 +181,15 @@ def test_shut_down_mid_motion_the_server_stops_and_backs_the_tool_up(
     motion = ActionClient(test_node, Motion, "motion")
     start = Motion.Goal(command=Motion.Goal.MOVE_TO, poses=[pose_in_base((0.55, 0.15, 0.1))])
     assert send_motion(motion, start).outcome == Outcome.OK
-    goal = motion.send_goal_async(Motion.Goal(command=Motion.Goal.LINEAR, speed=0.02,
-                                              poses=[pose_in_base((0.55, -0.15, 0.1))]))
-    wait_until(goal.done, 30, what="goal acceptance")
+    goal = send_goal(motion, Motion.Goal(command=Motion.Goal.LINEAR, speed=0.02,
+                                         poses=[pose_in_base((0.55, -0.15, 0.1))]))
     seen = len(received)
     wait_until(lambda: len(received) > seen + 1 and joint_speed(received[-2], received[-1]) > 0.01,
                30, what="the slow move under way")
     if client_cancels_first:
-        cancelled = goal.result().cancel_goal_async()
+        cancelled = goal.cancel_goal_async()
         wait_until(cancelled.done, 30, what="the cancel answered")
-        result = goal.result().get_result_async()
-        wait_until(result.done, 30, what="the cancelled motion's result")
-        assert result.result().result.outcome == Outcome.CANCELLED
+        assert goal_result(goal, 30).result.outcome == Outcome.CANCELLED
     for process in (server, world):
         process.signal_group(signal.SIGINT)
     assert server.wait(timeout=30) == 0

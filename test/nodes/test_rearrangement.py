@@ -9,7 +9,7 @@ from action_msgs.msg import GoalStatus, GoalStatusArray
 from builtin_interfaces.msg import Time as TimeMsg
 from rclpy.action import ActionClient
 from rclpy.time import Time
-from ros_harness import call_service, node_command, wait_until
+from ros_harness import call_service, goal_result, node_command, send_goal, wait_until
 from std_msgs.msg import Header
 
 from seg_by_interaction.action import Rearrange
@@ -38,12 +38,7 @@ def demo(start_process, test_node, tmp_path):
 
 
 def send(client, goal, timeout=600.0):
-    assert client.wait_for_server(timeout_sec=120.0)
-    future = client.send_goal_async(goal)
-    wait_until(future.done, 30, what="goal response")
-    result = future.result().get_result_async()
-    wait_until(result.done, timeout, what="rearrangement result")
-    return result.result().result
+    return goal_result(send_goal(client, goal), timeout).result
 
 
 def test_goals_that_cannot_be_met_are_refused_before_anything_moves(demo, test_node, tmp_path):
@@ -129,17 +124,13 @@ def test_a_rearrangement_cancelled_mid_move_stops_it_and_the_node_serves_on(demo
     assert call_service(test_node, displace, DisplaceObjects.Request(count=2, seed=5),
                         timeout=60).success
     client = ActionClient(test_node, Rearrange, "rearrange")
-    assert client.wait_for_server(timeout_sec=120.0)
-    accepted = client.send_goal_async(Rearrange.Goal(goal_id=snapshot.goal_id,
-                                                     segmenter="depth_clusters"))
-    wait_until(accepted.done, 30, what="goal response")
-    handle = accepted.result()
+    handle = send_goal(client, Rearrange.Goal(goal_id=snapshot.goal_id,
+                                              segmenter="depth_clusters"))
     wait_until(lambda: executing and executing[-1], 300, what="the first move under way")
     handle.cancel_goal_async()
-    result = handle.get_result_async()
-    wait_until(result.done, 60, what="the cancelled rearrangement's result")
-    assert result.result().status == GoalStatus.STATUS_CANCELED
-    cancelled = result.result().result
+    result = goal_result(handle, 60)
+    assert result.status == GoalStatus.STATUS_CANCELED
+    cancelled = result.result
     assert not cancelled.success and "cancel" in cancelled.reason and cancelled.moves_used <= 1
     wait_until(lambda: not executing[-1], 60, what="the executor's interaction ended")
     assert RunStore(tmp_path).count_interactions() <= 1      # none once cancelled before a frame

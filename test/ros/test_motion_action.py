@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 from builtin_interfaces.msg import Time
-from ros_harness import wait_until
+from ros_harness import goal_result, send_goal, wait_until
 
 from seg_by_interaction.action import Motion
 from seg_by_interaction.core.interaction.motion import MotionBackend, MotionError, Outcome, ToolPose
@@ -153,11 +153,7 @@ def test_once_closed_no_goal_moves_the_arm(arm_and_client):
 
 
 def result_of(client, goal: Motion.Goal) -> Motion.Result:
-    future = client.send_goal_async(goal)
-    wait_until(future.done, 10.0, what="the goal's acceptance")
-    result = future.result().get_result_async()
-    wait_until(result.done, 10.0, what="the goal's result")
-    return result.result().result
+    return goal_result(send_goal(client, goal, 10.0), 10.0).result
 
 
 GOALS = Motion.Goal
