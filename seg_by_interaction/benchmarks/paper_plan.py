@@ -34,7 +34,7 @@ class PaperBenchConfig:
     collect_seed: int = setting(0, "seed of run 0", min=0)
     collect_parameters: list[str] = setting(
         ["online_trainer:steps_per_example:=1.0", "world_node:arena.layout:=mixed",
-         "interaction_executor:record_ground_truth:=true"],
+         "collector:new_scene_every:=10", "interaction_executor:record_ground_truth:=true"],
         "NODE:NAME:=VALUE overrides of config/collect.yaml")
     test_scenes: int = setting(50, "scenes per evaluation dataset", min=1)
     test_seed: int = setting(10000, "scene i of dataset d uses this seed + d * test_scenes + i",
