@@ -1,7 +1,8 @@
 """How far each matched object is from its place in the goal, and which pick-and-place
 comes next: the matched object farthest from its goal whose goal spot is free; when
 every such spot is taken, the object standing in one is moved aside first (unless its
-own grasps failed); a retry grasps the segment's most interior part instead of its
+own grasps failed, or it stands in its own goal: objects that touch in the goal overlap
+each other's goal spots); a retry grasps the segment's most interior part instead of its
 centroid."""
 from __future__ import annotations
 
@@ -88,24 +89,27 @@ def next_move(errors: list[ObjectError], current: list[Hypothesis], goal: list[H
               tolerance_px: float, given_up: set[int], occupied_share: float) -> Move | None:
     """The next pick-and-place, or None when no misplaced object is left to try."""
     candidates = [e for e in misplaced(errors, tolerance_px) if e.goal not in given_up]
+    in_place = {e.current for e in errors if e.error_px <= tolerance_px}
     for error in candidates:
-        if occupant(error, current, goal[error.goal], occupied_share) is None:
+        if occupant(error, current, goal[error.goal], occupied_share, in_place) is None:
             return Move("to_goal", error.goal, current[error.current],
                         goal[error.goal].grasp.position[:2].copy())
     stuck = {e.current for e in errors if e.goal in given_up}     # grasps failed on them
     for error in candidates:
-        blocking = occupant(error, current, goal[error.goal], occupied_share)
+        blocking = occupant(error, current, goal[error.goal], occupied_share, in_place)
         if blocking not in stuck:
             return Move("aside", error.goal, current[blocking], None)
     return None
 
 
 def occupant(error: ObjectError, current: list[Hypothesis], goal_segment: Hypothesis,
-             occupied_share: float) -> int | None:
-    """The current segment (other than the object itself) covering the most of the goal
-    segment's pixels, if it covers at least `occupied_share` of them."""
+             occupied_share: float, in_place: set[int]) -> int | None:
+    """The current segment (other than the object itself, and than those standing in
+    their own goal) covering the most of the goal segment's pixels, if it covers at
+    least `occupied_share` of them."""
     overlaps = [(np.count_nonzero(segment.mask & goal_segment.mask), index)
-                for index, segment in enumerate(current) if index != error.current]
+                for index, segment in enumerate(current)
+                if index != error.current and index not in in_place]
     if not overlaps:
         return None
     overlap, index = max(overlaps)

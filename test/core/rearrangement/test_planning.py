@@ -63,6 +63,16 @@ def test_a_spot_taken_by_an_unmatched_object_is_cleared_and_free_spots_come_firs
     assert second.kind == "aside" and second.segment.id == "stranger"
 
 
+def test_a_neighbour_standing_in_its_own_goal_is_not_moved_aside():
+    # in the goal the two touch; the neighbour (1) is within tolerance of its own goal,
+    # off by 12 px towards object 0's goal spot, which it then overlaps by a fifth
+    current = [square(10, 10), square(52, 60)]
+    goal = [square(60, 60), square(40, 60)]
+    errors = object_errors(matched((0, 0), (1, 1)), current, goal)
+    move = next_move(errors, current, goal, 15, set(), 0.15)
+    assert (move.kind, move.goal) == ("to_goal", 0) and move.segment is current[0]
+
+
 def test_nothing_moves_when_every_object_is_within_tolerance():
     current, goal = [square(10, 10)], [square(15, 14)]
     errors = object_errors(matched((0, 0)), current, goal)
