@@ -1,6 +1,6 @@
 """A rearrangement measured against the simulated world's ground truth: where each object
-ended up against where the goal shows it, and why a misplaced one failed (segmentation,
-matching, grasp, placement, not attempted). Reads the rearrangement's result as plain data
+ended up against where the goal shows it, and why a misplaced one failed (lost from
+view, segmentation, matching, grasp, placement, not attempted). Reads the rearrangement's result as plain data
 (ros/rearrange_msgs.result_dict); measurement only."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.grasp import top_down_grasp
 
-CAUSES = ("segmentation", "matching", "grasp", "placement", "not_attempted")
+CAUSES = ("lost", "segmentation", "matching", "grasp", "placement", "not_attempted")
 
 
 def episode_outcome(goal: RGBDView, initial: RGBDView, final: RGBDView, result: dict,
@@ -32,11 +32,14 @@ def episode_outcome(goal: RGBDView, initial: RGBDView, final: RGBDView, result: 
 
 
 def failure_cause(instance: int, goal: RGBDView, final: RGBDView, result: dict) -> str:
-    """Why an object is not in place: no goal segment lies on it (segmentation); its goal
+    """Why an object is not in place: it is nowhere in the final view (lost: knocked off
+    the table, or hidden under another); no goal segment lies on it (segmentation); its goal
     segment found no counterpart or another object's (matching); no move served it
     (not_attempted: the budget ran out first, or its spot stayed taken by an object that
     could not be grasped); a pick-and-place for it failed (grasp); else it was put down
     off its goal (placement)."""
+    if _centroid(final, instance) is None:
+        return "lost"
     goal_index = next((index for index, uv in enumerate(result["goal_centroids_px"])
                        if _instance_at(goal, uv) == instance), None)
     if goal_index is None:

@@ -53,6 +53,10 @@ def test_each_misplaced_object_is_given_its_cause():
     untouched = episode_outcome(GOAL, final, final, result(
         matches=[(0, (90, 50))], goal_centroids=((50, 50),)), 15)
     assert untouched["objects"][0]["cause"] == "not_attempted"
+    knocked_off = scene((2, 150, 100), (3, 250, 200))
+    lost = episode_outcome(GOAL, knocked_off, knocked_off, result(
+        matches=[(1, (150, 100)), (2, (250, 200))], moves=[(0, "COLLISION")]), 15)
+    assert [o["cause"] for o in lost["objects"]] == ["lost", None, None]
 
 
 def test_the_summary_counts_displaced_objects_and_causes():
@@ -64,7 +68,7 @@ def test_the_summary_counts_displaced_objects_and_causes():
     assert figures["episodes"] == 2 and figures["success_rate"] == 0.5
     assert figures["objects_fixed_share"] == 0.5
     assert figures["mean_interactions"] == 1.5
-    assert figures["failures_by_cause"] == {"segmentation": 0, "matching": 0, "grasp": 0,
-                                            "placement": 1, "not_attempted": 1}
+    assert figures["failures_by_cause"] == {"lost": 0, "segmentation": 0, "matching": 0,
+                                            "grasp": 0, "placement": 1, "not_attempted": 1}
     assert figures["mean_final_error_px"] == pytest.approx((0 + 0 + 40 + np.hypot(50, 40)) / 4)
     assert summary([])["success_rate"] is None
