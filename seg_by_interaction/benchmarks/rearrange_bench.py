@@ -88,7 +88,8 @@ def figures(options: RearrangeBenchOptions) -> dict:
 def figures_table(results: dict, segmenters: tuple[str, ...]) -> str:
     """A markdown table of the figures, one row per segmenter."""
     rows = ["| segmenter | episodes | success | objects fixed | final error px / cm | "
-            "interactions | failures: lost / segmentation / matching / grasp / placement / not attempted |",
+            "interactions | failures: lost / segmentation / matching / grasp / placement / "
+            "not attempted |",
             "|---|---|---|---|---|---|---|"]
     for name in segmenters:
         f = results[name]

@@ -1,7 +1,7 @@
 """A rearrangement measured against the simulated world's ground truth: where each object
 ended up against where the goal shows it, and why a misplaced one failed (lost from
-view, segmentation, matching, grasp, placement, not attempted). Reads the rearrangement's result as plain data
-(ros/rearrange_msgs.result_dict); measurement only."""
+view, segmentation, matching, grasp, placement, not attempted). Reads the
+rearrangement's result as plain data (ros/rearrange_msgs.result_dict); measurement only."""
 from __future__ import annotations
 
 import numpy as np
@@ -33,8 +33,8 @@ def episode_outcome(goal: RGBDView, initial: RGBDView, final: RGBDView, result: 
 
 def failure_cause(instance: int, goal: RGBDView, final: RGBDView, result: dict) -> str:
     """Why an object is not in place: it is nowhere in the final view (lost: knocked off
-    the table, or hidden under another); no goal segment lies on it (segmentation); its goal
-    segment found no counterpart or another object's (matching); no move served it
+    the table, or hidden under another); no goal segment lies on it (segmentation); its
+    goal segment found no counterpart or another object's (matching); no move served it
     (not_attempted: the budget ran out first, or its spot stayed taken by an object that
     could not be grasped); a pick-and-place for it failed (grasp); else it was put down
     off its goal (placement)."""
