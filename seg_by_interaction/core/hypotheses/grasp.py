@@ -121,19 +121,24 @@ def top_down_grasp(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntri
 
 
 def checked_grasp(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrinsics,
-                  camera_pose: Pose, scene: GraspScene) -> Grasp | None:
+                  camera_pose: Pose, scene: GraspScene, places=()) -> Grasp | None:
     """`top_down_grasp` at the first closing direction, from the principal one outward,
-    at which the object fits between the open fingers and no finger lands on a surface;
-    if none does, the principal grasp with the reason it failed there."""
+    at which the object fits between the open fingers and no finger lands on a surface,
+    neither where it is grasped nor at any of `places` (x-y of the grasp point where the
+    object is put down, carried at the same height and yaw; then `scene` should not show
+    the object itself); if none does, the principal grasp with the reason it failed there."""
     surface = _top_surface(mask, depth, intrinsics, camera_pose)
     if surface is None:
         return None
     principal = _principal_grasp(*surface)
-    nearby = _near_the_fingers(principal.position, scene)
+    spots = [("", principal.position)] + [
+        ("where it is put down, ", np.array([*xy, principal.position[2]], float)) for xy in places]
+    checks = [(where, position, _near_the_fingers(position, scene)) for where, position in spots]
     first_refusal = ""
     for yaw in _yaws_from(principal.yaw, scene.params.yaw_step_deg):
         width = _width_across(surface[0], principal.position[:2], yaw)
-        refusal = _refusal(principal.position, yaw, width, nearby)
+        refusal = next((where + refusal for where, position, nearby in checks
+                        if (refusal := _refusal(position, yaw, width, nearby))), "")
         if not refusal:
             return Grasp(principal.position, yaw, width)
         first_refusal = first_refusal or refusal

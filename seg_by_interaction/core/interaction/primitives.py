@@ -34,6 +34,7 @@ Capture = Callable[[str], Any]
 
 POKE_MAGNITUDES = ("light", "medium", "heavy")
 SWEEP_STROKES = 8
+SAME_SPOT_M = 0.01
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -133,9 +134,12 @@ class Primitives:
             place = self._place_xy = self._choose_place(place_xy, frames["mid"], width, rng)
             release = ToolPose.top_down((*place, grasp_point[2] + p.place_clearance_m), yaw)
             self.backend.check_in_workspace([release.position], "place point")
-            self._timed("carry", self.backend.move_to, release.moved((0, 0, p.lift_height_m)),
-                        p.transit_speed)
-            self._timed("lower", self.backend.move_linear, [release], p.contact_speed)
+            try:
+                self._timed("carry", self.backend.move_to, release.moved((0, 0, p.lift_height_m)),
+                            p.transit_speed)
+                self._timed("lower", self.backend.move_linear, [release], p.contact_speed)
+            except MotionError as error:
+                self._let_go(error, grasp)
             if self.backend.gripper_opening() < p.grasped_min_opening_m:
                 raise MotionError(Outcome.NOTHING_GRASPED, "the object slipped out of the gripper "
                                                            "while it was carried")
@@ -144,6 +148,23 @@ class Primitives:
                         [release.moved((0, 0, p.approach_height_m))], p.retreat_speed)
             self._out_of_view_capture(frames, "after")
         return self._run(run)
+
+    def _let_go(self, error: MotionError, grasp: ToolPose) -> None:
+        """After a carry or a lowering that failed with the object in hand: open the
+        gripper where the arm stopped (lowered back to where the object was grasped if it
+        stopped above it), so the object stays on the table instead of being held out of
+        view; raises `error` with what became of the object."""
+        tool = self.backend.tool_pose()
+        if np.linalg.norm(tool.position[:2] - grasp.position[:2]) < SAME_SPOT_M:
+            with contextlib.suppress(MotionError):
+                self._timed("put_back", self.backend.move_linear, [grasp], self.params.contact_speed)
+        try:
+            self._timed("release", self.backend.set_gripper, self.robot.gripper.max_opening)
+        except MotionError as release_error:
+            raise MotionError(error.outcome, f"{error.reason}; the object is still held: "
+                                             f"{release_error.reason}") from error
+        raise MotionError(error.outcome, f"{error.reason}; the object was let go where the arm "
+                                         "stopped") from error
 
     def push(self, target, direction, distance: float = 0.0) -> PrimitiveResult:
         """Move the closed fingertips horizontally through `target` along `direction`."""

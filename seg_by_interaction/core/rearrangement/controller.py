@@ -1,7 +1,9 @@
 """One rearrangement episode (Pathak et al. 2018, section 6.3), over any segmenter and
 any way of acting: segment the goal and the current scene, match their segments, move
 the matched objects one by one with pick-and-place until each lies within the tolerance
-of its goal or the budget is spent, segmenting and matching again after every move. A
+of its goal or the budget is spent, segmenting and matching again after every move. The
+fingers close along a direction that clears the neighbours both where the object is
+taken and where it is put down, where one does. A
 failed grasp is retried once, from the new segmentation, at the segment's most interior
 part; an object whose goal spot is taken waits until the one standing there has been
 moved aside."""
@@ -13,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.hypotheses.grasp import Grasp, checked_grasp, grasp_scene
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, project_point
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.free_space import free_spot
@@ -137,11 +140,12 @@ class Rearranger:
             acted = Acted(False, "NO_FREE_SPOT", "no free spot to move the object aside to")
             episode.record(move, origin, None, acted, self.plan.grasp_attempts)
             return dataclasses.replace(acted, view=current.view)
-        grasp = move.segment.grasp
         if episode.failures.get(move.goal):
             grasp = retry_grasp(move.segment, current.view, self.plan.retry_radius_px)
             # the object's centroid, not the grasp point, goes to the goal
             place = np.asarray(place) + (grasp.position[:2] - move.segment.grasp.position[:2])
+        else:
+            grasp = self._grasp_clearing(move.segment, place, current.view)
         request = InteractionRequest(kind="pick_place", target=grasp.position, yaw=grasp.yaw,
                                      width=min(grasp.width_m, self.robot.gripper.max_opening),
                                      place_xy=np.asarray(place, float))
@@ -150,6 +154,18 @@ class Rearranger:
                               current.view.camera_pose)
         episode.record(move, origin, to_px, acted, self.plan.grasp_attempts)
         return acted
+
+    def _grasp_clearing(self, segment: Hypothesis, place, view: RGBDView) -> Grasp:
+        """The segment's grasp, turned where a closing direction allows it so the fingers
+        also clear the objects beside the spot it is put down at."""
+        check = self.segment_params.grasp_check
+        if not check.enabled:
+            return segment.grasp
+        others = grasp_scene(np.where(segment.mask, 0.0, view.depth), view.intrinsics,
+                             view.camera_pose, self.robot.gripper, self.robot.table_height, check)
+        fitting = checked_grasp(segment.mask, view.depth, view.intrinsics, view.camera_pose,
+                                others, places=[place])
+        return segment.grasp if fitting is None or fitting.refusal else fitting
 
     def _aside_spot(self, current: Scene, goal: Scene) -> np.ndarray | None:
         """A free spot on the table away from every goal position."""

@@ -1,5 +1,6 @@
 """The objects a segmenter sees on the table: its proposals as hypotheses (mask, shape,
-top-down grasp), kept when they look like one object standing on the table."""
+top-down grasp checked against the frame), kept when they look like one object standing
+on the table."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,6 +8,7 @@ import dataclasses
 import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.hypotheses.grasp import GraspCheckParams, grasp_scene
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, hypotheses_from_proposals
 from seg_by_interaction.core.interaction.collection import grasp_over_table
 from seg_by_interaction.core.masks import Proposal
@@ -25,13 +27,19 @@ class SegmentParams:
     max_inside_better: float = setting(0.5, "a segment with this share of its pixels inside a "
                                             "better-scored kept one is a part of it, dropped",
                                        min=0.0, max=1.0)
+    grasp_check: GraspCheckParams = setting(GraspCheckParams(), "grasps checked against the "
+                                                                "frame where they are taken "
+                                                                "and where they are put down")
 
 
 def scene_segments(proposals: list[Proposal], view: RGBDView, robot: RobotConfig, source: str,
                    params: SegmentParams = SegmentParams()) -> list[Hypothesis]:
     """The proposals that look like objects on the table, best first, ids s0, s1, ..."""
+    scene = (grasp_scene(view.depth, view.intrinsics, view.camera_pose, robot.gripper,
+                         robot.table_height, params.grasp_check)
+             if params.grasp_check.enabled else None)
     hypotheses = hypotheses_from_proposals(proposals, source, view.depth, view.intrinsics,
-                                           view.camera_pose, len(proposals))
+                                           view.camera_pose, len(proposals), scene)
     max_area = params.max_area_share * view.rgb.shape[0] * view.rgb.shape[1]
     kept: list[Hypothesis] = []
     for hypothesis in hypotheses:

@@ -128,3 +128,30 @@ def test_neighbours_below_the_fingertips_or_flat_do_not_block():
     assert check(tall, (0.05, 0.0, 0.03, 0.03, 0.03)).refusal == ""
     card = (0.05, 0.0, 0.03, 0.03, 0.005)         # under the 1 cm depth-noise floor
     assert turn_from(check((0.0, 0.0, 0.03, 0.05, 0.05), card).yaw, 0.0) < 3
+
+
+def check_put_down_at(place_xy, *boxes):
+    """The checked grasp of the first box, to be put down at `place_xy` among the others."""
+    depth, masks = boxes_seen_from_above(*boxes)
+    others = grasp_scene(np.where(masks[0], 0.0, depth), K, LOOKING_DOWN, GRIPPER, table_height=0.0)
+    return checked_grasp(masks[0], depth, K, LOOKING_DOWN, others, places=[place_xy])
+
+
+def test_a_neighbour_of_the_place_turns_the_grasp_so_the_fingers_clear_it_there_too():
+    # free where it stands; at (0.2, 0), a box 5.5 cm away along x is where a finger lands
+    grasp = check_put_down_at((0.2, 0.0), (0.0, 0.0, 0.03, 0.05, 0.05),
+                              (0.255, 0.0, 0.03, 0.03, 0.04))
+    assert grasp.refusal == ""
+    assert turn_from(grasp.yaw, 0.0) >= 30
+
+
+def test_a_place_hemmed_in_on_all_sides_is_refused_with_where():
+    ring = [(0.2 + 0.05 * np.cos(a), 0.05 * np.sin(a), 0.03, 0.03, 0.05)
+            for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)]
+    grasp = check_put_down_at((0.2, 0.0), (0.0, 0.0, 0.03, 0.03, 0.05), *ring)
+    assert grasp.refusal.startswith("where it is put down, a finger would land")
+
+
+def test_the_object_itself_does_not_block_its_own_place():
+    grasp = check_put_down_at((0.01, 0.0), (0.0, 0.0, 0.03, 0.05, 0.05))
+    assert grasp.refusal == "" and turn_from(grasp.yaw, 0.0) < 3

@@ -46,6 +46,17 @@ def test_pick_place_lifts_the_object_out_of_view_and_puts_it_down(world):
     assert result.timings["descend"] > 0
 
 
+def test_an_object_that_cannot_be_put_down_is_let_go_on_the_table_not_carried_away(world):
+    arena, _, primitives = world
+    held, obstacle = arena.reset_scene("test", 0, object_names=["box_200", "cylinder_201"]).objects
+    grasp = grasp_of(arena, held)
+    result = primitives.pick_place(grasp.position, grasp.yaw, grasp.width_m,
+                                   place_xy=arena.object_pose(obstacle)[0][:2])
+    assert result.outcome == Outcome.COLLISION and "let go" in result.reason, result.reason
+    assert (result.frames["after"].instance_mask == held.instance_id).any()
+    assert primitives.backend.gripper_opening() > 0.0
+
+
 def test_push_moves_the_object_along_the_direction(world):
     arena, _, primitives = world
     obj = isolated(arena, seed=1)
