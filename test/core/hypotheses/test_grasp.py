@@ -2,14 +2,11 @@
 import numpy as np
 import pytest
 
-from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
+from seg_by_interaction.core.geometry import Pose
 from seg_by_interaction.core.hypotheses.grasp import (checked_grasp, grasp_scene, lift_pixels,
                                                       mask_shape, top_down_grasp)
 from seg_by_interaction.core.robot_config import GripperConfig
-
-K = PinholeIntrinsics(width=200, height=160, fx=200.0, fy=200.0, cx=100.0, cy=80.0)
-DOWN = (1.0, 0.0, 0.0, 0.0)  # optical z = world -z, u along world +x, v along world -y
-LOOKING_DOWN = Pose(position=(0.0, 0.0, 1.0), orientation_xyzw=DOWN)
+from top_down_boxes import DOWN, K, LOOKING_DOWN, boxes_seen_from_above
 # The Sawyer's: opens 8.5 cm, at least 7.5 cm before descending; fingers 1.6 x 2.2 cm.
 GRIPPER = GripperConfig(joints=["l", "r"], max_opening=0.085, max_force=40.0)
 
@@ -66,21 +63,6 @@ def test_no_grasp_where_the_camera_pose_lifts_to_no_finite_point():
     depth = np.full((160, 200), 0.9, np.float32)
     broken = Pose(position=(0.0, 0.0, np.nan), orientation_xyzw=DOWN)
     assert top_down_grasp(rotated_bar(0.0), depth, K, broken) is None
-
-
-def boxes_seen_from_above(*boxes):
-    """Depth and per-box masks of boxes (x, y, size_x, size_y, height; metres) standing
-    on a table at z = 0, seen by the camera looking down from z = 1."""
-    v, u = np.mgrid[0:160, 0:200].astype(float)
-    depth = np.ones((160, 200), np.float32)
-    masks = []
-    for x, y, size_x, size_y, height in boxes:
-        top = 1.0 - height
-        hit = ((np.abs((u - 100) * top / 200 - x) <= size_x / 2) &
-               (np.abs(-(v - 80) * top / 200 - y) <= size_y / 2) & (top < depth))
-        depth[hit] = top
-        masks.append(hit)
-    return depth, masks
 
 
 def check(*boxes):

@@ -4,6 +4,7 @@ oracle (so that these tests measure the controller, not a segmenter) or the dept
 baseline."""
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -11,13 +12,17 @@ import torch
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
 from seg_by_interaction.core.hypotheses.baselines import METHODS
+from seg_by_interaction.core.hypotheses.grasp import GraspCheckParams
 from seg_by_interaction.core.interaction.executor import run_interaction
 from seg_by_interaction.core.interaction.primitives import Primitives
+from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.rearrangement.controller import Acted, GoalError, Rearranger, Tools
 from seg_by_interaction.core.rearrangement.features import FEATURE_TRUNKS
+from seg_by_interaction.core.rearrangement.segments import SegmentParams
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world.arena import Arena
 from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
+from top_down_boxes import K, boxes_seen_from_above, looking_down_from
 
 torch.set_num_threads(1)
 ROBOT = load_robot_config("sawyer")
@@ -100,3 +105,45 @@ def test_the_budget_ends_an_episode_and_nothing_moves_without_objects(world, fea
     with pytest.raises(GoalError, match="the scene is empty"):
         Rearranger(nothing_on_the_table, ROBOT).run(goal, 15, 10)
     assert len(acted) == 1
+
+
+ABOVE_THE_TABLE = looking_down_from(0.65, 0.0, ROBOT.table_height + 1.0)
+
+
+def boxes_view(*boxes) -> RGBDView:
+    """Boxes (x, y, size_x, size_y, height) on the Sawyer's table, each its own colour."""
+    depth, masks = boxes_seen_from_above(*boxes, camera=ABOVE_THE_TABLE,
+                                         table_z=ROBOT.table_height)
+    rgb = np.full((*depth.shape, 3), 128, np.uint8)
+    for mask, colour in zip(masks, [(200, 30, 30), (30, 30, 200), (30, 200, 30)]):
+        rgb[mask] = colour
+    return RGBDView(rgb, depth, K, ABOVE_THE_TABLE)
+
+
+def objects_in_depth(view: RGBDView) -> list[Proposal]:
+    above = (view.depth < view.depth.max() - 0.005).astype(np.uint8)
+    count, labels = cv2.connectedComponents(above)
+    return [Proposal(labels == index, 1.0) for index in range(1, count)]
+
+
+@pytest.mark.parametrize("checked", [True, False])
+def test_the_fingers_close_along_a_direction_that_clears_the_goal_spots_neighbours(features,
+                                                                                   checked):
+    # a 3 x 5 cm box, grasped alone across its 3 cm side (along x); at its goal a box
+    # stands 5.5 cm away along x, where a finger would land
+    neighbour = (0.655, 0.1, 0.03, 0.03, 0.04)
+    goal = boxes_view((0.6, 0.1, 0.03, 0.05, 0.05), neighbour)
+    scene = boxes_view((0.6, -0.1, 0.03, 0.05, 0.05), neighbour)
+    requests = []
+
+    def act(request):
+        requests.append(request)
+        return Acted(False, "CANCELLED", "recorded only", scene)
+
+    tools = Tools(objects_in_depth, "depth", features, act, lambda: scene)
+    segments = SegmentParams(grasp_check=GraspCheckParams(enabled=checked))
+    Rearranger(tools, ROBOT, segments).run(goal, tolerance_px=15, budget=1)
+    (request,) = requests
+    assert request.place_xy == pytest.approx([0.6, 0.1], abs=0.01)
+    turned = abs(np.degrees((request.yaw + np.pi / 2) % np.pi - np.pi / 2))
+    assert turned >= 30 if checked else turned < 3
