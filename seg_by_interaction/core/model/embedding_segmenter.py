@@ -1,14 +1,21 @@
 """Object proposals from the dense network: foreground pixels grouped by their instance
-embeddings (De Brabandere et al. 2017's clustering).
+embeddings (De Brabandere et al. 2017's clustering), at several settings at once.
 
-At the network's stride-4 resolution: the most confident foreground pixel not yet taken
-seeds a cluster; the cluster's centre is the mean embedding of the free foreground
-pixels within `bandwidth` of it, refined a few times (mean shift with a flat kernel);
-its members are taken, and the next seed is drawn, until no foreground pixel is free.
-Then every foreground pixel of the full-size image (the network's outputs upsampled)
-joins the nearest centre within the bandwidth. Each connected part of a cluster is a
-proposal (objects apart on the table that the embeddings did not tell apart are still
-two), scored by its mean foreground probability.
+One clustering per foreground threshold and bandwidth: at the network's stride-4
+resolution, the most confident foreground pixel not yet taken seeds a cluster; the
+cluster's centre is the mean embedding of the free foreground pixels within the
+bandwidth of it, refined a few times (mean shift with a flat kernel); its members are
+taken, and the next seed is drawn, until no foreground pixel is free. Then every
+foreground pixel of the full-size image (the network's outputs upsampled) joins the
+nearest centre within the bandwidth. Each connected part of a cluster is a mask (objects
+apart on the table that the embeddings did not tell apart are still two).
+
+Masks that several clusterings find (overlapping by `same_mask_iou`) are one proposal,
+scored by the share of clusterings that found it, the mean foreground probability
+breaking ties: an object's mask holds over a range of bandwidths and thresholds, while
+a merge of two objects or a fragment of one appears at one end of it. One clustering at
+one bandwidth offers a single guess per object, and a wrong guess cannot be made up for
+further down the ranking.
 
 With depth, pixels less than `min_height_m` above the fitted table plane, or without a
 reading (`table.table_pixels`), are not foreground whatever the network
@@ -23,6 +30,7 @@ import dataclasses
 import cv2
 import numpy as np
 import torch
+from scipy import ndimage
 from torch.nn import functional as F
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
@@ -33,17 +41,23 @@ from seg_by_interaction.core.model.inputs import frame_height, input_channels, t
 from seg_by_interaction.core.validated import setting
 
 MEAN_SHIFT_ITERATIONS = 3
+TIE_BREAK = 1e-3        # weight of the mean foreground probability in a proposal's score
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ClusteringParams:
-    foreground_threshold: float = setting(0.5, "foreground probability above which a pixel "
-                                               "belongs to some object", min=0.0, max=1.0)
-    # Measured on the mixed-clutter test split (ground-truth-trained model, 600 steps):
-    # AP50 0.50 at 0.7, 0.70 at 1.0, 0.77 at 1.3, 0.57 at 1.6.
-    bandwidth: float = setting(1.3, "embedding distance within which pixels join a cluster "
-                                    "(between the loss's pull and push margins)",
-                               min=0.05, max=10.0)
+    # Chosen on a validation split (40 mixed-clutter val scenes): with one clustering
+    # (threshold 0.5, bandwidth 1.3) AP50 0.567 for a ground-truth-trained model and 0.490
+    # for a self-supervised one; with these, 0.667 and 0.632 (benchmarks/model/README.md).
+    foreground_thresholds: tuple[float, ...] = setting(
+        (0.3, 0.6), "foreground probabilities above which a pixel belongs to some object: "
+                    "one clustering per threshold and bandwidth", min=0.0, max=1.0)
+    bandwidths: tuple[float, ...] = setting(
+        (1.3, 1.0, 1.6, 0.7, 2.0), "embedding distances within which pixels join a cluster "
+                                   "(around the loss's pull and push margins)",
+        min=0.05, max=10.0)
+    same_mask_iou: float = setting(0.8, "masks of two clusterings overlapping this much are "
+                                        "one proposal, found by both", min=0.0, max=1.0)
     # Measured on the demo's test split (model trained on one demo's 236 labels): AP50
     # 0.24 without, 0.61 at 0.003, 0.57 at 0.006.
     min_height_m: float = setting(0.003, "with depth, pixels lower than this above the fitted "
@@ -52,6 +66,19 @@ class ClusteringParams:
     min_area_px: int = setting(60, "smaller parts are dropped (full-size pixels; the smallest "
                                    "objects on the 320x240 Sawyer camera cover ~135)", min=1,
                                max=100000)
+
+    def __post_init__(self):
+        if not self.foreground_thresholds or not self.bandwidths:
+            raise ValueError("clustering needs at least one foreground threshold and bandwidth")
+
+
+@dataclasses.dataclass
+class _Mask:
+    """A mask some clusterings found: where it lies, and how many found it."""
+    mask: np.ndarray
+    area: int
+    box: tuple[slice, slice]
+    support: int = 1
 
 
 class EmbeddingSegmenter:
@@ -92,51 +119,85 @@ class EmbeddingSegmenter:
         return torch.sigmoid(logits).numpy(), embeddings.numpy()
 
     def cluster(self, probability: np.ndarray, embeddings: np.ndarray) -> list[Proposal]:
-        foreground = probability > self.params.foreground_threshold
-        centres = self._centres(probability[::4, ::4], embeddings[:, ::4, ::4],
-                                foreground[::4, ::4])
-        if not centres:
-            return []
-        pixels = embeddings[:, foreground].T                                # (N, E)
-        distances = np.linalg.norm(pixels[:, None] - np.asarray(centres)[None], axis=2)
-        nearest = distances.argmin(axis=1)
-        joined = distances[np.arange(len(pixels)), nearest] < self.params.bandwidth
-        labels = np.full(probability.shape, -1)
-        labels[foreground] = np.where(joined, nearest, -1)
-        proposals = [proposal for index in range(len(centres))
-                     for proposal in self._parts(labels == index, probability)]
+        """Proposals from foreground probability (H, W) and embeddings (E, H, W), best
+        first: each distinct mask of the clusterings, scored by the share that found it."""
+        found: list[_Mask] = []
+        coarse_probability, coarse_embeddings = probability[::4, ::4], embeddings[:, ::4, ::4]
+        for threshold in self.params.foreground_thresholds:
+            foreground = probability > threshold
+            pixels = embeddings[:, foreground].T                            # (N, E)
+            for bandwidth in self.params.bandwidths:
+                centres = self._centres(coarse_probability, coarse_embeddings,
+                                        foreground[::4, ::4], bandwidth)
+                for mask in self._masks(foreground, pixels, centres, bandwidth):
+                    self._add(found, mask)
+        clusterings = len(self.params.foreground_thresholds) * len(self.params.bandwidths)
+        proposals = [Proposal(m.mask, m.support / clusterings
+                              + TIE_BREAK * float(probability[m.mask].mean())) for m in found]
         proposals.sort(key=lambda p: p.score, reverse=True)
         return proposals[:self.max_proposals]
 
     def _centres(self, probability: np.ndarray, embeddings: np.ndarray,
-                 foreground: np.ndarray) -> list[np.ndarray]:
-        free = foreground.copy()
-        pixels = embeddings.reshape(embeddings.shape[0], -1).T
-        free_flat, order = free.reshape(-1), np.argsort(-probability, axis=None)
+                 foreground: np.ndarray, bandwidth: float) -> list[np.ndarray]:
+        candidates = foreground.reshape(-1)
+        pixels = embeddings.reshape(embeddings.shape[0], -1).T[candidates]
+        order = np.argsort(-probability.reshape(-1)[candidates], kind="stable")
+        pixels = pixels[order]                          # most confident first
+        free = np.ones(len(pixels), bool)
         centres = []
-        for seed in order:
-            if len(centres) >= self.max_proposals or not free_flat.any():
-                break
-            if not free_flat[seed]:
-                continue
+        while free.any() and len(centres) < self.max_proposals:
+            seed = int(np.argmax(free))
             centre = pixels[seed]
             for _ in range(MEAN_SHIFT_ITERATIONS):
-                members = free_flat & (np.linalg.norm(pixels - centre, axis=1)
-                                       < self.params.bandwidth)
+                members = free & (np.linalg.norm(pixels - centre, axis=1) < bandwidth)
                 if members.any():
                     centre = pixels[members].mean(axis=0)
-            members = free_flat & (np.linalg.norm(pixels - centre, axis=1) < self.params.bandwidth)
+            members = free & (np.linalg.norm(pixels - centre, axis=1) < bandwidth)
             members[seed] = True
-            free_flat[members] = False
+            free[members] = False
             centres.append(centre)
         return centres
 
-    def _parts(self, cluster: np.ndarray, probability: np.ndarray) -> list[Proposal]:
-        count, parts, stats, _ = cv2.connectedComponentsWithStats(cluster.astype(np.uint8),
-                                                                   connectivity=8)
-        proposals = []
-        for part in range(1, count):
-            if stats[part, cv2.CC_STAT_AREA] >= self.params.min_area_px:
-                mask = parts == part
-                proposals.append(Proposal(mask, float(probability[mask].mean())))
-        return proposals
+    def _masks(self, foreground: np.ndarray, pixels: np.ndarray, centres: list[np.ndarray],
+               bandwidth: float) -> list[_Mask]:
+        """Each connected part, large enough, of each cluster: the foreground pixels
+        (embeddings `pixels`) nearest its centre and within `bandwidth` of it."""
+        if not centres:
+            return []
+        centres = np.asarray(centres)
+        squared = ((pixels ** 2).sum(axis=1)[:, None] - 2 * pixels @ centres.T
+                   + (centres ** 2).sum(axis=1)[None])                # |pixel - centre|^2
+        nearest = squared.argmin(axis=1)
+        joined = squared[np.arange(len(pixels)), nearest] < bandwidth ** 2
+        labels = np.zeros(foreground.shape, np.int32)
+        labels[foreground] = np.where(joined, nearest + 1, 0)
+        masks = []
+        for index, box in enumerate(ndimage.find_objects(labels), start=1):
+            if box is None:
+                continue
+            count, parts, stats, _ = cv2.connectedComponentsWithStats(
+                (labels[box] == index).astype(np.uint8), connectivity=8)
+            for part in range(1, count):
+                left, top, width, height, area = stats[part]
+                if area < self.params.min_area_px:
+                    continue
+                part_box = (slice(box[0].start + top, box[0].start + top + height),
+                            slice(box[1].start + left, box[1].start + left + width))
+                mask = np.zeros(foreground.shape, bool)
+                mask[part_box] = parts[top:top + height, left:left + width] == part
+                masks.append(_Mask(mask, int(area), part_box))
+        return masks
+
+    def _add(self, found: list[_Mask], new: _Mask) -> None:
+        """Counts `new` for the found mask it matches, or adds it."""
+        least = self.params.same_mask_iou
+        for other in found:
+            if min(new.area, other.area) < least * max(new.area, other.area):
+                continue
+            union = tuple(slice(min(a.start, b.start), max(a.stop, b.stop))
+                          for a, b in zip(new.box, other.box))
+            overlap = np.count_nonzero(new.mask[union] & other.mask[union])
+            if overlap >= least * (new.area + other.area - overlap):
+                other.support += 1
+                return
+        found.append(new)

@@ -82,13 +82,14 @@ def test_the_height_channel_is_in_decimetres_and_needs_matching_depth():
         input_channels(rgb, depth[:10], RGBD)
 
 
-def two_touching_objects(same_embedding=False):
-    """Foreground probability and 2-D embeddings of two squares side by side."""
+def two_touching_objects(same_embedding=False, apart=3.0):
+    """Foreground probability and 2-D embeddings of two squares side by side, their
+    embeddings `apart`."""
     probability = np.zeros((40, 60), np.float32)
     probability[10:30, 10:30] = 0.9
     probability[10:30, 30:50] = 0.8
     embeddings = np.zeros((2, 40, 60), np.float32)
-    embeddings[0, :, 30:] = 0.0 if same_embedding else 3.0
+    embeddings[0, :, 30:] = 0.0 if same_embedding else apart
     return probability, embeddings
 
 
@@ -97,9 +98,20 @@ def test_touching_objects_with_distinct_embeddings_become_two_proposals():
     segmenter = EmbeddingSegmenter(build_network(RGBD), ClusteringParams())
     proposals = segmenter.cluster(probability, embeddings)
     assert len(proposals) == 2
-    assert proposals[0].score == pytest.approx(0.9) and proposals[1].score == pytest.approx(0.8)
+    assert proposals[0].score > proposals[1].score          # found by every clustering,
+    assert all(p.score == pytest.approx(1.0, abs=0.001) for p in proposals)   # ties by probability
     assert proposals[0].mask.sum() == 400 and proposals[0].mask[10:30, 10:30].all()
     assert proposals[1].mask[10:30, 30:50].all() and not proposals[1].mask[:, :30].any()
+
+
+def test_masks_most_clusterings_find_rank_above_a_merge_found_at_the_widest_bandwidth():
+    probability, embeddings = two_touching_objects(apart=1.8)
+    segmenter = EmbeddingSegmenter(build_network(RGBD),
+                                   ClusteringParams(bandwidths=(0.7, 1.0, 1.3, 1.6, 2.0)))
+    first, second, merge = segmenter.cluster(probability, embeddings)
+    assert [first.mask.sum(), second.mask.sum(), merge.mask.sum()] == [400, 400, 800]
+    assert first.score == pytest.approx(0.8, abs=0.001)
+    assert merge.score == pytest.approx(0.2, abs=0.001)
 
 
 def test_one_embedding_makes_one_object_and_small_clusters_are_dropped():
