@@ -48,9 +48,9 @@ TIE_BREAK = 1e-3        # weight of the mean foreground probability in a proposa
 class ClusteringParams:
     # Chosen on a validation split (40 mixed-clutter val scenes): with one clustering
     # (threshold 0.5, bandwidth 1.3) AP50 0.567 for a ground-truth-trained model and 0.490
-    # for a self-supervised one; with these, 0.667 and 0.632 (benchmarks/model/README.md).
+    # for a self-supervised one; with these, 0.689 and 0.647 (benchmarks/model/README.md).
     foreground_thresholds: tuple[float, ...] = setting(
-        (0.3, 0.6), "foreground probabilities above which a pixel belongs to some object: "
+        (0.2, 0.6), "foreground probabilities above which a pixel belongs to some object: "
                     "one clustering per threshold and bandwidth", min=0.0, max=1.0)
     bandwidths: tuple[float, ...] = setting(
         (1.3, 1.0, 1.6, 0.7, 2.0), "embedding distances within which pixels join a cluster "
