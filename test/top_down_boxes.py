@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 
 K = PinholeIntrinsics(width=200, height=160, fx=200.0, fy=200.0, cx=100.0, cy=80.0)
 DOWN = (1.0, 0.0, 0.0, 0.0)  # optical z = world -z, u along world +x, v along world -y
+COLOURS = [(200, 30, 30), (30, 30, 200), (30, 200, 30), (200, 200, 30)]
 LOOKING_DOWN = Pose(position=(0.0, 0.0, 1.0), orientation_xyzw=DOWN)
 
 
@@ -29,3 +31,12 @@ def boxes_seen_from_above(*boxes, camera: Pose = LOOKING_DOWN, table_z: float = 
         depth[hit] = top
         masks.append(hit)
     return depth, masks
+
+
+def boxes_view(*boxes, camera: Pose, table_z: float) -> RGBDView:
+    """An RGB-D view of boxes as `boxes_seen_from_above`, each its own colour on grey."""
+    depth, masks = boxes_seen_from_above(*boxes, camera=camera, table_z=table_z)
+    rgb = np.full((*depth.shape, 3), 128, np.uint8)
+    for mask, colour in zip(masks, COLOURS):
+        rgb[mask] = colour
+    return RGBDView(rgb, depth, K, camera)

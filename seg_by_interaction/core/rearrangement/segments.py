@@ -24,9 +24,10 @@ class SegmentParams:
                                           "table or clutter, not one object", min=0.0, max=1.0)
     min_height_m: float = setting(0.002, "a segment's top must stand this far above the table "
                                          "(bare table is no object)", min=0.0, max=0.1)
-    max_inside_better: float = setting(0.5, "a segment with this share of its pixels inside a "
-                                            "better-scored kept one is a part of it, dropped",
-                                       min=0.0, max=1.0)
+    max_overlap_better: float = setting(0.5, "a segment sharing this share of the smaller "
+                                             "one's pixels with a better-scored kept one is a "
+                                             "part of it or a merge with it, dropped",
+                                        min=0.0, max=1.0)
     grasp_check: GraspCheckParams = setting(GraspCheckParams(), "grasps checked against the "
                                                                 "frame where they are taken "
                                                                 "and where they are put down")
@@ -48,11 +49,12 @@ def scene_segments(proposals: list[Proposal], view: RGBDView, robot: RobotConfig
         if (params.min_area_px <= hypothesis.shape.area_px <= max_area
                 and grasp_over_table(hypothesis, robot.table_area)
                 and hypothesis.grasp.position[2] >= robot.table_height + params.min_height_m
-                and not _inside_a_kept_one(hypothesis, kept, params.max_inside_better)):
+                and not _overlaps_a_kept_one(hypothesis, kept, params.max_overlap_better)):
             kept.append(hypothesis)
     return [dataclasses.replace(h, id=f"s{index}") for index, h in enumerate(kept)]
 
 
-def _inside_a_kept_one(hypothesis: Hypothesis, kept: list[Hypothesis], share: float) -> bool:
+def _overlaps_a_kept_one(hypothesis: Hypothesis, kept: list[Hypothesis], share: float) -> bool:
     area = hypothesis.shape.area_px
-    return any(np.count_nonzero(hypothesis.mask & other.mask) > share * area for other in kept)
+    return any(np.count_nonzero(hypothesis.mask & other.mask)
+               > share * min(area, other.shape.area_px) for other in kept)

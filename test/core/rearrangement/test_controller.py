@@ -22,7 +22,7 @@ from seg_by_interaction.core.rearrangement.segments import SegmentParams
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world.arena import Arena
 from seg_by_interaction.core.world.embedded_backend import EmbeddedMotionBackend
-from top_down_boxes import K, boxes_seen_from_above, looking_down_from
+from top_down_boxes import boxes_view, looking_down_from
 
 torch.set_num_threads(1)
 ROBOT = load_robot_config("sawyer")
@@ -110,14 +110,8 @@ def test_the_budget_ends_an_episode_and_nothing_moves_without_objects(world, fea
 ABOVE_THE_TABLE = looking_down_from(0.65, 0.0, ROBOT.table_height + 1.0)
 
 
-def boxes_view(*boxes) -> RGBDView:
-    """Boxes (x, y, size_x, size_y, height) on the Sawyer's table, each its own colour."""
-    depth, masks = boxes_seen_from_above(*boxes, camera=ABOVE_THE_TABLE,
-                                         table_z=ROBOT.table_height)
-    rgb = np.full((*depth.shape, 3), 128, np.uint8)
-    for mask, colour in zip(masks, [(200, 30, 30), (30, 30, 200), (30, 200, 30)]):
-        rgb[mask] = colour
-    return RGBDView(rgb, depth, K, ABOVE_THE_TABLE)
+def boxes_on_the_table(*boxes) -> RGBDView:
+    return boxes_view(*boxes, camera=ABOVE_THE_TABLE, table_z=ROBOT.table_height)
 
 
 def objects_in_depth(view: RGBDView) -> list[Proposal]:
@@ -132,8 +126,8 @@ def test_the_fingers_close_along_a_direction_that_clears_the_goal_spots_neighbou
     # a 3 x 5 cm box, grasped alone across its 3 cm side (along x); at its goal a box
     # stands 5.5 cm away along x, where a finger would land
     neighbour = (0.655, 0.1, 0.03, 0.03, 0.04)
-    goal = boxes_view((0.6, 0.1, 0.03, 0.05, 0.05), neighbour)
-    scene = boxes_view((0.6, -0.1, 0.03, 0.05, 0.05), neighbour)
+    goal = boxes_on_the_table((0.6, 0.1, 0.03, 0.05, 0.05), neighbour)
+    scene = boxes_on_the_table((0.6, -0.1, 0.03, 0.05, 0.05), neighbour)
     requests = []
 
     def act(request):
