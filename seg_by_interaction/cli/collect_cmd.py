@@ -1,8 +1,9 @@
 """`sbi collect`: the self-supervised loop on the simulated world, every node composed in
-one process with a multi-threaded executor (launch/sim_collect.launch.py starts the same
-nodes as separate processes where `ros2 launch` exists). Re-running with the same --out
-resumes: recorded interactions count toward the budget, the memory bank and the newest
-checkpoint are reloaded."""
+one process with a multi-threaded executor, or with --processes each node in its own
+process, as launch/sim_collect.launch.py starts them where `ros2 launch` exists (on
+several cores the world's physics and the trainer then run side by side). Re-running
+with the same --out resumes: recorded interactions count toward the budget, the memory
+bank and the newest checkpoint are reloaded."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,9 @@ import pathlib
 import time
 
 from seg_by_interaction.core.training import MASK_LOSSES
+
+POLL_S = 1.0
+STOPPED = "collection stopped: "     # the collector's log line when it stops short
 
 
 def add_parser(subparsers) -> None:
@@ -26,6 +30,9 @@ def add_parser(subparsers) -> None:
                         help="more ROS 2 parameter files, applied after config/collect.yaml")
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NODE:NAME:=VALUE",
                         help="one parameter override")
+    parser.add_argument("--processes", action="store_true",
+                        help="each node in its own process (logs in OUT/logs) instead of all "
+                             "composed in one")
     parser.set_defaults(func=collect)
 
 
@@ -45,6 +52,8 @@ def collect(args: argparse.Namespace) -> int:
                                            "loss": args.loss, "interactions": args.interactions,
                                            "ros_domain_id": domain})
         wiring = loop_wiring(loop_run(args))
+        if args.processes:
+            return _collect_in_processes(wiring, args.out, args.interactions)
         with composed([node_class(n) for n in wiring.nodes], loop_arguments(wiring),
                       EXECUTOR_THREADS) as nodes:
             nodes_by_name = dict(zip(wiring.nodes, nodes))
@@ -70,7 +79,8 @@ def loop_run(args: argparse.Namespace):
 
     return LoopRun(run_dir=args.out, interactions=args.interactions, robot=args.robot,
                    seed=args.seed, loss=args.loss, first_model_after=args.first_model_after,
-                   params_files=tuple(args.params_file), overrides=tuple(args.param))
+                   params_files=tuple(args.params_file), overrides=tuple(args.param),
+                   exit_when_finished=args.processes)
 
 
 def _follow(collector) -> None:
@@ -84,6 +94,71 @@ def _follow(collector) -> None:
             bar.update(schedule.done - bar.n)
             bar.set_postfix_str(collector.last_result[:40])
         bar.update(schedule.done - bar.n)
+
+
+def _collect_in_processes(wiring, run_dir: pathlib.Path, budget: int) -> int:
+    """The nodes as separate processes until the budget is recorded and labelled; then all
+    are stopped as Ctrl-C stops them under `ros2 launch` (the trainer writes its final
+    checkpoint)."""
+    from seg_by_interaction.core.run_store import RunStore
+    from seg_by_interaction.core.wiring import BUDGET_NODE
+    from seg_by_interaction.ros.loop import loop_commands
+    from seg_by_interaction.ros.node_processes import node_processes
+
+    store = RunStore(run_dir)
+    with node_processes(None, run_dir / "logs") as start:
+        others = {node: start(node, command) for node, command in loop_commands(wiring).items()}
+        collector = others.pop(BUDGET_NODE)
+        exited = _follow_store(store, budget, collector, others) or _drain_store(store, others)
+    if exited:
+        print(f"error: collection stopped: {exited}; run the same command again to resume in "
+              f"{run_dir}")
+        return 1
+    print(f"run directory: {run_dir}")
+    return 0
+
+
+def _follow_store(store, budget: int, collector, others: dict) -> str:
+    """A progress bar from the run directory until the collector's process ends (it does
+    once its budget is spent); what went wrong if a node exited or the budget was not met."""
+    from tqdm import tqdm
+
+    with tqdm(total=budget, initial=store.count_interactions(), unit="interaction",
+              desc="collecting") as bar:
+        while collector.running():
+            time.sleep(POLL_S)
+            if exited := _exited(others):
+                return exited
+            _advance(bar, store.count_interactions())
+        _advance(bar, store.count_interactions())
+    if bar.n >= budget:
+        return ""
+    stopped = [line.split(STOPPED, 1)[1] for line in collector.output().splitlines()
+               if STOPPED in line]
+    return stopped[-1] if stopped else f"the collector exited (log: {collector.log_path})"
+
+
+def _advance(bar, done: int) -> None:
+    if done > bar.n:        # an update without progress would print the bar again
+        bar.update(done - bar.n)
+
+
+def _drain_store(store, others: dict) -> str:
+    """Let the labeler finish the last records."""
+    from seg_by_interaction.ros.loop import DRAIN_TIMEOUT_S
+
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
+    while store.unlabelled_interactions() and time.monotonic() < deadline:
+        if exited := _exited(others):
+            return exited
+        time.sleep(POLL_S)
+    return ""
+
+
+def _exited(processes: dict) -> str:
+    return next((f"{node} exited with status {process.process.returncode} (log: "
+                 f"{process.log_path})" for node, process in processes.items()
+                 if not process.running()), "")
 
 
 def _drain(nodes: dict) -> None:

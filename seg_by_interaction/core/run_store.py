@@ -54,6 +54,7 @@ FRAMES = ("before", "mid", "after")
 RECORD_PREFIX = "r"
 RECORD_ID = re.compile(rf"{RECORD_PREFIX}\d{{6,}}")
 QUARANTINE = "quarantine"
+LABELS_FILE = "labels.json"
 UNREADABLE = (OSError, ValueError, KeyError, TypeError)
 T = TypeVar("T")
 
@@ -274,7 +275,7 @@ class RunStore:
         try:
             for pair, mask in masks.items():
                 write_png_atomic(labels_dir / f"{pair}_mask.png", mask.astype(np.uint8) * 255)
-            write_json_atomic(labels_dir / "labels.json", labels)
+            write_json_atomic(labels_dir / LABELS_FILE, labels)
         except OSError as error:
             raise StorageError(error.errno, f"cannot store the labels of {record_id} in "
                                             f"{labels_dir}: {error.strerror}") from error
@@ -288,10 +289,15 @@ class RunStore:
                     f"than the {min_free_mb:g} MB an interaction may need")
         return ""
 
+    def unlabelled_interactions(self) -> list[str]:
+        """Records of interactions that have no labels stored yet."""
+        return [record_id for record_id, meta in self.metas() if meta.counts_as_interaction
+                and not (self.record_dir(record_id) / "labels" / LABELS_FILE).exists()]
+
     def read_labels(self, record_id: str) -> list[dict] | None:
         """Each label's decision with its `mask` (bool array) attached; None if unlabelled."""
         labels_dir = self.record_dir(record_id) / "labels"
-        path = labels_dir / "labels.json"
+        path = labels_dir / LABELS_FILE
         if not path.exists():
             return None
         with _damage_names(labels_dir):

@@ -189,3 +189,28 @@ def test_train_refuses_unknown_label_noise_and_malformed_parameters(tmp_path):
     assert result.returncode != 0 and "kinds must be some of" in result.stderr
     result = sbi(*common, "--loss", "small_loss", "--set", "small_loss.forget_rate")
     assert result.returncode != 0 and "expected KEY=VALUE" in result.stderr
+
+
+def test_collect_as_separate_processes_reports_why_the_collector_stopped(tmp_path, ros_env):
+    run = tmp_path / "run"
+    low_disk = subprocess.run([SBI, "collect", "--interactions", "3", "--out", str(run),
+                               "--processes", "-p", "interaction_executor:min_free_mb:=1e12"],
+                              capture_output=True, text=True, timeout=180, env=ros_env)
+    assert low_disk.returncode == 1, low_disk.stderr[-2000:]
+    assert "error: collection stopped: the executor refused" in low_disk.stdout
+    assert "MB free on the file system" in (run / "logs" / "interaction_executor.log").read_text()
+    assert not list((run / "records").iterdir())
+
+
+def test_collect_as_separate_processes_records_labels_and_stops_every_node(tmp_path, ros_env):
+    run = tmp_path / "run"
+    result = subprocess.run([SBI, "collect", "--interactions", "2", "--out", str(run), "--processes"],
+                            capture_output=True, text=True, timeout=300, env=ros_env)
+    assert result.returncode == 0, result.stdout[-2000:]
+    from seg_by_interaction.core.run_store import RunStore
+
+    store = RunStore(run)
+    assert store.count_interactions() == 2 and not store.unlabelled_interactions()
+    logs = {log.stem: log.read_text() for log in (run / "logs").glob("*.log")}
+    assert "collection finished: 2 interactions" in logs["collector"]
+    assert not [node for node, text in logs.items() if "Traceback" in text]
