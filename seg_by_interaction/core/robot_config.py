@@ -51,6 +51,9 @@ class TableArea:
     def centre(self) -> np.ndarray:
         return (np.array(self.min) + np.array(self.max)) / 2
 
+    def contains(self, xy) -> bool:
+        return bool(np.all(np.array(self.min) <= xy[:2]) and np.all(np.asarray(xy[:2]) <= self.max))
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GripperConfig:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 
@@ -34,7 +34,6 @@ Capture = Callable[[str], Any]
 
 POKE_MAGNITUDES = ("light", "medium", "heavy")
 SWEEP_STROKES = 8
-SAME_SPOT_M = 0.01
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -119,6 +118,9 @@ class Primitives:
             grasp_point = self._clamp_height(np.subtract(target, (0.0, 0.0, p.grasp_depth_m)))
             grasp = ToolPose.top_down(grasp_point, yaw)
             self.backend.check_in_workspace([grasp.position], "grasp point")
+            if place_xy is not None:        # refused before anything moves
+                self.backend.check_in_workspace(
+                    [self._release_pose(place_xy, grasp_point, yaw).position], "place point")
             opening = self.robot.gripper.pregrasp_opening(width)
             self._timed("open", self.backend.set_gripper, opening)
             self._timed("approach", self.backend.move_to, grasp.moved((0, 0, p.approach_height_m)),
@@ -131,10 +133,10 @@ class Primitives:
             if self.backend.gripper_opening() < p.grasped_min_opening_m:
                 frames["after"] = self._timed("capture_after", self.capture, "after")
                 raise MotionError(Outcome.NOTHING_GRASPED, "the gripper closed on nothing")
-            place = self._place_xy = self._choose_place(place_xy, frames["mid"], width, rng)
-            release = ToolPose.top_down((*place, grasp_point[2] + p.place_clearance_m), yaw)
-            self.backend.check_in_workspace([release.position], "place point")
             try:
+                place = self._place_xy = self._choose_place(place_xy, frames["mid"], width, rng)
+                release = self._release_pose(place, grasp_point, yaw)
+                self.backend.check_in_workspace([release.position], "place point")
                 self._timed("carry", self.backend.move_to, release.moved((0, 0, p.lift_height_m)),
                             p.transit_speed)
                 self._timed("lower", self.backend.move_linear, [release], p.contact_speed)
@@ -149,22 +151,30 @@ class Primitives:
             self._out_of_view_capture(frames, "after")
         return self._run(run)
 
-    def _let_go(self, error: MotionError, grasp: ToolPose) -> None:
-        """After a carry or a lowering that failed with the object in hand: open the
-        gripper where the arm stopped (lowered back to where the object was grasped if it
-        stopped above it), so the object stays on the table instead of being held out of
-        view; raises `error` with what became of the object."""
-        tool = self.backend.tool_pose()
-        if np.linalg.norm(tool.position[:2] - grasp.position[:2]) < SAME_SPOT_M:
-            with contextlib.suppress(MotionError):
-                self._timed("put_back", self.backend.move_linear, [grasp], self.params.contact_speed)
+    def _release_pose(self, place_xy, grasp_point, yaw: float) -> ToolPose:
+        """Where the tool lets an object go: above `place_xy` at the height it was grasped."""
+        return ToolPose.top_down((*np.asarray(place_xy, float)[:2],
+                                  grasp_point[2] + self.params.place_clearance_m), yaw)
+
+    def _let_go(self, error: MotionError, grasp: ToolPose) -> NoReturn:
+        """After a failure with the object in hand (no place for it, or a carry or a
+        lowering that failed): put it down so that it stays on the table instead of being
+        held out of view, where the arm stopped if that is over the table, else back where
+        it was grasped; raises `error` with what became of the object."""
+        where = "where the arm stopped"
         try:
+            if not self.robot.table_area.contains(self.backend.tool_pose().position):
+                where = "where it was grasped"
+                self._timed("carry_back", self.backend.move_to,
+                            grasp.moved((0, 0, self.params.lift_height_m)), self.params.transit_speed)
+                self._timed("lower_back", self.backend.move_linear, [grasp],
+                            self.params.contact_speed)
+            self._place_xy = self.backend.tool_pose().position[:2].copy()
             self._timed("release", self.backend.set_gripper, self.robot.gripper.max_opening)
-        except MotionError as release_error:
+        except MotionError as failure:
             raise MotionError(error.outcome, f"{error.reason}; the object is still held: "
-                                             f"{release_error.reason}") from error
-        raise MotionError(error.outcome, f"{error.reason}; the object was let go where the arm "
-                                         "stopped") from error
+                                             f"{failure.reason}") from error
+        raise MotionError(error.outcome, f"{error.reason}; the object was let go {where}") from error
 
     def push(self, target, direction, distance: float = 0.0) -> PrimitiveResult:
         """Move the closed fingertips horizontally through `target` along `direction`."""

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from seg_by_interaction.core.hypotheses.grasp import top_down_grasp
-from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.interaction.motion import MotionError, Outcome
 from seg_by_interaction.core.interaction.primitives import Primitives
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world.arena import Arena
@@ -52,9 +52,44 @@ def test_an_object_that_cannot_be_put_down_is_let_go_on_the_table_not_carried_aw
     grasp = grasp_of(arena, held)
     result = primitives.pick_place(grasp.position, grasp.yaw, grasp.width_m,
                                    place_xy=arena.object_pose(obstacle)[0][:2])
-    assert result.outcome == Outcome.COLLISION and "let go" in result.reason, result.reason
+    assert result.outcome == Outcome.COLLISION, result.reason
+    assert "the object was let go" in result.reason
     assert (result.frames["after"].instance_mask == held.instance_id).any()
-    assert primitives.backend.gripper_opening() > 0.0
+    assert primitives.backend.gripper_opening() > 0.9 * primitives.robot.gripper.max_opening
+
+
+def test_an_object_that_cannot_be_carried_is_put_back_where_it_was_grasped(world, monkeypatch):
+    arena, backend, primitives = world
+    held = isolated(arena, seed=6)
+    start, _ = arena.object_pose(held)
+    grasp = grasp_of(arena, held)
+    approach = backend.move_to           # the first move_to approaches, the second carries
+
+    def no_path_to_carry(pose, speed):
+        monkeypatch.setattr(backend, "move_to", fail)
+        return approach(pose, speed)
+
+    def fail(pose, speed):
+        monkeypatch.setattr(backend, "move_to", approach)
+        raise MotionError(Outcome.PLANNING_FAILED, "no collision-free path")
+
+    monkeypatch.setattr(backend, "move_to", no_path_to_carry)
+    result = primitives.pick_place(grasp.position, grasp.yaw, grasp.width_m, place_xy=(0.7, 0.15))
+    assert result.outcome == Outcome.PLANNING_FAILED, result.reason
+    assert "let go where it was grasped" in result.reason
+    assert np.linalg.norm(arena.object_pose(held)[0][:2] - start[:2]) < 0.02
+    assert (result.frames["after"].instance_mask == held.instance_id).any()
+
+
+def test_a_place_outside_the_workspace_is_refused_before_anything_moves(world):
+    arena, backend, primitives = world
+    obj = isolated(arena, seed=7)
+    grasp = grasp_of(arena, obj)
+    start, _ = arena.object_pose(obj)
+    result = primitives.pick_place(grasp.position, grasp.yaw, grasp.width_m, place_xy=(2.0, 0.0))
+    assert result.outcome == Outcome.OUTSIDE_WORKSPACE and "place point" in result.reason
+    assert "descend" not in result.timings
+    assert np.allclose(arena.object_pose(obj)[0], start, atol=1e-3)
 
 
 def test_push_moves_the_object_along_the_direction(world):
