@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import signal
 import time
 
 from seg_by_interaction.core.training import MASK_LOSSES
 
 POLL_S = 1.0
-STOPPED = "collection stopped: "     # the collector's log line when it stops short
 
 
 def add_parser(subparsers) -> None:
@@ -106,10 +106,18 @@ def _collect_in_processes(wiring, run_dir: pathlib.Path, budget: int) -> int:
     from seg_by_interaction.ros.node_processes import node_processes
 
     store = RunStore(run_dir)
+    for hang_up in (signal.SIGTERM, signal.SIGHUP):    # stop the nodes as Ctrl-C does
+        signal.signal(hang_up, signal.default_int_handler)
     with node_processes(None, run_dir / "logs") as start:
-        others = {node: start(node, command) for node, command in loop_commands(wiring).items()}
-        collector = others.pop(BUDGET_NODE)
-        exited = _follow_store(store, budget, collector, others) or _drain_store(store, others)
+        try:
+            others = {node: start(node, command)
+                      for node, command in loop_commands(wiring).items()}
+            collector = others.pop(BUDGET_NODE)
+            exited = (_follow_store(store, budget, collector, others)
+                      or _drain_store(store, others) or _exited(others))
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)    # a second Ctrl-C: still stop them
+            raise
     if exited:
         print(f"error: collection stopped: {exited}; run the same command again to resume in "
               f"{run_dir}")
@@ -122,6 +130,8 @@ def _follow_store(store, budget: int, collector, others: dict) -> str:
     """A progress bar from the run directory until the collector's process ends (it does
     once its budget is spent); what went wrong if a node exited or the budget was not met."""
     from tqdm import tqdm
+
+    from seg_by_interaction.core.interaction.collection import STOPPED
 
     with tqdm(total=budget, initial=store.count_interactions(), unit="interaction",
               desc="collecting") as bar:
@@ -148,9 +158,14 @@ def _drain_store(store, others: dict) -> str:
     from seg_by_interaction.ros.loop import DRAIN_TIMEOUT_S
 
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
-    while store.unlabelled_interactions() and time.monotonic() < deadline:
+    while unlabelled := store.unlabelled_interactions():
         if exited := _exited(others):
             return exited
+        if time.monotonic() > deadline:
+            print(f"warning: {len(unlabelled)} records still unlabelled after "
+                  f"{DRAIN_TIMEOUT_S:.0f} s (e.g. {unlabelled[0]}); the labeler takes them up "
+                  "when the run resumes")
+            break
         time.sleep(POLL_S)
     return ""
 

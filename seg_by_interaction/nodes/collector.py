@@ -25,9 +25,10 @@ from std_msgs.msg import Header
 
 from seg_by_interaction.action import Interact
 from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_RANDOM
-from seg_by_interaction.core.interaction.collection import (CollectorParams, HypothesisChooser,
-                                                            Schedule, away_from_nearest,
-                                                            primitive_mix, request_for)
+from seg_by_interaction.core.interaction.collection import (STOPPED, CollectorParams,
+                                                            HypothesisChooser, Schedule,
+                                                            away_from_nearest, primitive_mix,
+                                                            request_for)
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.kinds import Aim
 from seg_by_interaction.core.interaction.motion import Outcome
@@ -120,9 +121,9 @@ class Collector(LeanNode):
             verdict = "stopped" if self._stop.is_set() else "finished"
             self.get_logger().info(f"collection {verdict}: {self.schedule.done} interactions")
         except Abandoned as error:
-            self.get_logger().info(f"collection stopped: {self.schedule.done} interactions ({error})")
+            self.get_logger().info(f"{STOPPED}{self.schedule.done} interactions ({error})")
         except RuntimeError as error:
-            self.get_logger().error(f"collection stopped: {error}")
+            self.get_logger().error(f"{STOPPED}{error}")
             self.last_result = self.error = str(error)
         finally:
             self.finished.set()

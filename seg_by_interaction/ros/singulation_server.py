@@ -16,6 +16,7 @@ from rclpy.node import Node
 from rclpy.time import Time
 
 from seg_by_interaction.action import Singulate
+from seg_by_interaction.core.hypotheses.hypothesis import distinct
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.interaction.singulation import (SceneDepth, check_roi, choose_push,
@@ -146,7 +147,8 @@ class SingulationServer:
                       for h in array.hypotheses]
         view = self.node.frames.view(frame)
         scene = SceneDepth(view.depth, view.intrinsics, view.camera_pose, self.node.robot.table_height)
-        return array, in_region(hypotheses, roi), scene
+        kept = distinct(hypotheses, self.params.singulation.alternative_share)
+        return array, in_region(kept, roi), scene
 
 
 def _reason(result: Singulate.Result, left: int, cancelled: bool) -> str:

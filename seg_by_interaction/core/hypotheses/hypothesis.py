@@ -54,3 +54,20 @@ def project_point(point, intrinsics: PinholeIntrinsics,
     if z <= 0:
         return None
     return (intrinsics.fx * x / z + intrinsics.cx, intrinsics.fy * y / z + intrinsics.cy)
+
+
+def overlap_share(a: Hypothesis, b: Hypothesis) -> float:
+    """The share of the smaller hypothesis's pixels that the two share."""
+    shared = int(np.count_nonzero(a.mask & b.mask))
+    return shared / max(1, min(a.shape.area_px, b.shape.area_px))
+
+
+def distinct(hypotheses: list[Hypothesis], max_share: float) -> list[Hypothesis]:
+    """Best-scored first, the hypotheses sharing at most `max_share` of the smaller one's
+    pixels with every better one kept: not a part of one, nor a merge with one (a dense
+    model offers both beside an object's own mask)."""
+    kept: list[Hypothesis] = []
+    for hypothesis in sorted(hypotheses, key=lambda h: -h.score):
+        if all(overlap_share(hypothesis, other) <= max_share for other in kept):
+            kept.append(hypothesis)
+    return kept

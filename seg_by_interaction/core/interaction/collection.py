@@ -14,6 +14,8 @@ from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
 from seg_by_interaction.core.robot_config import PrimitiveMix, RobotConfig, TableArea
 from seg_by_interaction.core.validated import setting
 
+STOPPED = "collection stopped: "      # how the collector's log says why it stopped short
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CollectorParams:

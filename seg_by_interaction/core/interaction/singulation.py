@@ -2,8 +2,10 @@
 segmentation is uncertain, push there to separate the objects, and judge the segmentation
 after the push.
 
-A region is uncertain by one of these cues, checked in this order (the first that holds
-names it; regions are ranked by cue, then by area, largest first):
+The hypotheses are first cut to distinct ones (`hypothesis.distinct`: a part of a
+better-scored one, or a merge with one, is its alternative, set aside). A region is
+uncertain by one of these cues, checked in this order (the first that holds names it;
+regions are ranked by cue, then by area, largest first):
 - `overlap`: two hypotheses share more than `overlap_share` of the smaller one's pixels:
   competing guesses at the same pixels (the region is their union);
 - `oversized`: one hypothesis whose footprint, lifted to the table with depth, is wider
@@ -41,7 +43,7 @@ from skimage.morphology import convex_hull_image
 from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
 from seg_by_interaction.core.hypotheses.grasp import lift_pixels, points_above_table
-from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
+from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, overlap_share
 from seg_by_interaction.core.interaction.collection import away_from_nearest
 from seg_by_interaction.core.interaction.singulation_params import CUES, SingulationParams
 
@@ -102,7 +104,7 @@ def check_roi(roi: tuple[int, int, int, int] | None, height: int, width: int) ->
 def uncertain_regions(hypotheses: list[Hypothesis], scene: SceneDepth,
                       params: SingulationParams) -> list[UncertainRegion]:
     """Every uncertain region of a segmentation, most uncertain first (module docstring)."""
-    regions = _pair_regions(hypotheses, "overlap", lambda a, b: _overlap_share(
+    regions = _pair_regions(hypotheses, "overlap", lambda a, b: overlap_share(
         hypotheses[a], hypotheses[b]) > params.overlap_share)
     regions += [UncertainRegion(cue, (i,), h.mask) for i, h in enumerate(hypotheses)
                 if (cue := _single_cue(h, scene, params))]
@@ -132,11 +134,6 @@ def _without_lesser_doubts(regions: list[UncertainRegion]) -> list[UncertainRegi
         if not any(set(region.members) <= set(k.members) for k in kept):
             kept.append(region)
     return kept
-
-
-def _overlap_share(a: Hypothesis, b: Hypothesis) -> float:
-    shared = int((a.mask & b.mask).sum())
-    return shared / max(1, min(a.shape.area_px, b.shape.area_px))
 
 
 def _single_cue(hypothesis: Hypothesis, scene: SceneDepth, params: SingulationParams) -> str:

@@ -13,6 +13,10 @@ CUES = ("overlap", "oversized", "concave", "touching", "low_score")
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SingulationParams:
+    alternative_share: float = setting(0.5, "a hypothesis sharing more than this share of "
+                                            "the smaller one's pixels with a better-scored one "
+                                            "is an alternative to it (a part, a merge) and set "
+                                            "aside before the cues are judged", min=0.0, max=1.0)
     overlap_share: float = setting(0.1, "two hypotheses sharing more than this share of the "
                                         "smaller one's pixels compete for them", min=0.0, max=1.0)
     max_object_width_m: float = setting(0.08, "a segment wider than this across its major axis "

@@ -3,10 +3,9 @@ any way of acting: segment the goal and the current scene, match their segments,
 the matched objects one by one with pick-and-place until each lies within the tolerance
 of its goal or the budget is spent, segmenting and matching again after every move. The
 fingers close along a direction that clears the neighbours both where the object is
-taken and where it is put down, where one does. A
-failed grasp is retried once, from the new segmentation, at the segment's most interior
-part; an object whose goal spot is taken waits until the one standing there has been
-moved aside."""
+taken and where it is put down, where one does. A failed grasp is retried once, from the
+new segmentation, at the segment's most interior part; an object whose goal spot is
+taken waits until the one standing there has been moved aside."""
 from __future__ import annotations
 
 import dataclasses

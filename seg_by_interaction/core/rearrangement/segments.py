@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.grasp import GraspCheckParams, grasp_scene
-from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, hypotheses_from_proposals
+from seg_by_interaction.core.hypotheses.hypothesis import (Hypothesis, hypotheses_from_proposals,
+                                                           overlap_share)
 from seg_by_interaction.core.interaction.collection import grasp_over_table
 from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.robot_config import RobotConfig
@@ -49,12 +48,8 @@ def scene_segments(proposals: list[Proposal], view: RGBDView, robot: RobotConfig
         if (params.min_area_px <= hypothesis.shape.area_px <= max_area
                 and grasp_over_table(hypothesis, robot.table_area)
                 and hypothesis.grasp.position[2] >= robot.table_height + params.min_height_m
-                and not _overlaps_a_kept_one(hypothesis, kept, params.max_overlap_better)):
+                and all(overlap_share(hypothesis, other) <= params.max_overlap_better
+                        for other in kept)):
             kept.append(hypothesis)
     return [dataclasses.replace(h, id=f"s{index}") for index, h in enumerate(kept)]
 
-
-def _overlaps_a_kept_one(hypothesis: Hypothesis, kept: list[Hypothesis], share: float) -> bool:
-    area = hypothesis.shape.area_px
-    return any(np.count_nonzero(hypothesis.mask & other.mask)
-               > share * min(area, other.shape.area_px) for other in kept)

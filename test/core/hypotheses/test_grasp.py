@@ -135,5 +135,11 @@ def test_a_place_hemmed_in_on_all_sides_is_refused_with_where():
 
 
 def test_the_object_itself_does_not_block_its_own_place():
-    grasp = check_put_down_at((0.01, 0.0), (0.0, 0.0, 0.03, 0.05, 0.05))
+    # put down 4.5 cm along the closing line, where it stands now lies under a finger
+    box = (0.0, 0.0, 0.03, 0.05, 0.05)
+    grasp = check_put_down_at((0.045, 0.0), box)
     assert grasp.refusal == "" and turn_from(grasp.yaw, 0.0) < 3
+    depth, masks = boxes_seen_from_above(box)
+    with_itself = grasp_scene(depth, K, LOOKING_DOWN, GRIPPER, table_height=0.0)
+    blocked = checked_grasp(masks[0], depth, K, LOOKING_DOWN, with_itself, places=[(0.045, 0.0)])
+    assert blocked.refusal or turn_from(blocked.yaw, 0.0) >= 15
