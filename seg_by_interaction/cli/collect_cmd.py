@@ -1,7 +1,7 @@
 """`sbi collect`: the self-supervised loop on the simulated world, every node composed in
 one process with a multi-threaded executor, or with --processes each node in its own
-process, as launch/sim_collect.launch.py starts them where `ros2 launch` exists (on
-several cores the world's physics and the trainer then run side by side). Re-running
+process, as launch/sim_collect.launch.py starts them where `ros2 launch` exists (each
+with its own log, and a node's failure does not take the others down). Re-running
 with the same --out resumes: recorded interactions count toward the budget, the memory
 bank and the newest checkpoint are reloaded."""
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`sbi demo` (what `make demo` runs): the self-supervised loop on the simulated Sawyer,
 then evaluation on the test split and a report with pictures.
 
-1. collect: every node in its own process (`sbi collect --processes`: the world's physics
-   and the trainer run side by side on two cores); hypotheses from the bottom-up baseline
+1. collect: every node in its own process, as `ros2 launch` starts them (`sbi collect
+   --processes`, logs in OUT/logs); hypotheses from the bottom-up baseline
    until the trainer announces its first model, then from the model;
 2. a test set of novel objects on novel table textures, in mixed clutter (touching,
    stacked, flat and same-colour objects; `sbi dataset make --layout mixed`);
