@@ -137,8 +137,7 @@ def checked_grasp(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrin
     first_refusal = ""
     for yaw in _yaws_from(principal.yaw, scene.params.yaw_step_deg):
         width = _width_across(surface[0], principal.position[:2], yaw)
-        refusal = next((where + refusal for where, position, nearby in checks
-                        if (refusal := _refusal(position, yaw, width, nearby))), "")
+        refusal = _first_refusal(checks, yaw, width)
         if not refusal:
             return Grasp(principal.position, yaw, width)
         first_refusal = first_refusal or refusal
@@ -193,6 +192,15 @@ def _near_the_fingers(position: np.ndarray, scene: GraspScene) -> GraspScene:
                      gripper.finger_width / 2 + margin)
     near = np.linalg.norm(scene.points[:, :2] - position[:2], axis=1) <= reach
     return dataclasses.replace(scene, points=scene.points[near])
+
+
+def _first_refusal(checks, yaw: float, width: float) -> str:
+    """Why the grasp would not fit at the first of `checks` ((where, position, nearby
+    scene), ...) where it does not; "" if it fits at all."""
+    for where, position, nearby in checks:
+        if refusal := _refusal(position, yaw, width, nearby):
+            return where + refusal
+    return ""
 
 
 def _refusal(position: np.ndarray, yaw: float, width: float, scene: GraspScene) -> str:

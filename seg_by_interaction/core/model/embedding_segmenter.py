@@ -35,7 +35,7 @@ from torch.nn import functional as F
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.table import table_pixels
-from seg_by_interaction.core.masks import Proposal
+from seg_by_interaction.core.masks import Proposal, WindowMask
 from seg_by_interaction.core.model.embedding import EmbeddingNet
 from seg_by_interaction.core.model.inputs import frame_height, input_channels, to_tensor
 from seg_by_interaction.core.validated import setting
@@ -74,11 +74,10 @@ class ClusteringParams:
 
 
 @dataclasses.dataclass
-class _Mask:
-    """A mask some clusterings found: where it lies, and how many found it."""
-    mask: np.ndarray
-    area: int
-    box: tuple[slice, slice]
+class _Found:
+    """A mask some clusterings found (scored by its mean foreground probability), and how
+    many found it."""
+    window: WindowMask
     support: int = 1
 
 
@@ -122,7 +121,7 @@ class EmbeddingSegmenter:
     def cluster(self, probability: np.ndarray, embeddings: np.ndarray) -> list[Proposal]:
         """Proposals from foreground probability (H, W) and embeddings (E, H, W), best
         first: each distinct mask of the clusterings, scored by the share that found it."""
-        found: list[_Mask] = []
+        found: list[_Found] = []
         coarse_probability, coarse_embeddings = probability[::4, ::4], embeddings[:, ::4, ::4]
         for threshold in self.params.foreground_thresholds:
             foreground = probability > threshold
@@ -130,11 +129,11 @@ class EmbeddingSegmenter:
             for bandwidth in self.params.bandwidths:
                 centres = self._centres(coarse_probability, coarse_embeddings,
                                         foreground[::4, ::4], bandwidth)
-                for mask in self._masks(foreground, pixels, centres, bandwidth):
-                    self._add(found, mask)
+                for window in self._masks(probability, foreground, pixels, centres, bandwidth):
+                    self._add(found, window)
         clusterings = len(self.params.foreground_thresholds) * len(self.params.bandwidths)
-        proposals = [Proposal(m.mask, m.support / clusterings
-                              + TIE_BREAK * float(probability[m.mask].mean())) for m in found]
+        proposals = [Proposal(f.window.full_size(*probability.shape),
+                              f.support / clusterings + TIE_BREAK * f.window.score) for f in found]
         proposals.sort(key=lambda p: p.score, reverse=True)
         return proposals[:self.max_proposals]
 
@@ -159,8 +158,8 @@ class EmbeddingSegmenter:
             centres.append(centre)
         return centres
 
-    def _masks(self, foreground: np.ndarray, pixels: np.ndarray, centres: list[np.ndarray],
-               bandwidth: float) -> list[_Mask]:
+    def _masks(self, probability: np.ndarray, foreground: np.ndarray, pixels: np.ndarray,
+               centres: list[np.ndarray], bandwidth: float) -> list[WindowMask]:
         """Each connected part, large enough, of each cluster: the foreground pixels
         (embeddings `pixels`) nearest its centre and within `bandwidth` of it."""
         if not centres:
@@ -182,23 +181,19 @@ class EmbeddingSegmenter:
                 left, top, width, height, area = stats[part]
                 if area < self.params.min_area_px:
                     continue
-                part_box = (slice(box[0].start + top, box[0].start + top + height),
-                            slice(box[1].start + left, box[1].start + left + width))
-                mask = np.zeros(foreground.shape, bool)
-                mask[part_box] = parts[top:top + height, left:left + width] == part
-                masks.append(_Mask(mask, int(area), part_box))
+                mask = parts[top:top + height, left:left + width] == part
+                row, col = box[0].start + top, box[1].start + left     # in the image
+                mean = float(probability[row:row + height, col:col + width][mask].mean())
+                masks.append(WindowMask(mean, row, col, mask))
         return masks
 
-    def _add(self, found: list[_Mask], new: _Mask) -> None:
+    def _add(self, found: list[_Found], new: WindowMask) -> None:
         """Counts `new` for the found mask it matches, or adds it."""
         least = self.params.same_mask_iou
         for other in found:
-            if min(new.area, other.area) < least * max(new.area, other.area):
-                continue
-            union = tuple(slice(min(a.start, b.start), max(a.stop, b.stop))
-                          for a, b in zip(new.box, other.box))
-            overlap = np.count_nonzero(new.mask[union] & other.mask[union])
-            if overlap >= least * (new.area + other.area - overlap):
+            # IoU is at most the smaller area over the larger: most pairs end here
+            if (min(new.area, other.window.area) >= least * max(new.area, other.window.area)
+                    and new.iou(other.window) >= least):
                 other.support += 1
                 return
-        found.append(new)
+        found.append(_Found(new))

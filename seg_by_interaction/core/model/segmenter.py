@@ -14,7 +14,6 @@ suppression by mask IoU.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import NamedTuple
 
 import cv2
@@ -23,7 +22,7 @@ import torch
 from torch.nn import functional as F
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
-from seg_by_interaction.core.masks import Proposal
+from seg_by_interaction.core.masks import Proposal, WindowMask
 from seg_by_interaction.core.model.embedding_segmenter import ClusteringParams, EmbeddingSegmenter
 from seg_by_interaction.core.model.inputs import check_rgb
 from seg_by_interaction.core.model.network import DeepMask
@@ -69,38 +68,6 @@ class SegmenterParams:
 def single_scale(params: SegmenterParams) -> SegmenterParams:
     """The same settings at scale 1 only."""
     return dataclasses.replace(params, scales=(1.0,))
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class WindowMask:
-    """A window's mask, cut to the image: pixel (0, 0) of `mask` is the image's pixel
-    (top, left). Kept this small until NMS is done, as IoUs need only the windows' overlap."""
-    score: float
-    top: int
-    left: int
-    mask: np.ndarray
-
-    @functools.cached_property
-    def area(self) -> int:
-        return int(np.count_nonzero(self.mask))
-
-    def iou(self, other: WindowMask) -> float:
-        top, left = max(self.top, other.top), max(self.left, other.left)
-        bottom = min(self.top + self.mask.shape[0], other.top + other.mask.shape[0])
-        right = min(self.left + self.mask.shape[1], other.left + other.mask.shape[1])
-        if bottom <= top or right <= left:
-            return 0.0
-        mine = self.mask[top - self.top:bottom - self.top, left - self.left:right - self.left]
-        theirs = other.mask[top - other.top:bottom - other.top,
-                            left - other.left:right - other.left]
-        intersection = int(np.count_nonzero(mine & theirs))
-        return intersection / (self.area + other.area - intersection)
-
-    def full_size(self, height: int, width: int) -> np.ndarray:
-        full = np.zeros((height, width), bool)
-        rows, cols = self.mask.shape
-        full[self.top:self.top + rows, self.left:self.left + cols] = self.mask
-        return full
 
 
 def suppress_duplicates(candidates: list[WindowMask], iou_threshold: float,
