@@ -9,14 +9,13 @@ import itertools
 import os
 import pathlib
 import time
-import weakref
 
+from seg_by_interaction.ros.futures import settle_before_first_goal
 from seg_by_interaction.ros.node_processes import NodeProcess, isolated_ros_environment, node_command
 
 __all__ = ["NodeProcess", "node_command", "isolated_environment", "wait_until", "wait_for_node",
            "wait_for_message", "call_service", "send_goal", "goal_result"]
 _domain_counter = itertools.count()
-_settled_action_clients = weakref.WeakSet()
 
 
 def isolated_environment(ros_home: pathlib.Path) -> dict[str, str]:
@@ -55,17 +54,11 @@ def call_service(node, client, request, timeout: float = 20.0):
 
 def send_goal(client, goal, timeout: float = 30.0, server_timeout: float = 120.0,
               feedback_callback=None):
-    """Send an action goal and wait for the server's answer; the goal handle.
-
-    `wait_for_server` shows that the server is there, not that the server's answer can
-    reach this client: discovery may match that direction later, and a CI run lost a
-    goal's response so. Each client's first goal waits a second more."""
+    """Send an action goal and wait for the server's answer; the goal handle."""
     if not client.wait_for_server(timeout_sec=server_timeout):
         raise TimeoutError(f"action server {client._action_name} did not appear within "
                            f"{server_timeout} s")
-    if client not in _settled_action_clients:
-        time.sleep(1.0)
-        _settled_action_clients.add(client)
+    settle_before_first_goal(client)
     future = client.send_goal_async(goal, feedback_callback=feedback_callback)
     wait_until(future.done, timeout, what="the goal's acceptance")
     return future.result()

@@ -19,6 +19,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from seg_by_interaction.ros.futures import DISCOVERY_SETTLE_S
+
 HANG_S = 10.0
 PUBLISH_GAP_S = 0.03      # subscriptions keep the last 5-10 messages; faster bursts drop more
 READY_TIMEOUT_S = 300.0
@@ -118,6 +120,7 @@ def topic_cases(publishers: dict, messages: Iterator[tuple[str, object]]
                 ) -> Callable[[int], Iterator[str]]:
     def run(count: int) -> Iterator[str]:
         _eventually(lambda: all(p.get_subscription_count() for p in publishers.values()), HANG_S)
+        time.sleep(DISCOVERY_SETTLE_S)  # till the subscriptions have matched these publishers too
         for kind, message in itertools.islice(messages, count):
             publishers[kind].publish(message)
             time.sleep(PUBLISH_GAP_S)

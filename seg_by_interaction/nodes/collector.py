@@ -37,7 +37,7 @@ from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, Primitive
 from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, qos
-from seg_by_interaction.ros.futures import Abandoned, wait_for
+from seg_by_interaction.ros.futures import Abandoned, settle_before_first_goal, wait_for
 from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
@@ -200,6 +200,7 @@ class Collector(LeanNode):
         goal = Interact.Goal(primitive=primitive, timeout=self.params.interaction_timeout_s)
         self._present(self.interact.wait_for_server(timeout_sec=SERVER_WAIT_S),
                       f"interact action server '{self.params.interact_action}'")
+        settle_before_first_goal(self.interact)
         handle = wait_for(self.interact.send_goal_async(goal), ANSWER_WAIT_S, "the interact goal")
         if not handle.accepted:
             if self._executor_busy:          # e.g. still on a goal of a collector killed since

@@ -40,7 +40,7 @@ from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.ros import interaction_msgs, rearrange_msgs
 from seg_by_interaction.ros.camera_poses import CameraPoses
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
-from seg_by_interaction.ros.futures import wait_for
+from seg_by_interaction.ros.futures import settle_before_first_goal, wait_for
 from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
 from seg_by_interaction.ros.parameters import declare_parameters
@@ -160,6 +160,7 @@ class Rearrangement(LeanNode):
     def _pick_and_place(self, request: InteractionRequest) -> Acted:
         if not self.interact.wait_for_server(timeout_sec=SERVER_WAIT_S):
             raise RuntimeError(f"no interact action server '{self.params.interact_action}'")
+        settle_before_first_goal(self.interact)
         primitive = interaction_msgs.request_to_msg(request, self.robot.base_frame, None, 0, Header())
         timeout = self.params.interaction_timeout_s
         handle = wait_for(self.interact.send_goal_async(Interact.Goal(primitive=primitive,

@@ -4,9 +4,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+import weakref
 
 POLL_S = 0.1
 ABANDON_GRACE_S = 2.0     # for a live server to answer a cancellation
+DISCOVERY_SETTLE_S = 1.0
+
+_settled_action_clients = weakref.WeakSet()
 
 
 class Abandoned(TimeoutError):
@@ -31,3 +35,13 @@ def wait_for(future, timeout_s: float | None, what: str, abandon: threading.Even
         if not abandoning and abandon is not None and abandon.is_set():
             abandoning, deadline = True, min(deadline, now + ABANDON_GRACE_S)
     return future.result()
+
+
+def settle_before_first_goal(client) -> None:
+    """`wait_for_server` shows that the action server is there, not that its answers and
+    feedback can reach this client: discovery may match that direction later (CI runs lost
+    a goal's response and a singulation's feedback so). Each client's first goal waits
+    DISCOVERY_SETTLE_S more."""
+    if client not in _settled_action_clients:
+        time.sleep(DISCOVERY_SETTLE_S)
+        _settled_action_clients.add(client)

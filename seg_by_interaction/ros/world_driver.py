@@ -11,7 +11,7 @@ from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.sync import FrameSyncParams
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.ros.frame_buffer import FrameBuffer
-from seg_by_interaction.ros.futures import wait_for
+from seg_by_interaction.ros.futures import settle_before_first_goal, wait_for
 from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.rejections import Rejections
 from seg_by_interaction.srv import ResetScene
@@ -46,6 +46,7 @@ class WorldDriver(LeanNode):
         """The action's result (RuntimeError when the server is missing or refuses)."""
         if not client.wait_for_server(timeout_sec=SERVICE_WAIT_S):
             raise RuntimeError(f"no {what} action server")
+        settle_before_first_goal(client)
         handle = wait_for(client.send_goal_async(
             goal, feedback_callback=lambda msg: on_feedback(msg.feedback)), SERVICE_WAIT_S,
             f"the {what} goal")

@@ -92,7 +92,7 @@ class EmbeddedMotionBackend(MotionBackend):
 
     def _move_linear(self, waypoints: list[ToolPose], speed: float) -> None:
         start = self._sync()
-        path = [start] + _back_within_limits(start, self._within_limits(start))
+        path = _without_repeats([start, self._within_limits(start)])
         current = self.tool_pose()
         for waypoint in waypoints:
             self.check_stop()
@@ -168,24 +168,42 @@ class EmbeddedMotionBackend(MotionBackend):
     def _plan(self, start: np.ndarray, goal: np.ndarray) -> np.ndarray | None:
         """A collision-free joint path from start to goal (both included), or None."""
         inside = self._within_limits(start)
-        if not self._state_valid(inside):
-            raise MotionError(Outcome.COLLISION, "the arm starts in contact with the planning "
-                                                 "scene; move it clear before planning")
+        free = self._free_start(inside)
         if not self._state_valid(goal):
             return None
-        back = _back_within_limits(start, inside)
-        if self._segment_valid(inside, goal):
-            return np.array([start, *back, goal])
+        lead = _without_repeats([start, inside, free])
+        if self._segment_valid(free, goal):
+            return np.array([*lead, goal])
         self._setup.clear()
-        self._setup.setStartAndGoalStates(self._state(inside), self._state(goal))
+        self._setup.setStartAndGoalStates(self._state(free), self._state(goal))
         if not self._setup.solve(self.params.planning_time_s) or \
                 not self._setup.haveExactSolutionPath():
             return None
         self._setup.simplifySolution()
         solution = self._setup.getSolutionPath()
         dims = len(start)
-        return np.array([start, *back, *([solution.getState(i)[j] for j in range(dims)]
-                                          for i in range(1, solution.getStateCount()))])
+        return np.array([*lead, *([solution.getState(i)[j] for j in range(dims)]
+                                  for i in range(1, solution.getStateCount()))])
+
+    def _free_start(self, start: np.ndarray) -> np.ndarray:
+        """`start`, or when the arm starts touching the planning scene (stopped mid-grasp
+        a few millimetres above the table) the first free state found by jiggling it, each
+        joint by at most `start_jiggle_fraction` of its range, as MoveIt's
+        FixStartStateCollision adapter does. MotionError COLLISION when none is found."""
+        if self._state_valid(start):
+            return start
+        low, high = self.robot.arm_limits()
+        reach = self.params.start_jiggle_fraction * (high - low)
+        attempts = self.params.start_jiggle_attempts
+        for attempt in range(1, attempts + 1):      # the nearest free states are tried first
+            jiggle = self._rng.uniform(-1.0, 1.0, len(start)) * reach * attempt / attempts
+            candidate = np.clip(start + jiggle, low, high)
+            if self._state_valid(candidate):
+                return candidate
+        raise MotionError(Outcome.COLLISION, "the arm starts in contact with the planning scene "
+                                             f"and no state within start_jiggle_fraction "
+                                             f"{self.params.start_jiggle_fraction} of it is free; "
+                                             "move it clear before planning")
 
     def _within_limits(self, q: np.ndarray) -> np.ndarray:
         """The nearest joint positions within the limits, which OMPL and IK keep to: contact
@@ -256,10 +274,10 @@ class EmbeddedMotionBackend(MotionBackend):
         return np.array(points)
 
 
-def _back_within_limits(start: np.ndarray, inside: np.ndarray) -> list[np.ndarray]:
-    """The state a path from `start` goes through first to be within the joint limits
-    (`inside`), if `start` is not."""
-    return [] if np.array_equal(start, inside) else [inside]
+def _without_repeats(states: list[np.ndarray]) -> list[np.ndarray]:
+    """`states` without those equal to the one before: the states a path from the arm's
+    goes through before planning proper (back within the joint limits, clear of contact)."""
+    return [q for i, q in enumerate(states) if i == 0 or not np.array_equal(q, states[i - 1])]
 
 
 def _interpolate(start: ToolPose, end: ToolPose, step_m: float) -> list[ToolPose]:

@@ -69,6 +69,13 @@ class EmbeddedMotionParams:
     limit_slack_rad: float = setting(0.2, "how far past a joint limit (pushed there by contact) "
                                           "the arm may start a motion, which first brings it "
                                           "back within the limit", min=0.0, max=0.5)
+    start_jiggle_fraction: float = setting(0.05, "when the arm starts touching the planning "
+                                                 "scene, how far (share of each joint's range) "
+                                                 "a free start may be sought; as MoveIt's "
+                                                 "FixStartStateCollision jiggle_fraction",
+                                           min=0.0, max=0.2)
+    start_jiggle_attempts: int = setting(100, "states sampled in that search (MoveIt's "
+                                              "max_sampling_attempts)", min=1, max=10000)
     # The motion server's, for an arm whose robot config has no `simulation` section:
     robot_description_file: str = setting("", "URDF file of the arm's model ('' = the latched "
                                                "/robot_description topic)")

@@ -1,7 +1,7 @@
 """The embedded backend on the simulated Sawyer, in process (the motion server runs the
 same code): a dry run plans and reports every tool path but moves nothing; a
 planning-scene box blocks a goal; an arm that contact left a little past a joint limit
-moves back within it; of 10,000 random goals none outside the workspace box reaches the
+moves back within it, and one stopped touching the table moves clear of it first; of 10,000 random goals none outside the workspace box reaches the
 arm's controller."""
 import numpy as np
 import pytest
@@ -69,6 +69,27 @@ def test_an_arm_pushed_a_little_past_a_joint_limit_moves_back_within_it_first(wo
             with pytest.raises(MotionError, match="rad past its limit"):
                 backend.move_to_named("out_of_view")
     arena.robot.reset_arm(home)
+
+
+def test_an_arm_stopped_touching_the_table_plans_from_a_free_state_nearby(world):
+    arena, backend = world
+    backend.move_to_named("home")
+    centre = np.mean([backend.workspace.min, backend.workspace.max], 0)
+    on_table = ToolPose.top_down((centre[0], centre[1], arena.robot_config.table_height + 0.002), 0.0)
+    q = arena.robot.inverse_kinematics(on_table.position, on_table.orientation_xyzw,
+                                       seed=arena.robot.arm_positions())
+    arena.robot.reset_arm(q)                       # as a cancelled grasp can leave it
+    assert not backend._state_valid(q)
+    paths = []
+    backend.on_planned = paths.append
+    try:
+        backend.move_to_named("out_of_view")
+    finally:
+        backend.on_planned = None
+    first_free = paths[0][1]
+    assert np.linalg.norm(first_free - paths[0][0]) < 0.05  # a jiggle, not a leap
+    assert np.allclose(arena.robot.arm_positions(), arena.robot_config.named_poses["out_of_view"],
+                       atol=0.02)
 
 
 def random_goal(rng, workspace):
