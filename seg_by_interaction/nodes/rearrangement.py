@@ -30,6 +30,7 @@ from seg_by_interaction.action import Interact, Rearrange
 from seg_by_interaction.core.images import ImageError
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.motion import Outcome
+from seg_by_interaction.core.interaction.primitives import RELEASE
 from seg_by_interaction.core.model.checkpoint import CheckpointError
 from seg_by_interaction.core.rearrangement.controller import Acted, GoalError, Rearranger, Tools
 from seg_by_interaction.core.rearrangement.features import FEATURE_TRUNKS
@@ -177,7 +178,7 @@ class Rearrangement(LeanNode):
         record = result.record
         after_ns = Time.from_msg(record.after_rgb.header.stamp).nanoseconds if record.after_rgb.data else 0
         return Acted(result.success, Outcome(record.outcome).name, result.reason,
-                     self._current_view(after_ns))
+                     self._current_view(after_ns), held=RELEASE in {m.name for m in record.timings})
 
     def _snapshot(self, request: SnapshotGoal.Request,
                   response: SnapshotGoal.Response) -> SnapshotGoal.Response:

@@ -1,20 +1,25 @@
 """Free spots on the table, judged from a depth image: where nothing stands above the
-table surface within a radius. Used to put objects down where they hit nothing."""
+table surface within a radius, or near a given spot where an object's footprint keeps
+clear of its neighbours. Used to put objects down where they hit nothing."""
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
+from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
-from seg_by_interaction.core.hypotheses.grasp import points_above_table
+from seg_by_interaction.core.hypotheses.grasp import lift_pixels, points_above_table
 from seg_by_interaction.core.robot_config import TableArea
 
 OCCUPIED_ABOVE_M = 0.01
+FOOTPRINT_POINTS = 300
 
 
 def occupied_points(depth: np.ndarray, intrinsics: PinholeIntrinsics, camera_pose: Pose,
-                    table_height: float) -> np.ndarray:
-    """x-y of the depth points standing more than 1 cm above the table."""
-    return points_above_table(depth, intrinsics, camera_pose, table_height, OCCUPIED_ABOVE_M)[:, :2]
+                    table_height: float, stride: int = 2) -> np.ndarray:
+    """x-y of every `stride`-th pixel's depth point standing more than 1 cm above the table."""
+    return points_above_table(depth, intrinsics, camera_pose, table_height, OCCUPIED_ABOVE_M,
+                              stride)[:, :2]
 
 
 def free_spot(view, table_area: TableArea, table_height: float, radius: float, margin: float,
@@ -32,3 +37,33 @@ def free_spot(view, table_area: TableArea, table_height: float, radius: float, m
         if len(occupied) == 0 or np.min(np.linalg.norm(occupied - candidate, axis=1)) > radius:
             return candidate
     return None
+
+
+def mask_footprint(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrinsics,
+                   camera_pose: Pose) -> np.ndarray:
+    """x-y of the mask's depth points (at most FOOTPRINT_POINTS, evenly taken): where the
+    object stands on the table, side faces an oblique camera sees included."""
+    rows, cols = np.nonzero(mask & has_reading(depth))
+    every = max(1, len(rows) // FOOTPRINT_POINTS)
+    rows, cols = rows[::every], cols[::every]
+    points = lift_pixels(cols, rows, depth[rows, cols], intrinsics, camera_pose)[:, :2]
+    return points[np.all(np.isfinite(points), axis=1)]
+
+
+def clearest_spot_near(footprint: np.ndarray, spot: np.ndarray, occupied: np.ndarray,
+                       reach: float, clearance: float, step: float = 0.002) -> np.ndarray:
+    """Where to put an object down near `spot`: of the x-y within `reach` of it (on a
+    `step` grid), the one at which the footprint (x-y points relative to the point put at
+    the spot) keeps farthest from every occupied x-y, counting up to `clearance`; of those
+    equally clear, the nearest to `spot`. `spot` itself when nothing is occupied."""
+    spot = np.asarray(spot, float)
+    if reach <= 0 or len(occupied) == 0 or len(footprint) == 0:
+        return spot
+    axis = np.arange(-reach, reach + step / 2, step)
+    offsets = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
+    offsets = offsets[np.linalg.norm(offsets, axis=1) <= reach + 1e-9]
+    placed = footprint[None] + (spot + offsets)[:, None]               # candidates x points x 2
+    gaps, _ = cKDTree(occupied).query(placed.reshape(-1, 2), distance_upper_bound=clearance)
+    clear = np.minimum(gaps.reshape(len(offsets), -1).min(axis=1), clearance)
+    best = np.flatnonzero(clear >= clear.max() - 1e-9)
+    return spot + offsets[best[np.argmin(np.linalg.norm(offsets[best], axis=1))]]

@@ -34,6 +34,7 @@ Capture = Callable[[str], Any]
 
 POKE_MAGNITUDES = ("light", "medium", "heavy")
 SWEEP_STROKES = 8
+RELEASE = "release"   # a pick-and-place timed this phase only if its grasp held the object
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -145,7 +146,7 @@ class Primitives:
             if self.backend.gripper_opening() < p.grasped_min_opening_m:
                 raise MotionError(Outcome.NOTHING_GRASPED, "the object slipped out of the gripper "
                                                            "while it was carried")
-            self._timed("release", self.backend.set_gripper, self.robot.gripper.max_opening)
+            self._timed(RELEASE, self.backend.set_gripper, self.robot.gripper.max_opening)
             self._timed("retreat", self.backend.move_linear,
                         [release.moved((0, 0, p.approach_height_m))], p.retreat_speed)
             self._out_of_view_capture(frames, "after")
@@ -170,7 +171,7 @@ class Primitives:
                 self._timed("lower_back", self.backend.move_linear, [grasp],
                             self.params.contact_speed)
             self._place_xy = self.backend.tool_pose().position[:2].copy()
-            self._timed("release", self.backend.set_gripper, self.robot.gripper.max_opening)
+            self._timed(RELEASE, self.backend.set_gripper, self.robot.gripper.max_opening)
         except MotionError as failure:
             raise MotionError(error.outcome, f"{error.reason}; the object is still held: "
                                              f"{failure.reason}") from error

@@ -2,10 +2,12 @@
 any way of acting: segment the goal and the current scene, match their segments, move
 the matched objects one by one with pick-and-place until each lies within the tolerance
 of its goal or the budget is spent, segmenting and matching again after every move. The
-fingers close along a direction that clears the neighbours both where the object is
-taken and where it is put down, where one does. A failed grasp is retried once, from the
-new segmentation, at the segment's most interior part; an object whose goal spot is
-taken waits until the one standing there has been moved aside."""
+object goes down where its footprint clears the neighbours of its goal spot, within a
+centimetre of it, and the fingers close along a direction that clears the neighbours
+both where the object is taken and where it is put down, where one does. A failed grasp
+is retried once, from the new segmentation, at the segment's most interior part; an
+object whose goal spot is taken waits until the one standing there has been moved
+aside."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,14 +16,16 @@ from typing import Callable
 import numpy as np
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
-from seg_by_interaction.core.hypotheses.grasp import Grasp, checked_grasp, grasp_scene
+from seg_by_interaction.core.hypotheses.grasp import Grasp, checked_grasp, grasp_scene, top_down_grasp
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, project_point
 from seg_by_interaction.core.interaction.executor import InteractionRequest
-from seg_by_interaction.core.interaction.free_space import free_spot
+from seg_by_interaction.core.interaction.free_space import (clearest_spot_near, free_spot,
+                                                             mask_footprint, occupied_points)
 from seg_by_interaction.core.rearrangement.features import CropFeatures, Descriptor
 from seg_by_interaction.core.rearrangement.matching import Matching, MatchingParams, match, similarities
 from seg_by_interaction.core.rearrangement.planning import (Move, ObjectError, PlanParams, misplaced,
-                                                            next_move, object_errors, retry_grasp)
+                                                            interior_part, next_move, object_errors,
+                                                            retry_grasp, same_grasp)
 from seg_by_interaction.core.rearrangement.segments import SegmentParams, scene_segments
 from seg_by_interaction.core.robot_config import RobotConfig
 
@@ -39,11 +43,14 @@ class Scene:
 
 @dataclasses.dataclass(frozen=True)
 class Acted:
-    """What a pick-and-place did: its outcome's name, and the scene after it if captured."""
+    """What a pick-and-place did: its outcome's name, the scene after it if captured, and
+    whether the grasp held the object until it was let go (a failure was then the
+    placing's, not the grasp's)."""
     success: bool
     outcome: str
     reason: str
     view: RGBDView | None = None
+    held: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,39 +139,67 @@ class Rearranger:
             current = self.scene(acted.view if acted.view is not None else self.tools.observe())
 
     def _carry_out(self, move: Move, current: Scene, goal: Scene, episode: "_Episode") -> Acted:
-        place = move.place_xy if move.kind == "to_goal" else self._aside_spot(current, goal)
+        place = (self._clear_place(move.segment, move.place_xy, current.view)
+                 if move.kind == "to_goal" else self._aside_spot(current, goal))
         origin = move.segment.shape.centroid_px
         if place is None:
             episode.given_up.add(move.goal)
             acted = Acted(False, "NO_FREE_SPOT", "no free spot to move the object aside to")
             episode.record(move, origin, None, acted, self.plan.grasp_attempts)
             return dataclasses.replace(acted, view=current.view)
-        if episode.failures.get(move.goal):
-            grasp = retry_grasp(move.segment, current.view, self.plan.retry_radius_px)
+        if episode.failed_grasps.get(move.goal):
+            grasp = self._retry_grasp(move.segment, place, current.view,
+                                      episode.tried_grasps.get(move.goal))
             # the object's centroid, not the grasp point, goes to the goal
             place = np.asarray(place) + (grasp.position[:2] - move.segment.grasp.position[:2])
         else:
-            grasp = self._grasp_clearing(move.segment, place, current.view)
+            grasp = (self._grasp_clearing(move.segment, move.segment.mask, place, current.view)
+                     or move.segment.grasp)
         request = InteractionRequest(kind="pick_place", target=grasp.position, yaw=grasp.yaw,
                                      width=min(grasp.width_m, self.robot.gripper.max_opening),
                                      place_xy=np.asarray(place, float))
+        episode.tried_grasps[move.goal] = grasp
         acted = self.tools.act(request)
         to_px = project_point((*place, move.segment.grasp.position[2]), current.view.intrinsics,
                               current.view.camera_pose)
         episode.record(move, origin, to_px, acted, self.plan.grasp_attempts)
         return acted
 
-    def _grasp_clearing(self, segment: Hypothesis, place, view: RGBDView) -> Grasp:
-        """The segment's grasp, turned where a closing direction allows it so the fingers
-        also clear the objects beside the spot it is put down at."""
+    def _grasp_clearing(self, segment: Hypothesis, mask: np.ndarray, place,
+                        view: RGBDView) -> Grasp | None:
+        """The grasp of `mask` (the segment or a part of it) at a closing direction that
+        clears the other objects both where it is taken and where its grasp point goes
+        down (`place`); None when none does or the check is off."""
         check = self.segment_params.grasp_check
         if not check.enabled:
-            return segment.grasp
-        others = grasp_scene(np.where(segment.mask, 0.0, view.depth), view.intrinsics,
+            return None
+        others = grasp_scene(_without(segment, view), view.intrinsics,
                              view.camera_pose, self.robot.gripper, self.robot.table_height, check)
-        fitting = checked_grasp(segment.mask, view.depth, view.intrinsics, view.camera_pose,
+        fitting = checked_grasp(mask, view.depth, view.intrinsics, view.camera_pose,
                                 others, places=[place])
-        return segment.grasp if fitting is None or fitting.refusal else fitting
+        return None if fitting is None or fitting.refusal else fitting
+
+    def _retry_grasp(self, segment: Hypothesis, place, view: RGBDView,
+                     failed: Grasp | None) -> Grasp:
+        """After a failed grasp: at the segment's most interior part, clearing the other
+        objects where one can and unlike the grasp that `failed`, else as `retry_grasp`."""
+        part = interior_part(segment.mask, self.plan.retry_radius_px)
+        principal = top_down_grasp(part, view.depth, view.intrinsics, view.camera_pose)
+        fitting = None if principal is None else self._grasp_clearing(
+            segment, part, np.asarray(place) + principal.position[:2] - segment.grasp.position[:2],
+            view)
+        if fitting is None or (failed is not None and same_grasp(fitting, failed)):
+            return retry_grasp(segment, view, self.plan.retry_radius_px)
+        return fitting
+
+    def _clear_place(self, segment: Hypothesis, place, view: RGBDView) -> np.ndarray:
+        """The goal spot, shifted by at most `place_reach_m` to where the object's footprint
+        keeps clear of the objects standing around it."""
+        footprint = mask_footprint(segment.mask, view.depth, view.intrinsics, view.camera_pose)
+        occupied = occupied_points(_without(segment, view), view.intrinsics, view.camera_pose,
+                                   self.robot.table_height, stride=1)
+        return clearest_spot_near(footprint - segment.grasp.position[:2], place, occupied,
+                                  self.plan.place_reach_m, self.plan.place_clearance_m)
 
     def _aside_spot(self, current: Scene, goal: Scene) -> np.ndarray | None:
         """A free spot on the table away from every goal position."""
@@ -181,7 +216,9 @@ class _Episode:
         self.goal, self.initial = goal, initial
         self.tolerance_px, self.budget = tolerance_px, budget
         self.moves: list[MoveRecord] = []
-        self.failures: dict[int, int] = {}
+        self.failed_grasps: dict[int, int] = {}     # per goal segment
+        self.failed_places: dict[int, int] = {}
+        self.tried_grasps: dict[int, Grasp] = {}
         self.given_up: set[int] = set()
 
     def record(self, move: Move, from_px, to_px, acted: Acted, attempts: int) -> None:
@@ -189,8 +226,9 @@ class _Episode:
                                      None if to_px is None else tuple(map(float, to_px)),
                                      acted.outcome, acted.reason))
         if not acted.success:
-            self.failures[move.goal] = self.failures.get(move.goal, 0) + 1
-            if self.failures[move.goal] >= attempts:
+            failures = self.failed_places if acted.held else self.failed_grasps
+            failures[move.goal] = failures.get(move.goal, 0) + 1
+            if failures[move.goal] >= attempts:
                 self.given_up.add(move.goal)
 
     def verdict(self, matching: Matching, errors: list[ObjectError], cancelled: bool) -> tuple | None:
@@ -209,6 +247,11 @@ class _Episode:
         success, reason = verdict
         return EpisodeResult(success, reason, self.goal, self.initial, final, matching, errors,
                              self.moves)
+
+
+def _without(segment: Hypothesis, view: RGBDView) -> np.ndarray:
+    """The view's depth with no reading where the segment is: the scene once it is taken."""
+    return np.where(segment.mask, 0.0, view.depth)
 
 
 def _stuck(matching: Matching, errors: list[ObjectError], episode: _Episode,

@@ -17,6 +17,7 @@ from seg_by_interaction.core.rearrangement.matching import Matching
 from seg_by_interaction.core.validated import setting
 
 SAME_GRASP_M = 0.01
+SAME_YAW_DEG = 15.0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -24,12 +25,20 @@ class PlanParams:
     occupied_share: float = setting(0.15, "a goal spot is taken when another object covers "
                                           "this share of the goal segment's pixels",
                                     min=0.0, max=1.0)
-    grasp_attempts: int = setting(2, "attempts per object before it is given up (a failed "
-                                     "grasp is retried once, with a new grasp)", min=1, max=10)
+    grasp_attempts: int = setting(2, "failed grasps, or failed placings, of an object before "
+                                     "it is given up (each is retried once, with a new grasp)",
+                                  min=1, max=10)
     aside_radius_m: float = setting(0.06, "free radius around a spot an object is moved aside to",
                                     min=0.01, max=0.5)
     aside_margin_m: float = setting(0.05, "aside spots keep this far inside the table area",
                                     min=0.0, max=0.5)
+    place_reach_m: float = setting(0.01, "an object goes down up to this far from its goal "
+                                         "spot where its footprint clears the neighbours "
+                                         "better (objects that touch in the goal leave no "
+                                         "room for error; 0 = exactly at the spot)",
+                                   min=0.0, max=0.05)
+    place_clearance_m: float = setting(0.006, "footprint-to-neighbour gap beyond which no "
+                                              "shift is sought", min=0.0, max=0.05)
     retry_radius_px: float = setting(10.0, "a retried grasp takes the segment's part within this "
                                            "radius of its most interior pixel", min=2.0, max=200.0)
 
@@ -39,16 +48,30 @@ def retry_grasp(segment: Hypothesis, view, radius_px: float) -> Grasp:
     object where it is not convex, e.g. an L): at the segment's most interior pixel,
     across the part of the segment within `radius_px` of it; the fingers turned a quarter
     turn when that grasp is no different."""
-    inside = cv2.distanceTransform(segment.mask.astype(np.uint8), cv2.DIST_L2, 5)
-    row, col = np.unravel_index(int(np.argmax(inside)), inside.shape)
-    rows, cols = np.indices(segment.mask.shape)
-    local = segment.mask & ((rows - row) ** 2 + (cols - col) ** 2 <= radius_px ** 2)
-    grasp = top_down_grasp(local, view.depth, view.intrinsics, view.camera_pose)
+    grasp = top_down_grasp(interior_part(segment.mask, radius_px), view.depth, view.intrinsics,
+                           view.camera_pose)
     failed = segment.grasp
-    if grasp is None or np.linalg.norm(grasp.position[:2] - failed.position[:2]) < SAME_GRASP_M:
+    if grasp is None or _near(grasp, failed):
         turned = (failed.yaw + np.pi) % np.pi - np.pi / 2     # yaw + pi/2 in [-pi/2, pi/2)
         return Grasp(failed.position, float(turned), 0.0)     # width along it unknown: open fully
     return grasp
+
+
+def same_grasp(a: Grasp, b: Grasp) -> bool:
+    """Grasps at about the same point along about the same closing line."""
+    return _near(a, b) and abs(np.sin(a.yaw - b.yaw)) < np.sin(np.radians(SAME_YAW_DEG))
+
+
+def _near(a: Grasp, b: Grasp) -> bool:
+    return bool(np.linalg.norm(a.position[:2] - b.position[:2]) < SAME_GRASP_M)
+
+
+def interior_part(mask: np.ndarray, radius_px: float) -> np.ndarray:
+    """The part of `mask` within `radius_px` of its most interior pixel."""
+    inside = cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, 5)
+    row, col = np.unravel_index(int(np.argmax(inside)), inside.shape)
+    rows, cols = np.indices(mask.shape)
+    return mask & ((rows - row) ** 2 + (cols - col) ** 2 <= radius_px ** 2)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,10 +14,11 @@ from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
 from seg_by_interaction.core.hypotheses.baselines import METHODS
 from seg_by_interaction.core.hypotheses.grasp import GraspCheckParams
 from seg_by_interaction.core.interaction.executor import run_interaction
-from seg_by_interaction.core.interaction.primitives import Primitives
+from seg_by_interaction.core.interaction.primitives import RELEASE, Primitives
 from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.rearrangement.controller import Acted, GoalError, Rearranger, Tools
 from seg_by_interaction.core.rearrangement.features import FEATURE_TRUNKS
+from seg_by_interaction.core.rearrangement.planning import PlanParams
 from seg_by_interaction.core.rearrangement.segments import SegmentParams
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.world.arena import Arena
@@ -55,7 +56,8 @@ def tools(world, features, segment, name, acted: list) -> Tools:
     def act(request):
         result = run_interaction(primitives, request, rng)
         acted.append(request)
-        return Acted(result.success, result.outcome.name, result.reason, view_of(arena))
+        return Acted(result.success, result.outcome.name, result.reason, view_of(arena),
+                     held=RELEASE in result.timings)
 
     return Tools(segment, name, features, act, lambda: view_of(arena))
 
@@ -120,6 +122,28 @@ def objects_in_depth(view: RGBDView) -> list[Proposal]:
     return [Proposal(labels == index, 1.0) for index in range(1, count)]
 
 
+def rearranged(features, goal: RGBDView, scene: RGBDView, budget: int = 1,
+               outcome: str = "CANCELLED", held: bool = False, **settings):
+    """The pick-and-places a rearrangement of `scene` towards `goal` asks for, each
+    answered with a failure (`outcome`, `held`) that leaves the scene as it was; and the
+    episode's result."""
+    requests = []
+
+    def act(request):
+        requests.append(request)
+        return Acted(False, outcome, "not carried out", scene, held=held)
+
+    tools = Tools(objects_in_depth, "depth", features, act, lambda: scene)
+    return requests, Rearranger(tools, ROBOT, **settings).run(goal, tolerance_px=15, budget=budget)
+
+
+CLOSER = looking_down_from(0.65, 0.0, ROBOT.table_height + 0.5)      # 2.5 mm a pixel
+
+
+def closer_view(*boxes) -> RGBDView:
+    return boxes_view(*boxes, camera=CLOSER, table_z=ROBOT.table_height)
+
+
 @pytest.mark.parametrize("checked", [True, False])
 def test_the_fingers_close_along_a_direction_that_clears_the_goal_spots_neighbours(features,
                                                                                    checked):
@@ -128,16 +152,54 @@ def test_the_fingers_close_along_a_direction_that_clears_the_goal_spots_neighbou
     neighbour = (0.655, 0.1, 0.03, 0.03, 0.04)
     goal = boxes_on_the_table((0.6, 0.1, 0.03, 0.05, 0.05), neighbour)
     scene = boxes_on_the_table((0.6, -0.1, 0.03, 0.05, 0.05), neighbour)
-    requests = []
-
-    def act(request):
-        requests.append(request)
-        return Acted(False, "CANCELLED", "recorded only", scene)
-
-    tools = Tools(objects_in_depth, "depth", features, act, lambda: scene)
     segments = SegmentParams(grasp_check=GraspCheckParams(enabled=checked))
-    Rearranger(tools, ROBOT, segments).run(goal, tolerance_px=15, budget=1)
-    (request,) = requests
+    (request,), _ = rearranged(features, goal, scene, segments=segments)
     assert request.place_xy == pytest.approx([0.6, 0.1], abs=0.01)
     turned = abs(np.degrees((request.yaw + np.pi / 2) % np.pi - np.pi / 2))
     assert turned >= 30 if checked else turned < 3
+
+
+@pytest.mark.parametrize("reach", [0.01, 0.0])
+def test_an_object_goes_down_beside_its_goal_spot_where_it_clears_a_touching_neighbour(features,
+                                                                                      reach):
+    # at its goal the 5 cm box touches a neighbour along +x (2 mm apart)
+    neighbour = (0.652, 0.1, 0.05, 0.05, 0.05)
+    goal = closer_view((0.6, 0.1, 0.05, 0.05, 0.05), neighbour)
+    scene = closer_view((0.6, -0.1, 0.05, 0.05, 0.05), neighbour)
+    (request,), _ = rearranged(features, goal, scene, plan=PlanParams(place_reach_m=reach))
+    tools = Tools(objects_in_depth, "depth", features, None, None)
+    spots = [s.grasp.position[:2] for s in Rearranger(tools, ROBOT).scene(goal).segments]
+    shift = request.place_xy - min(spots, key=lambda xy: abs(xy[0] - 0.6))
+    if reach:
+        assert -reach - 1e-6 <= shift[0] <= -0.001 and abs(shift[1]) < 0.001   # away from it
+    else:
+        assert shift == pytest.approx([0.0, 0.0], abs=1e-9)
+
+
+@pytest.mark.parametrize("held", [False, True])
+def test_a_failed_grasp_is_retried_with_a_new_grasp_and_a_failed_placing_with_the_usual_one(
+        features, held):
+    goal = boxes_on_the_table((0.6, 0.1, 0.03, 0.05, 0.05))
+    scene = boxes_on_the_table((0.6, -0.1, 0.03, 0.05, 0.05))
+    requests, result = rearranged(features, goal, scene, budget=5, outcome="COLLISION", held=held)
+    first, second = requests                       # then given up: two attempts of a kind
+    assert "given up" in result.reason
+    turned = abs(np.cos(second.yaw - first.yaw)) < 1e-6 and second.width == 0.0
+    assert turned != held                          # a convex box's retry turns the fingers
+
+
+def test_a_retried_grasp_also_clears_the_neighbours_where_it_is_put_down(features):
+    # an L (a bar and a foot): the retry grasps its most interior part, at whose place a
+    # finger closing along that part's principal direction would land on the neighbour
+    def ell(x, y):
+        return [(x, y, 0.02, 0.10, 0.04), (x + 0.04, y - 0.04, 0.06, 0.02, 0.04)]
+    neighbour = (0.64, 0.1, 0.03, 0.03, 0.05)
+    goal, scene = closer_view(*ell(0.6, 0.1), neighbour), closer_view(*ell(0.6, -0.1), neighbour)
+    retries = {}
+    for checked in (True, False):
+        segments = SegmentParams(grasp_check=GraspCheckParams(enabled=checked))
+        requests, _ = rearranged(features, goal, scene, budget=2, outcome="NOTHING_GRASPED",
+                                 segments=segments)
+        retries[checked] = requests[1]
+    assert retries[True].target == pytest.approx(retries[False].target)
+    assert abs(np.sin(retries[True].yaw - retries[False].yaw)) > np.sin(np.radians(30))
