@@ -1,7 +1,8 @@
 """Rearrangement episodes in the simulated Sawyer world, ROS-free: the embedded motion
 backend's pick-and-place, segments from the world's ground truth through the guarded
 oracle (so that these tests measure the controller, not a segmenter) or the depth
-baseline."""
+baseline; and on synthetic boxes seen from above, what the controller asks of the arm:
+where the fingers close, where an object goes down, how a failure is retried."""
 import dataclasses
 
 import cv2
