@@ -69,6 +69,7 @@ from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.table import has_reading, table_depth
 from seg_by_interaction.core.labelers.base import (FramePair, Label, PairLabeler, action_window,
                                                    negative_label, scaled_area_px)
+from seg_by_interaction.core.labelers.change import changed_pixels
 from seg_by_interaction.core.labelers.morphology import (close_mask, component_near, dilate,
                                                         fill_holes, largest_part, open_mask)
 from seg_by_interaction.core.validated import setting
@@ -161,12 +162,8 @@ class FrameDifferenceLabeler(PairLabeler):
 
     def _changed(self, here: RGBDView, other: RGBDView) -> np.ndarray:
         p = self.params
-        changed = np.abs(here.rgb.astype(np.int16) - other.rgb).max(axis=2) >= p.colour_threshold
-        if here.depth is not None and other.depth is not None:
-            both = has_reading(here.depth) & has_reading(other.depth)
-            step = np.abs(np.where(both, here.depth - other.depth, 0.0))
-            changed |= open_mask(step >= p.depth_threshold_m, p.depth_opening_px)
-        return changed
+        return changed_pixels(here, other, p.colour_threshold, p.depth_threshold_m,
+                              p.depth_opening_px)
 
     def _object_mask(self, here: RGBDView, other: RGBDView, component: np.ndarray, changed: np.ndarray,
                      quality: dict) -> tuple[np.ndarray, float | None]:

@@ -1,5 +1,7 @@
 """One rearrangement episode (Pathak et al. 2018, section 6.3), over any segmenter and
-any way of acting: segment the goal and the current scene, match their segments, move
+any way of acting: segment the goal and the current scene (two touching objects that
+one segment covers told apart where the scene shows that one of them left, or where the
+goal shows them apart and nothing changed), match their segments, move
 the matched objects one by one with pick-and-place until each lies within the tolerance
 of its goal or the budget is spent, segmenting and matching again after every move. The
 object goes down where its footprint clears the neighbours of its goal spot, within a
@@ -26,7 +28,8 @@ from seg_by_interaction.core.rearrangement.matching import Matching, MatchingPar
 from seg_by_interaction.core.rearrangement.planning import (Move, ObjectError, PlanParams, misplaced,
                                                             interior_part, next_move, object_errors,
                                                             retry_grasp, same_grasp)
-from seg_by_interaction.core.rearrangement.segments import SegmentParams, scene_segments
+from seg_by_interaction.core.rearrangement.segments import (SegmentParams, scene_segments, split_along,
+                                                            split_by_change)
 from seg_by_interaction.core.robot_config import RobotConfig
 
 
@@ -101,9 +104,19 @@ class Rearranger:
         self.segment_params, self.matching_params, self.plan = segments, matching, plan
         self.rng = rng or np.random.default_rng(0)
 
-    def scene(self, view: RGBDView) -> Scene:
-        segments = scene_segments(self.tools.segment(view), view, self.robot,
-                                  self.tools.segmenter_name, self.segment_params)
+    def scene(self, view: RGBDView, changed_in: RGBDView | None = None,
+              goal: Scene | None = None) -> Scene:
+        """The view's segments; a goal's split where `changed_in` shows that one of two
+        touching objects left, a scene's along the `goal`'s where nothing changed."""
+        proposals = self.tools.segment(view)
+        if self.segment_params.split_by_change:
+            if changed_in is not None:
+                proposals = split_by_change(proposals, view, changed_in, self.segment_params)
+            if goal is not None:
+                proposals = split_along(proposals, view, goal.view,
+                                        [s.mask for s in goal.segments], self.segment_params)
+        segments = scene_segments(proposals, view, self.robot, self.tools.segmenter_name,
+                                  self.segment_params)
         return Scene(view, segments, self.tools.features.describe(view.rgb, segments))
 
     def matched(self, current: Scene, goal: Scene) -> Matching:
@@ -115,11 +128,12 @@ class Rearranger:
             cancelled: Callable[[], bool] = lambda: False) -> EpisodeResult:
         """Raises GoalError, before anything moves, when the goal or the scene shows no
         object."""
-        goal = self.scene(goal_view)
+        initial_view = self.tools.observe()
+        goal = self.scene(goal_view, changed_in=initial_view)
         if not goal.segments:
             raise GoalError(f"the goal image shows no object to the {self.tools.segmenter_name} "
                             "segmenter")
-        initial = current = self.scene(self.tools.observe())
+        initial = current = self.scene(initial_view, goal=goal)
         if not current.segments:
             raise GoalError(f"the scene is empty: the {self.tools.segmenter_name} segmenter "
                             "finds no object on the table")
@@ -136,7 +150,8 @@ class Rearranger:
                 return episode.result(verdict or _stuck(matching, errors, episode, tolerance_px),
                                       current, matching, errors)
             acted = self._carry_out(move, current, goal, episode)
-            current = self.scene(acted.view if acted.view is not None else self.tools.observe())
+            current = self.scene(acted.view if acted.view is not None else self.tools.observe(),
+                                 goal=goal)
 
     def _carry_out(self, move: Move, current: Scene, goal: Scene, episode: "_Episode") -> Acted:
         place = (self._clear_place(move.segment, move.place_xy, current.view)

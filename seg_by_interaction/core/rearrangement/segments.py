@@ -1,15 +1,21 @@
 """The objects a segmenter sees on the table: its proposals as hypotheses (mask, shape,
 top-down grasp checked against the frame), kept when they look like one object standing
-on the table."""
+on the table; a goal's proposals split where a change to the scene shows two objects,
+and a scene's along the goal's segments where nothing changed."""
 from __future__ import annotations
 
 import dataclasses
+
+import numpy as np
+from scipy.ndimage import distance_transform_edt
 
 from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.grasp import GraspCheckParams, grasp_scene
 from seg_by_interaction.core.hypotheses.hypothesis import (Hypothesis, hypotheses_from_proposals,
                                                            overlap_share)
 from seg_by_interaction.core.interaction.collection import grasp_over_table
+from seg_by_interaction.core.labelers.change import changed_pixels
+from seg_by_interaction.core.labelers.morphology import largest_part, open_mask
 from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.robot_config import RobotConfig
 from seg_by_interaction.core.validated import setting
@@ -27,6 +33,20 @@ class SegmentParams:
                                              "one's pixels with a better-scored kept one is a "
                                              "part of it or a merge with it, dropped",
                                         min=0.0, max=1.0)
+    split_by_change: bool = setting(True, "a goal segment whose part changed in the scene "
+                                          "(a displaced object's vacated spot) and whose part "
+                                          "did not is split into the two: one object that "
+                                          "left and a neighbour it touched; a scene's segment "
+                                          "covering unchanged parts of several goal segments "
+                                          "is split along them")
+    min_part_share: float = setting(0.25, "a part a segment is split into has at least this "
+                                          "share of its pixels", min=0.0, max=0.5)
+    change_colour_threshold: int = setting(30, "a pixel changed when a colour channel differs "
+                                               "by at least this (0-255)", min=1, max=255)
+    change_depth_threshold_m: float = setting(0.005, "or its depth by at least this",
+                                              min=0.001, max=1.0)
+    change_opening_px: int = setting(5, "side of the square opening that removes the rims "
+                                        "and specks of a change", min=1, max=31)
     grasp_check: GraspCheckParams = setting(GraspCheckParams(), "grasps checked against the "
                                                                 "frame where they are taken "
                                                                 "and where they are put down")
@@ -53,3 +73,60 @@ def scene_segments(proposals: list[Proposal], view: RGBDView, robot: RobotConfig
             kept.append(hypothesis)
     return [dataclasses.replace(h, id=f"s{index}") for index, h in enumerate(kept)]
 
+
+
+def split_by_change(proposals: list[Proposal], view: RGBDView, other: RGBDView,
+                    params: SegmentParams = SegmentParams()) -> list[Proposal]:
+    """`proposals` of `view`, each that covers both pixels that changed in `other` and
+    pixels that did not split into its largest changed and unchanged parts (when each
+    has `min_part_share` of it and `min_area_px`): in a goal image, a displaced object
+    that touched a neighbour has left its spot, the neighbour has not."""
+    changed = _changed(view, other, params)
+    split = []
+    for proposal in proposals:
+        parts = [largest_part(proposal.mask & changed), largest_part(proposal.mask & ~changed)]
+        if all(part.sum() >= _least_part(proposal, params) for part in parts):
+            split.extend(Proposal(part, proposal.score) for part in parts)
+        else:
+            split.append(proposal)
+    return split
+
+
+def split_along(proposals: list[Proposal], view: RGBDView, other: RGBDView,
+                other_masks: list[np.ndarray], params: SegmentParams = SegmentParams()
+                ) -> list[Proposal]:
+    """`proposals` of `view`, each that covers two or more of `other_masks` where nothing
+    changed since `other` split along them, every pixel to the nearest part: objects that
+    touch in both views, told apart in `other` (a goal's segments, for the scene once an
+    object was put back beside its neighbour)."""
+    unchanged = ~_changed(view, other, params)
+    split = []
+    for proposal in proposals:
+        parts = [part for part in (proposal.mask & unchanged & mask for mask in other_masks)
+                 if part.sum() >= _least_part(proposal, params)]
+        if len(parts) < 2:
+            split.append(proposal)
+            continue
+        nearest = _nearest_part(parts)
+        split.extend(Proposal(proposal.mask & (nearest == index), proposal.score)
+                     for index in range(len(parts)))
+    return split
+
+
+def _changed(view: RGBDView, other: RGBDView, params: SegmentParams) -> np.ndarray:
+    return open_mask(changed_pixels(view, other, params.change_colour_threshold,
+                                    params.change_depth_threshold_m, params.change_opening_px),
+                     params.change_opening_px)
+
+
+def _least_part(proposal: Proposal, params: SegmentParams) -> float:
+    return max(params.min_area_px, params.min_part_share * proposal.mask.sum())
+
+
+def _nearest_part(parts: list[np.ndarray]) -> np.ndarray:
+    """Per pixel, the index of the part whose nearest pixel is closest."""
+    seeds = np.zeros(parts[0].shape, np.int32)
+    for index, part in enumerate(parts):
+        seeds[part & (seeds == 0)] = index + 1
+    _, (rows, cols) = distance_transform_edt(seeds == 0, return_indices=True)
+    return seeds[rows, cols] - 1
