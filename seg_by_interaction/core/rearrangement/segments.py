@@ -39,8 +39,11 @@ class SegmentParams:
                                           "left and a neighbour it touched; a scene's segment "
                                           "covering unchanged parts of several goal segments "
                                           "is split along them")
-    min_part_share: float = setting(0.25, "a part a segment is split into has at least this "
+    min_part_share: float = setting(0.1, "a part a segment is split into has at least this "
                                           "share of its pixels", min=0.0, max=0.5)
+    min_cover_share: float = setting(0.4, "a scene's segment is split along the goal's that "
+                                          "it covers, unchanged, by at least this share each",
+                                     min=0.0, max=1.0)
     change_colour_threshold: int = setting(30, "a pixel changed when a colour channel differs "
                                                "by at least this (0-255)", min=1, max=255)
     change_depth_threshold_m: float = setting(0.005, "or its depth by at least this",
@@ -85,7 +88,8 @@ def split_by_change(proposals: list[Proposal], view: RGBDView, other: RGBDView,
     split = []
     for proposal in proposals:
         parts = [largest_part(proposal.mask & changed), largest_part(proposal.mask & ~changed)]
-        if all(part.sum() >= _least_part(proposal, params) for part in parts):
+        least = max(params.min_area_px, params.min_part_share * proposal.mask.sum())
+        if all(part.sum() >= least for part in parts):
             split.extend(Proposal(part, proposal.score) for part in parts)
         else:
             split.append(proposal)
@@ -102,8 +106,8 @@ def split_along(proposals: list[Proposal], view: RGBDView, other: RGBDView,
     unchanged = ~_changed(view, other, params)
     split = []
     for proposal in proposals:
-        parts = [part for part in (proposal.mask & unchanged & mask for mask in other_masks)
-                 if part.sum() >= _least_part(proposal, params)]
+        parts = [part for part, mask in ((proposal.mask & unchanged & m, m) for m in other_masks)
+                 if part.sum() >= max(params.min_area_px, params.min_cover_share * mask.sum())]
         if len(parts) < 2:
             split.append(proposal)
             continue
@@ -117,10 +121,6 @@ def _changed(view: RGBDView, other: RGBDView, params: SegmentParams) -> np.ndarr
     return open_mask(changed_pixels(view, other, params.change_colour_threshold,
                                     params.change_depth_threshold_m, params.change_opening_px),
                      params.change_opening_px)
-
-
-def _least_part(proposal: Proposal, params: SegmentParams) -> float:
-    return max(params.min_area_px, params.min_part_share * proposal.mask.sum())
 
 
 def _nearest_part(parts: list[np.ndarray]) -> np.ndarray:
