@@ -1,15 +1,16 @@
 """One rearrangement episode (Pathak et al. 2018, section 6.3), over any segmenter and
-any way of acting: segment the goal and the current scene (two touching objects that
-one segment covers told apart where the scene shows that one of them left, or where the
-goal shows them apart and nothing changed), match their segments, move
-the matched objects one by one with pick-and-place until each lies within the tolerance
-of its goal or the budget is spent, segmenting and matching again after every move. The
-object goes down where its footprint clears the neighbours of its goal spot, within a
-centimetre of it, and the fingers close along a direction that clears the neighbours
-both where the object is taken and where it is put down, where one does. A failed grasp
-is retried once, from the new segmentation, at the segment's most interior part; an
-object whose goal spot is taken waits until the one standing there has been moved
-aside."""
+any way of acting: segment the goal and the current scene (two touching objects that one
+segment covers told apart where the scene shows that one of them left, or where the goal
+shows them apart and nothing changed), match their segments, move the matched objects
+one by one with pick-and-place until each lies within the tolerance of its goal or the
+budget is spent, segmenting and matching again after every move. The object goes down
+where its footprint clears the neighbours of its goal spot, within a centimetre of it,
+and the fingers close along a direction that clears the neighbours both where the object
+is taken and where it is put down, where one does. A failed grasp is retried once, from
+the new segmentation, at the segment's most interior part, clearing the neighbours where
+one can; a failed placing (the object let go where its lowering was blocked) once, with
+the usual grasp from where it lies; an object whose goal spot is taken waits until the
+one standing there has been moved aside."""
 from __future__ import annotations
 
 import dataclasses
