@@ -3,8 +3,11 @@ one process (`sbi collect`) or each in its own (the speed benchmark, the end-to-
 test), and the ROS graph a run uses."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pathlib
+import tempfile
 
 from seg_by_interaction.core.wiring import LoopWiring
 from seg_by_interaction.ros.node_processes import node_command
@@ -16,6 +19,8 @@ DRAIN_TIMEOUT_S = 120.0
 EXECUTOR_THREADS = 12
 # Domains for runs that name none (the tests' isolated graphs use 1..101).
 PRIVATE_DOMAINS = range(150, 230)
+CLAIMS_DIR = pathlib.Path(tempfile.gettempdir()) / "seg_by_interaction_domains"
+_held_claims = []      # open lock files: a claim lasts as long as this process
 
 
 def loop_arguments(wiring: LoopWiring) -> list[str]:
@@ -39,9 +44,32 @@ def _ros_text(value) -> str:
 
 def use_private_domain() -> int:
     """The composed nodes answer each other by service and action names; two runs on one
-    machine in the same ROS domain would answer each other's requests. Unless
-    ROS_DOMAIN_ID is set, a run gets a domain of its own (printed, to attach tools)."""
+    machine in the same ROS domain would answer each other's requests (a collection took
+    a rearrangement benchmark's motion results and camera frames so, and stopped). Unless
+    ROS_DOMAIN_ID is set, a run gets a domain no other run on the machine holds (printed,
+    to attach tools)."""
     if "ROS_DOMAIN_ID" not in os.environ:
-        os.environ["ROS_DOMAIN_ID"] = str(PRIVATE_DOMAINS[os.getpid() % len(PRIVATE_DOMAINS)])
+        os.environ["ROS_DOMAIN_ID"] = str(claim_free_domain())
         print(f"ROS_DOMAIN_ID={os.environ['ROS_DOMAIN_ID']} (set ROS_DOMAIN_ID to choose)")
     return int(os.environ["ROS_DOMAIN_ID"])
+
+
+def claim_free_domain(claims_dir: pathlib.Path = CLAIMS_DIR) -> int:
+    """A domain of PRIVATE_DOMAINS that no other run holds, held by this process until it
+    ends: an exclusive flock on a file per domain, which the kernel releases however the
+    process ends (killed included). RuntimeError when every one is held."""
+    claims_dir.mkdir(parents=True, exist_ok=True)
+    start = os.getpid() % len(PRIVATE_DOMAINS)
+    for offset in range(len(PRIVATE_DOMAINS)):
+        domain = PRIVATE_DOMAINS[(start + offset) % len(PRIVATE_DOMAINS)]
+        handle = open(claims_dir / f"{domain}.lock", "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _held_claims.append(handle)
+        return domain
+    raise RuntimeError(f"every private ROS domain ({PRIVATE_DOMAINS.start}-"
+                       f"{PRIVATE_DOMAINS.stop - 1}) is held by another run on this machine; "
+                       "set ROS_DOMAIN_ID")

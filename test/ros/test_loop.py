@@ -1,7 +1,8 @@
 """The loop's wiring as ROS arguments: one list for the nodes composed in one process,
-the same for each node's own process."""
+the same for each node's own process; and a ROS domain per run on one machine."""
 from seg_by_interaction.core.wiring import LoopRun, loop_wiring
-from seg_by_interaction.ros.loop import loop_arguments, loop_commands
+from seg_by_interaction.ros import loop
+from seg_by_interaction.ros.loop import PRIVATE_DOMAINS, claim_free_domain, loop_arguments, loop_commands
 from seg_by_interaction.ros.node_processes import node_command
 
 
@@ -29,3 +30,14 @@ def test_each_node_in_its_own_process_gets_the_same_arguments(tmp_path):
     shared = loop_arguments(loop)[2:]
     assert all(command == node_command(node, *shared) for node, command in commands.items())
 
+
+
+def test_concurrent_runs_claim_different_domains_until_they_end(tmp_path):
+    first = claim_free_domain(tmp_path)
+    second = claim_free_domain(tmp_path)          # another open file: as another run
+    assert first != second and {first, second} <= set(PRIVATE_DOMAINS)
+    held = [claim for claim in loop._held_claims if claim.name.startswith(str(tmp_path))]
+    for claim in held:                            # the runs end
+        claim.close()
+        loop._held_claims.remove(claim)
+    assert claim_free_domain(tmp_path) == first
