@@ -3,11 +3,13 @@ one process (`sbi collect`) or each in its own (the speed benchmark, the end-to-
 test), and the ROS graph a run uses."""
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
 import pathlib
 import tempfile
+import typing
 
 from seg_by_interaction.core.wiring import LoopWiring
 from seg_by_interaction.ros.node_processes import node_command
@@ -20,7 +22,7 @@ EXECUTOR_THREADS = 12
 # Domains for runs that name none (the tests' isolated graphs use 1..101).
 PRIVATE_DOMAINS = range(150, 230)
 CLAIMS_DIR = pathlib.Path(tempfile.gettempdir()) / "seg_by_interaction_domains"
-_held_claims = []      # open lock files: a claim lasts as long as this process
+_held_claims = []      # a claim lasts as long as this process
 
 
 def loop_arguments(wiring: LoopWiring) -> list[str]:
@@ -49,27 +51,41 @@ def use_private_domain() -> int:
     ROS_DOMAIN_ID is set, a run gets a domain no other run on the machine holds (printed,
     to attach tools)."""
     if "ROS_DOMAIN_ID" not in os.environ:
-        os.environ["ROS_DOMAIN_ID"] = str(claim_free_domain())
+        claim = claim_free_domain()
+        _held_claims.append(claim)
+        os.environ["ROS_DOMAIN_ID"] = str(claim.domain)
         print(f"ROS_DOMAIN_ID={os.environ['ROS_DOMAIN_ID']} (set ROS_DOMAIN_ID to choose)")
     return int(os.environ["ROS_DOMAIN_ID"])
 
 
-def claim_free_domain(claims_dir: pathlib.Path = CLAIMS_DIR) -> int:
-    """A domain of PRIVATE_DOMAINS that no other run holds, held by this process until it
-    ends: an exclusive flock on a file per domain, which the kernel releases however the
-    process ends (killed included). RuntimeError when every one is held."""
+@dataclasses.dataclass(frozen=True)
+class DomainClaim:
+    domain: int
+    lock: typing.IO
+
+    def release(self) -> None:
+        self.lock.close()
+
+
+def claim_free_domain(claims_dir: pathlib.Path = CLAIMS_DIR) -> DomainClaim:
+    """A domain of PRIVATE_DOMAINS that no other run holds, held until the claim is
+    released or the process ends: an exclusive flock on a file per domain, which the
+    kernel releases however the process ends (killed included). A lock file this user
+    cannot open is another user's claim. RuntimeError when every domain is held."""
     claims_dir.mkdir(parents=True, exist_ok=True)
     start = os.getpid() % len(PRIVATE_DOMAINS)
     for offset in range(len(PRIVATE_DOMAINS)):
         domain = PRIVATE_DOMAINS[(start + offset) % len(PRIVATE_DOMAINS)]
-        handle = open(claims_dir / f"{domain}.lock", "a")
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
+            lock = open(claims_dir / f"{domain}.lock", "a")
+        except PermissionError:
             continue
-        _held_claims.append(handle)
-        return domain
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        return DomainClaim(domain, lock)
     raise RuntimeError(f"every private ROS domain ({PRIVATE_DOMAINS.start}-"
                        f"{PRIVATE_DOMAINS.stop - 1}) is held by another run on this machine; "
                        "set ROS_DOMAIN_ID")

@@ -1,5 +1,7 @@
 """The loop's wiring as ROS arguments: one list for the nodes composed in one process,
 the same for each node's own process; and a ROS domain per run on one machine."""
+import os
+
 from seg_by_interaction.core.wiring import LoopRun, loop_wiring
 from seg_by_interaction.ros import loop
 from seg_by_interaction.ros.loop import PRIVATE_DOMAINS, claim_free_domain, loop_arguments, loop_commands
@@ -35,9 +37,20 @@ def test_each_node_in_its_own_process_gets_the_same_arguments(tmp_path):
 def test_concurrent_runs_claim_different_domains_until_they_end(tmp_path):
     first = claim_free_domain(tmp_path)
     second = claim_free_domain(tmp_path)          # another open file: as another run
-    assert first != second and {first, second} <= set(PRIVATE_DOMAINS)
-    held = [claim for claim in loop._held_claims if claim.name.startswith(str(tmp_path))]
-    for claim in held:                            # the runs end
-        claim.close()
-        loop._held_claims.remove(claim)
-    assert claim_free_domain(tmp_path) == first
+    assert first.domain != second.domain
+    assert {first.domain, second.domain} <= set(PRIVATE_DOMAINS)
+    first.release()                               # the first run ends
+    assert claim_free_domain(tmp_path).domain == first.domain
+
+
+def test_a_domain_whose_lock_file_this_user_cannot_open_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "getpid", lambda: 0)      # the search starts at the first domain
+    others = tmp_path / f"{PRIVATE_DOMAINS.start}.lock"
+
+    def open_as_another_user(path, mode):
+        if path == others:
+            raise PermissionError(13, "Permission denied", str(path))
+        return open(path, mode)
+
+    monkeypatch.setattr(loop, "open", open_as_another_user, raising=False)
+    assert claim_free_domain(tmp_path).domain == PRIVATE_DOMAINS.start + 1

@@ -93,6 +93,17 @@ def lift_pixels(us, vs, depths, intrinsics: PinholeIntrinsics, camera_pose: Pose
     return camera_pose.to_planning(in_camera.T)
 
 
+def lift_mask(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrinsics,
+              camera_pose: Pose, max_points: int | None = None) -> np.ndarray:
+    """Finite planning-frame points (N x 3) of the mask's pixels with a depth reading; at
+    most `max_points` of them, evenly taken, when given."""
+    rows, cols = np.nonzero(mask & has_reading(depth))
+    every = max(1, len(rows) // max_points) if max_points else 1
+    rows, cols = rows[::every], cols[::every]
+    points = lift_pixels(cols, rows, depth[rows, cols], intrinsics, camera_pose)
+    return points[np.all(np.isfinite(points), axis=1)]   # none, with a pose no camera has
+
+
 def points_above_table(depth: np.ndarray, intrinsics: PinholeIntrinsics, camera_pose: Pose,
                        table_height: float, min_height: float, stride: int = 2) -> np.ndarray:
     """Planning-frame points (N x 3) of every `stride`-th pixel's depth standing more than
@@ -149,13 +160,7 @@ def _top_surface(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntrins
     """x-y (N x 2, planning frame) of the mask's top surface and its height (the 90th
     percentile, not a stray high reading); None when too few of its pixels have a depth
     reading or they lift to no finite point."""
-    rows, cols = np.nonzero(mask)
-    depths = depth[rows, cols]
-    valid = has_reading(depths)
-    if valid.sum() < MIN_POINTS:
-        return None
-    points = lift_pixels(cols[valid], rows[valid], depths[valid], intrinsics, camera_pose)
-    points = points[np.all(np.isfinite(points), axis=1)]   # none, with a pose no camera has
+    points = lift_mask(mask, depth, intrinsics, camera_pose)
     if len(points) < MIN_POINTS:
         return None
     top = float(np.percentile(points[:, 2], 90))

@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
-from seg_by_interaction.core.hypotheses.grasp import lift_pixels, points_above_table
+from seg_by_interaction.core.hypotheses.grasp import lift_mask, points_above_table
 from seg_by_interaction.core.robot_config import TableArea
 
 OCCUPIED_ABOVE_M = 0.01
@@ -43,11 +42,7 @@ def mask_footprint(mask: np.ndarray, depth: np.ndarray, intrinsics: PinholeIntri
                    camera_pose: Pose) -> np.ndarray:
     """x-y of the mask's depth points (at most FOOTPRINT_POINTS, evenly taken): where the
     object stands on the table, side faces an oblique camera sees included."""
-    rows, cols = np.nonzero(mask & has_reading(depth))
-    every = max(1, len(rows) // FOOTPRINT_POINTS)
-    rows, cols = rows[::every], cols[::every]
-    points = lift_pixels(cols, rows, depth[rows, cols], intrinsics, camera_pose)[:, :2]
-    return points[np.all(np.isfinite(points), axis=1)]
+    return lift_mask(mask, depth, intrinsics, camera_pose, FOOTPRINT_POINTS)[:, :2]
 
 
 def clearest_spot_near(footprint: np.ndarray, spot: np.ndarray, occupied: np.ndarray,

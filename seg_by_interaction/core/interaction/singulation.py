@@ -42,7 +42,7 @@ from skimage.morphology import convex_hull_image
 
 from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.geometry import PinholeIntrinsics, Pose
-from seg_by_interaction.core.hypotheses.grasp import lift_pixels, points_above_table
+from seg_by_interaction.core.hypotheses.grasp import lift_mask, lift_pixels, points_above_table
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, overlap_share
 from seg_by_interaction.core.interaction.collection import away_from_nearest
 from seg_by_interaction.core.interaction.singulation_params import CUES, SingulationParams
@@ -198,12 +198,7 @@ def _way_is_free(direction: np.ndarray, blocking: np.ndarray, moved: np.ndarray,
 
 
 def _lifted(mask: np.ndarray, scene: SceneDepth) -> np.ndarray:
-    """Planning-frame points (N x 3) of the mask's pixels with a depth reading."""
-    rows, cols = np.nonzero(mask)
-    depths = scene.depth[rows, cols]
-    valid = has_reading(depths)
-    return lift_pixels(cols[valid], rows[valid], depths[valid], scene.intrinsics,
-                       scene.camera_pose)
+    return lift_mask(mask, scene.depth, scene.intrinsics, scene.camera_pose)
 
 
 def _aim(region: UncertainRegion, hypotheses: list[Hypothesis], scene: SceneDepth):

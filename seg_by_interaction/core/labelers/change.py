@@ -9,6 +9,11 @@ from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.labelers.morphology import open_mask
 
+# Defaults shared by the labeler and the rearrangement's change test: colour noise of the
+# cameras stays below 30 of 255, and an object stands at least 5 mm above the table.
+COLOUR_THRESHOLD = 30
+DEPTH_THRESHOLD_M = 0.005
+
 
 def changed_pixels(here: RGBDView, other: RGBDView, colour_threshold: int,
                    depth_threshold_m: float, depth_opening_px: int) -> np.ndarray:

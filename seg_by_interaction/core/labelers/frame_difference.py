@@ -69,7 +69,8 @@ from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.table import has_reading, table_depth
 from seg_by_interaction.core.labelers.base import (FramePair, Label, PairLabeler, action_window,
                                                    negative_label, scaled_area_px)
-from seg_by_interaction.core.labelers.change import changed_pixels
+from seg_by_interaction.core.labelers.change import (COLOUR_THRESHOLD, DEPTH_THRESHOLD_M,
+                                                      changed_pixels)
 from seg_by_interaction.core.labelers.morphology import (close_mask, component_near, dilate,
                                                         fill_holes, largest_part, open_mask)
 from seg_by_interaction.core.validated import setting
@@ -85,12 +86,14 @@ class FrameDifferenceParams:
     window_px: int = setting(240, "side of the square window around the action pixel at "
                                   "350x430 frames; scaled with the shorter image side",
                              min=8, max=4000)
-    colour_threshold: int = setting(30, "a pixel changed when a colour channel differs by at "
-                                        "least this (0-255)", min=1, max=255)
+    colour_threshold: int = setting(COLOUR_THRESHOLD, "a pixel changed when a colour "
+                                                      "channel differs by at least this (0-255)",
+                                    min=1, max=255)
     use_depth: bool = setting(True, "use depth where the frames have it")
-    depth_threshold_m: float = setting(0.005, "a pixel changed when its depth differs by at "
-                                              "least this; an object stands at least this "
-                                              "high above the table", min=0.001, max=1.0)
+    depth_threshold_m: float = setting(DEPTH_THRESHOLD_M, "a pixel changed when its depth "
+                                                          "differs by at least this; an object "
+                                                          "stands at least this high above the "
+                                                          "table", min=0.001, max=1.0)
     depth_opening_px: int = setting(3, "side of the square opening applied to depth changes "
                                        "alone, before they join the colour changes", min=1,
                                     max=31)

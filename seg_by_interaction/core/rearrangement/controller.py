@@ -205,7 +205,7 @@ class Rearranger:
             segment, part, np.asarray(place) + principal.position[:2] - segment.grasp.position[:2],
             view)
         if fitting is None or (failed is not None and same_grasp(fitting, failed)):
-            return retry_grasp(segment, view, self.plan.retry_radius_px)
+            return retry_grasp(segment, principal)
         return fitting
 
     def _clear_place(self, segment: Hypothesis, place, view: RGBDView) -> np.ndarray:

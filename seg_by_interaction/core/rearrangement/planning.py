@@ -11,7 +11,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from seg_by_interaction.core.hypotheses.grasp import Grasp, top_down_grasp
+from seg_by_interaction.core.hypotheses.grasp import Grasp
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.rearrangement.matching import Matching
 from seg_by_interaction.core.validated import setting
@@ -43,18 +43,15 @@ class PlanParams:
                                            "radius of its most interior pixel", min=2.0, max=200.0)
 
 
-def retry_grasp(segment: Hypothesis, view, radius_px: float) -> Grasp:
+def retry_grasp(segment: Hypothesis, interior: Grasp | None) -> Grasp:
     """The new grasp after a failed one at the segment's centroid (which misses the
-    object where it is not convex, e.g. an L): at the segment's most interior pixel,
-    across the part of the segment within `radius_px` of it; the fingers turned a quarter
-    turn when that grasp is no different."""
-    grasp = top_down_grasp(interior_part(segment.mask, radius_px), view.depth, view.intrinsics,
-                           view.camera_pose)
+    object where it is not convex, e.g. an L): `interior`, the grasp across the segment's
+    `interior_part`; the fingers turned a quarter turn when that grasp is no different."""
     failed = segment.grasp
-    if grasp is None or _near(grasp, failed):
+    if interior is None or _near(interior, failed):
         turned = (failed.yaw + np.pi) % np.pi - np.pi / 2     # yaw + pi/2 in [-pi/2, pi/2)
         return Grasp(failed.position, float(turned), 0.0)     # width along it unknown: open fully
-    return grasp
+    return interior
 
 
 def same_grasp(a: Grasp, b: Grasp) -> bool:

@@ -14,7 +14,8 @@ from seg_by_interaction.core.hypotheses.grasp import GraspCheckParams, grasp_sce
 from seg_by_interaction.core.hypotheses.hypothesis import (Hypothesis, hypotheses_from_proposals,
                                                            overlap_share)
 from seg_by_interaction.core.interaction.collection import grasp_over_table
-from seg_by_interaction.core.labelers.change import changed_pixels
+from seg_by_interaction.core.labelers.change import (COLOUR_THRESHOLD, DEPTH_THRESHOLD_M,
+                                                      changed_pixels)
 from seg_by_interaction.core.labelers.morphology import largest_part, open_mask
 from seg_by_interaction.core.masks import Proposal
 from seg_by_interaction.core.robot_config import RobotConfig
@@ -44,9 +45,10 @@ class SegmentParams:
     min_cover_share: float = setting(0.4, "a scene's segment is split along the goal's that "
                                           "it covers, unchanged, by at least this share each",
                                      min=0.0, max=1.0)
-    change_colour_threshold: int = setting(30, "a pixel changed when a colour channel differs "
-                                               "by at least this (0-255)", min=1, max=255)
-    change_depth_threshold_m: float = setting(0.005, "or its depth by at least this",
+    change_colour_threshold: int = setting(COLOUR_THRESHOLD, "a pixel changed when a colour "
+                                                             "channel differs by at least this "
+                                                             "(0-255)", min=1, max=255)
+    change_depth_threshold_m: float = setting(DEPTH_THRESHOLD_M, "or its depth by at least this",
                                               min=0.001, max=1.0)
     change_opening_px: int = setting(5, "side of the square opening that removes the rims "
                                         "and specks of a change", min=1, max=31)

@@ -7,7 +7,8 @@ from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.grasp import Grasp, mask_shape, top_down_grasp
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis, project_point
 from seg_by_interaction.core.rearrangement.matching import Match, Matching
-from seg_by_interaction.core.rearrangement.planning import next_move, object_errors, retry_grasp
+from seg_by_interaction.core.rearrangement.planning import (interior_part, next_move, object_errors,
+                                                            retry_grasp)
 from seg_by_interaction.core.robot_config import load_robot_config
 
 METRES_PER_PX = 0.002
@@ -91,6 +92,11 @@ def segment_of(mask, view) -> Hypothesis:
                       top_down_grasp(mask, view.depth, view.intrinsics, view.camera_pose))
 
 
+def interior_grasp(segment, view, radius_px):
+    return top_down_grasp(interior_part(segment.mask, radius_px), view.depth, view.intrinsics,
+                          view.camera_pose)
+
+
 def test_a_retry_grasps_the_most_interior_part_or_turns_the_fingers():
     camera = load_robot_config("sawyer").camera()
     view = RGBDView(np.zeros((240, 320, 3), np.uint8), np.full((240, 320), 0.9, np.float32),
@@ -101,12 +107,12 @@ def test_a_retry_grasps_the_most_interior_part_or_turns_the_fingers():
     shaped = segment_of(ell, view)
     u, v = shaped.shape.centroid_px
     assert not ell[int(round(v)), int(round(u))]
-    retried = retry_grasp(shaped, view, radius_px=10)
+    retried = retry_grasp(shaped, interior_grasp(shaped, view, radius_px=10))
     pixel = project_point(retried.position, view.intrinsics, view.camera_pose)
     assert ell[int(round(pixel[1])), int(round(pixel[0]))]
     box = np.zeros((240, 320), bool)
     box[100:120, 100:140] = True                   # convex: the same point, turned fingers
     convex = segment_of(box, view)
-    turned = retry_grasp(convex, view, radius_px=30)
+    turned = retry_grasp(convex, interior_grasp(convex, view, radius_px=30))
     assert np.allclose(turned.position, convex.grasp.position) and turned.width_m == 0.0
     assert abs(np.cos(turned.yaw - convex.grasp.yaw)) == pytest.approx(0.0, abs=1e-6)
