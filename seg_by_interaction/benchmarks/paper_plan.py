@@ -275,7 +275,7 @@ def _dataset_stage(config: PaperBenchConfig, layout: BenchLayout, evaluation_set
                  ("dataset", "make", "--robot", config.robot, "--layout", evaluation_set.layout,
                   "--split", evaluation_set.objects, "--texture-split", evaluation_set.tables,
                   "--scenes", str(config.test_scenes), "--seed", str(seed), "--out", str(folder)),
-                 (folder / "annotations.json").is_file)
+                 (folder / "annotations.json").is_file, batch="datasets")
 
 
 def _train_stage(layout: BenchLayout, model: PlannedModel) -> Stage:
@@ -286,7 +286,8 @@ def _train_stage(layout: BenchLayout, model: PlannedModel) -> Stage:
                   "--seed", str(model.seed), "--steps", str(model.steps),
                   "--interactions", str(model.interactions), "--threads", str(TORCH_THREADS),
                   "--out", str(layout.model(model.name))),
-                 up_to_date(layout.checkpoint(model.name), layout.run(model.run) / "records"))
+                 up_to_date(layout.checkpoint(model.name), layout.run(model.run) / "records"),
+                 batch="train")
 
 
 def _evaluate_stage(layout: BenchLayout, method: str, evaluation_set: EvaluationSet,
@@ -299,4 +300,4 @@ def _evaluate_stage(layout: BenchLayout, method: str, evaluation_set: Evaluation
     return Stage(f"evaluate {method} on {evaluation_set.name}",
                  ("evaluate", *source, "--dataset", str(dataset), "--json", str(json_path),
                   "--grid", str(layout.grid(method, evaluation_set)), "--threads", str(TORCH_THREADS)),
-                 up_to_date(json_path, *inputs))
+                 up_to_date(json_path, *inputs), batch="evaluate")

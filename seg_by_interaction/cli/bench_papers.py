@@ -27,6 +27,10 @@ def add_parser(actions) -> None:
     papers.add_argument("--readme", type=pathlib.Path, nargs="*",
                         default=[pathlib.Path("README.md"), pathlib.Path("benchmarks/README.md")],
                         help="files whose <!-- bench:... --> sections get the tables")
+    papers.add_argument("--jobs", type=int, default=2,
+                        help="datasets, training runs and evaluations side by side, each one "
+                             "process with 1 torch thread (default 2, this machine's cores; "
+                             "their output in <work>/logs/)")
     papers.add_argument("--no-speed", action="store_true", help="skip the speed stage (`sbi bench`)")
     papers.set_defaults(func=papers_command)
 
@@ -39,13 +43,16 @@ def papers_command(args: argparse.Namespace) -> int:
     from seg_by_interaction.core.provenance import provenance
     from seg_by_interaction.core.validated import ConfigError, to_dict
 
+    if args.jobs < 1:
+        raise SystemExit(f"error: --jobs {args.jobs}: at least 1")
     try:
         config = load_bench_config(args.config)
     except ConfigError as error:
         raise SystemExit(f"error: {error}") from None
     layout = BenchLayout(args.work, args.out)
     try:
-        timings = run_stages(stages(config, layout, speed=not args.no_speed))
+        timings = run_stages(stages(config, layout, speed=not args.no_speed), jobs=args.jobs,
+                             log_dir=layout.work / "logs")
     except StageFailed as error:
         raise SystemExit(f"error: {error}") from None
     tables = paper_tables.build_tables(config, layout)

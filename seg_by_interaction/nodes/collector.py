@@ -24,6 +24,7 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from std_msgs.msg import Header
 
 from seg_by_interaction.action import Interact
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.hypotheses.hypothesis import SOURCE_RANDOM
 from seg_by_interaction.core.interaction.collection import (STOPPED, CollectorParams,
                                                             HypothesisChooser, Schedule,
@@ -36,7 +37,7 @@ from seg_by_interaction.core.retry import Backoff
 from seg_by_interaction.core.robot_config import load_robot_config
 from seg_by_interaction.core.run_store import RunStore
 from seg_by_interaction.msg import InteractionRecord, Primitive
-from seg_by_interaction.ros import hypothesis_msgs, interaction_msgs, qos
+from seg_by_interaction.ros import hypothesis_msgs, images, interaction_msgs, qos
 from seg_by_interaction.ros.futures import Abandoned, settle_before_first_goal, wait_for
 from seg_by_interaction.ros.lean_node import LeanNode
 from seg_by_interaction.ros.node_main import run_node
@@ -57,7 +58,8 @@ class Collector(LeanNode):
         self.robot = load_robot_config(self.params.robot)
         self.rng = np.random.default_rng(self.params.seed)
         self.chooser = HypothesisChooser(self.robot.table_area, self.params.random_share, self.rng,
-                                         self.params.failure_radius_px)
+                                         self.params.failure_radius_px,
+                                         self.params.prefer_unvisited, self.params.visited_share)
         self.schedule = Schedule(self.params, self._already_done())
         self.mix = primitive_mix(self.params, self.robot)
         self.scene_id = ""
@@ -181,22 +183,32 @@ class Collector(LeanNode):
                                                     array.model_version, array.header)
         if at_random:
             primitive.hypothesis.source = SOURCE_RANDOM
-        outcome = self._interact(primitive)
+        record = self._interact(primitive)
+        outcome = Outcome(record.outcome)
         if outcome == Outcome.OK:
             self.chooser.scene_changed()
+            if self.params.prefer_unvisited:
+                self._remember_arrivals(record)
         else:
             self.chooser.remember_failure(hypothesis.shape.centroid_px)
         if outcome != Outcome.CANCELLED:           # a stop: the budget is not spent
             self.schedule.mark("interact")
         return True
 
+    def _remember_arrivals(self, record: InteractionRecord) -> None:
+        try:
+            self.chooser.remember_arrivals(_view(record, "before"), _view(record, "after"))
+        except ValueError as error:        # no frames, or malformed ones: nothing to note
+            self.get_logger().warning(f"record {record.record_id or '(unstored)'}: where objects "
+                                      f"came to rest is unknown ({error})")
+
     def _log_nothing_to_act_on(self, hypotheses, kind: str) -> None:
         refusals = [h.grasp.refusal for h in hypotheses if h.grasp is not None and h.grasp.refusal]
         skipped = f"; {len(refusals)} grasps do not fit, e.g. {refusals[0]}" if refusals else ""
         self.get_logger().info(f"no hypothesis of {len(hypotheses)} to {kind}{skipped}")
 
-    def _interact(self, primitive: Primitive) -> Outcome:
-        """Run one interaction and publish its record; its outcome."""
+    def _interact(self, primitive: Primitive) -> InteractionRecord:
+        """Run one interaction and publish its record; the record."""
         goal = Interact.Goal(primitive=primitive, timeout=self.params.interaction_timeout_s)
         self._present(self.interact.wait_for_server(timeout_sec=SERVER_WAIT_S),
                       f"interact action server '{self.params.interact_action}'")
@@ -219,7 +231,7 @@ class Collector(LeanNode):
         if record.before_rgb.data or record.after_rgb.data:
             self.records_pub.publish(record)
             self.published += 1
-        return Outcome(record.outcome)
+        return record
 
     def _reset(self, new_scene: bool = True) -> None:
         """A new scene where the world offers one (simulation), else the reset sweep."""
@@ -228,7 +240,7 @@ class Collector(LeanNode):
         else:
             sweep = InteractionRequest(kind="reset_sweep")
             self._interact(interaction_msgs.request_to_msg(sweep, self.robot.base_frame, None, 0, Header()))
-            self.chooser.scene_changed()
+            self.chooser.scene_reset()
 
     def _new_scene(self) -> None:
         request = ResetScene.Request(split=self.params.split, seed=self.schedule.scene_seed())
@@ -238,8 +250,14 @@ class Collector(LeanNode):
         if not response.success:
             raise RuntimeError(f"scene reset failed: {response.message}")
         self.scene_id, self.scene_stamp = response.scene_id, response.stamp
-        self.chooser.scene_changed()
+        self.chooser.scene_reset()
         self.get_logger().info(f"new scene {response.scene_id} with {response.num_objects} objects")
+
+
+def _view(record: InteractionRecord, frame: str) -> RGBDView:
+    depth = getattr(record, f"{frame}_depth")
+    return RGBDView(images.rgb_from_msg(getattr(record, f"{frame}_rgb")),
+                    images.depth_from_msg(depth) if depth.data else None)
 
 
 def main(args=None) -> int:

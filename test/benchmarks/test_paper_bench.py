@@ -225,6 +225,28 @@ def test_stages_that_are_done_are_skipped_and_a_failure_says_how_to_resume(tmp_p
         run_stages([Stage("broken", ("no-such-command",), lambda: False)], log=lambda line: None)
 
 
+def test_neighbours_of_one_batch_run_side_by_side_with_their_output_in_logs(tmp_path):
+    runs = []
+
+    def done_once_run():
+        runs.append(True)
+        return len(runs) > 2               # both were checked before they ran
+
+    lines = []
+    batch = [Stage(f"list robots {i}", ("config", "list"), done_once_run, batch="b") for i in (1, 2)]
+    ran = run_stages(batch, log=lines.append, jobs=2, log_dir=tmp_path)
+    assert [t["state"] for t in ran] == ["ran", "ran"]
+    assert [line.split(":")[0] for line in lines[:2]] == ["[1] list robots 1", "[2] list robots 2"]
+    assert all("done in" in line for line in lines[2:])     # both started before either ended
+    assert "sawyer" in (tmp_path / "list_robots_1.log").read_text()
+    runs.clear()
+    broken = [Stage("broken", ("no-such-command",), lambda: False, batch="b"),
+              Stage("fine", ("config", "list"), lambda: bool(runs) or runs.append(True), batch="b")]
+    with pytest.raises(StageFailed, match=r"stage broken failed.*output: .*broken\.log"):
+        run_stages(broken, log=lines.append, jobs=2, log_dir=tmp_path)
+    assert "fine: done in" in lines[-1]        # the stage beside the failed one ended first
+
+
 def test_results_are_redone_once_what_they_were_made_from_is_made_again(tmp_path):
     layout = BenchLayout(tmp_path / "work", tmp_path / "out")
     name = f"{DEFAULT}_rgbd_self_r1_n10_k3_s0"

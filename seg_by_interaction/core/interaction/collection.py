@@ -7,10 +7,14 @@ import dataclasses
 
 import numpy as np
 
+from seg_by_interaction.core.camera.rgbd import RGBDView
+from seg_by_interaction.core.camera.table import height_above_table
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
 from seg_by_interaction.core.interaction.executor import InteractionRequest
 from seg_by_interaction.core.interaction.kinds import COLLECTED, KINDS, Aim
 from seg_by_interaction.core.interaction.primitives import POKE_MAGNITUDES
+from seg_by_interaction.core.labelers.change import (COLOUR_THRESHOLD, DEPTH_OPENING_PX,
+                                                      DEPTH_THRESHOLD_M, changed_pixels)
 from seg_by_interaction.core.robot_config import PrimitiveMix, RobotConfig, TableArea
 from seg_by_interaction.core.validated import setting
 
@@ -54,6 +58,14 @@ class CollectorParams:
                                            "doubling to 30 s) for this long, then stop", min=0.0)
     failure_radius_px: float = setting(20.0, "skip hypotheses this close to where an interaction "
                                              "failed since the scene last changed", min=0.0)
+    prefer_unvisited: bool = setting(True, "prefer hypotheses away from where an interaction "
+                                           "left an object since the last reset or new "
+                                           "scene: objects not labelled yet (a labelled "
+                                           "object that stays put is labelled again by "
+                                           "carrying its mask forward)")
+    visited_share: float = setting(0.2, "a hypothesis with at least this share of its pixels "
+                                        "where an object came to rest counts as visited",
+                                   min=0.0, max=1.0)
     poke_magnitude: str = setting("medium", "poke strength (Lohmann et al. 2020)",
                                   choices=POKE_MAGNITUDES)
     seed: int = setting(0, "seed of the random choices", min=0)
@@ -65,21 +77,41 @@ class HypothesisChooser:
     """Mostly the best-scored hypothesis, a configurable share chosen at random. Candidates
     have a grasp over the table area, one that fits the gripper for a primitive that grips,
     and lie away from where interactions failed since the scene last changed (the same
-    hypothesis would fail again)."""
+    hypothesis would fail again). With `prefer_unvisited`, hypotheses away from where
+    objects came to rest since the last reset come first: otherwise the loop moves the
+    best-scored object again and again (3 of 6 objects labelled per 10 interactions)."""
 
     def __init__(self, table_area: TableArea, random_share: float, rng: np.random.Generator,
-                 failure_radius_px: float = 20.0):
+                 failure_radius_px: float = 20.0, prefer_unvisited: bool = False,
+                 visited_share: float = 0.2):
         self.table_area = table_area
         self.random_share = random_share
         self.rng = rng
         self.failure_radius_px = failure_radius_px
+        self.prefer_unvisited = prefer_unvisited
+        self.visited_share = visited_share
         self.failed_px: list[tuple[float, float]] = []
+        self.visited: np.ndarray | None = None
 
     def remember_failure(self, pixel) -> None:
         self.failed_px.append((float(pixel[0]), float(pixel[1])))
 
+    def remember_arrivals(self, before: RGBDView, after: RGBDView) -> None:
+        """Note where an interaction left objects: `arrived_pixels` of its frames.
+        ValueError when the frames differ in size."""
+        if before.size != after.size:
+            raise ValueError(f"frames of {before.size} and {after.size} pixels")
+        arrived = arrived_pixels(before, after)
+        self.visited = arrived if self.visited is None or self.visited.shape != arrived.shape \
+            else self.visited | arrived
+
     def scene_changed(self) -> None:
         self.failed_px.clear()
+
+    def scene_reset(self) -> None:
+        """A reset sweep or a new scene: every object may lie anywhere now."""
+        self.scene_changed()
+        self.visited = None
 
     def candidates(self, hypotheses: list[Hypothesis], kind: str) -> list[Hypothesis]:
         grips = KINDS[kind].grips
@@ -91,15 +123,38 @@ class HypothesisChooser:
         return any(np.hypot(pixel[0] - u, pixel[1] - v) < self.failure_radius_px
                    for u, v in self.failed_px)
 
+    def _unvisited(self, candidates: list[Hypothesis]) -> list[Hypothesis]:
+        """The candidates away from where objects came to rest; all when none is."""
+        if not self.prefer_unvisited or self.visited is None:
+            return candidates
+        fresh = [h for h in candidates if h.mask.shape != self.visited.shape
+                 or np.count_nonzero(h.mask & self.visited) < self.visited_share * h.shape.area_px]
+        return fresh or candidates
+
     def choose(self, hypotheses: list[Hypothesis], kind: str) -> tuple[Hypothesis, bool] | None:
         """(hypothesis, chosen at random) for the primitive `kind`, or None when no
         hypothesis can be acted on with it."""
-        candidates = self.candidates(hypotheses, kind)
+        candidates = self._unvisited(self.candidates(hypotheses, kind))
         if not candidates:
             return None
         if self.rng.random() < self.random_share:
             return candidates[int(self.rng.integers(len(candidates)))], True
         return max(candidates, key=lambda h: h.score), False
+
+
+def arrived_pixels(before: RGBDView, after: RGBDView,
+                   min_height_m: float = DEPTH_THRESHOLD_M) -> np.ndarray:
+    """Where an object came to rest between two frames: pixels that changed, showed the
+    table before and something standing on it after (a placed or pushed object's new
+    pixels; not its vacated spot, nor the surface a lifted object uncovered). Every
+    changed pixel without depth."""
+    changed = changed_pixels(after, before, COLOUR_THRESHOLD, DEPTH_THRESHOLD_M,
+                             DEPTH_OPENING_PX)
+    if before.depth is None or after.depth is None:
+        return changed
+    height_before = height_above_table(before.depth, before.size)
+    height_after = height_above_table(after.depth, after.size)
+    return changed & (height_before < min_height_m) & (height_after >= min_height_m)
 
 
 def grasp_over_table(hypothesis: Hypothesis, table_area: TableArea) -> bool:

@@ -10,9 +10,11 @@ from seg_by_interaction.core.camera.table import has_reading
 from seg_by_interaction.core.labelers.morphology import open_mask
 
 # Defaults shared by the labeler and the rearrangement's change test: colour noise of the
-# cameras stays below 30 of 255, and an object stands at least 5 mm above the table.
+# cameras stays below 30 of 255, an object stands at least 5 mm above the table, and depth
+# noise leaves specks that a 3 px opening removes.
 COLOUR_THRESHOLD = 30
 DEPTH_THRESHOLD_M = 0.005
+DEPTH_OPENING_PX = 3
 
 
 def changed_pixels(here: RGBDView, other: RGBDView, colour_threshold: int,

@@ -69,8 +69,8 @@ from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.camera.table import has_reading, table_depth
 from seg_by_interaction.core.labelers.base import (FramePair, Label, PairLabeler, action_window,
                                                    negative_label, scaled_area_px)
-from seg_by_interaction.core.labelers.change import (COLOUR_THRESHOLD, DEPTH_THRESHOLD_M,
-                                                      changed_pixels)
+from seg_by_interaction.core.labelers.change import (COLOUR_THRESHOLD, DEPTH_OPENING_PX,
+                                                      DEPTH_THRESHOLD_M, changed_pixels)
 from seg_by_interaction.core.labelers.morphology import (close_mask, component_near, dilate,
                                                         fill_holes, largest_part, open_mask)
 from seg_by_interaction.core.validated import setting
@@ -94,9 +94,9 @@ class FrameDifferenceParams:
                                                           "differs by at least this; an object "
                                                           "stands at least this high above the "
                                                           "table", min=0.001, max=1.0)
-    depth_opening_px: int = setting(3, "side of the square opening applied to depth changes "
-                                       "alone, before they join the colour changes", min=1,
-                                    max=31)
+    depth_opening_px: int = setting(DEPTH_OPENING_PX, "side of the square opening applied to "
+                                                      "depth changes alone, before they join "
+                                                      "the colour changes", min=1, max=31)
     opening_px: int = setting(3, "side of the square opening that removes specks and thin "
                                  "lines from the changed pixels (1 = none)", min=1, max=31)
     closing_px: int = setting(5, "side of the square closing that then joins changed parts "

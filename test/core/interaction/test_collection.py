@@ -4,9 +4,11 @@ import pytest
 
 from seg_by_interaction.core.hypotheses.grasp import Grasp, mask_shape
 from seg_by_interaction.core.hypotheses.hypothesis import Hypothesis
+from seg_by_interaction.core.camera.rgbd import RGBDView
 from seg_by_interaction.core.interaction.collection import (CollectorParams, HypothesisChooser,
-                                                            Schedule, away_from_nearest,
-                                                            primitive_mix, request_for)
+                                                            Schedule, arrived_pixels,
+                                                            away_from_nearest, primitive_mix,
+                                                            request_for)
 from seg_by_interaction.core.interaction.executor import FailureCounter, InteractionRequest
 from seg_by_interaction.core.interaction.kinds import COLLECTED, Aim
 from seg_by_interaction.core.interaction.motion import Outcome
@@ -148,3 +150,39 @@ def test_places_that_failed_are_skipped_until_the_scene_changes():
     assert chooser.choose([best, other], "pick_place")[0].id == "other"
     chooser.scene_changed()
     assert chooser.choose([best, other], "pick_place")[0].id == "best"
+
+
+def scene_view(boxes, colour=(200, 40, 40)):
+    """A 20x20 frame of a table 0.8 m away with boxes (rows, cols, height m) on it."""
+    rgb = np.full((20, 20, 3), 90, np.uint8)
+    depth = np.full((20, 20), 0.8, np.float32)
+    for rows, cols, height in boxes:
+        rgb[rows, cols] = colour
+        depth[rows, cols] -= height
+    return RGBDView(rgb, depth)
+
+
+def test_an_object_put_down_arrives_where_the_table_was_not_where_it_left():
+    base = (slice(12, 18), slice(12, 18), 0.03)
+    before = scene_view([(slice(2, 6), slice(2, 6), 0.04), base, (slice(13, 16), slice(13, 16), 0.06)])
+    after = scene_view([(slice(2, 6), slice(10, 14), 0.04), base])    # moved right; top lifted off
+    arrived = arrived_pixels(before, after)
+    assert arrived[2:6, 10:14].all()
+    assert not arrived[2:6, 2:6].any()        # the vacated spot is table again
+    assert not arrived[12:18, 12:18].any()    # the surface the lifted object uncovered
+
+
+def test_unvisited_hypotheses_first_until_a_reset():
+    chooser = HypothesisChooser(AREA, random_share=0.0, rng=np.random.default_rng(0),
+                                prefer_unvisited=True)
+    moved, other = hypothesis("moved", 0.9, rows=slice(2, 6)), hypothesis("other", 0.5, rows=slice(12, 16))
+    before = scene_view([])
+    chooser.remember_arrivals(before, scene_view([(slice(2, 6), slice(5, 12), 0.04)]))
+    assert chooser.choose([moved, other], "pick_place")[0].id == "other"
+    assert chooser.choose([moved], "pick_place")[0].id == "moved"     # nothing else left
+    chooser.scene_changed()                   # another interaction: still visited
+    assert chooser.choose([moved, other], "pick_place")[0].id == "other"
+    chooser.scene_reset()
+    assert chooser.choose([moved, other], "pick_place")[0].id == "moved"
+    with pytest.raises(ValueError, match="frames of"):
+        chooser.remember_arrivals(before, RGBDView(np.zeros((10, 10, 3), np.uint8)))
