@@ -62,8 +62,8 @@ def run_stages(stages: Iterable[Stage], log: Callable[[str], None] = print, jobs
                 timings.append({"stage": stage.name, "state": "cached", "seconds": 0.0})
             else:
                 pending.append((number, stage))
-        width = jobs if log_dir is not None else 1
-        timings += _run_side_by_side(pending, width, log, log_dir)
+        side_by_side = len(pending) > 1 and jobs > 1 and log_dir is not None
+        timings += _run_side_by_side(pending, jobs if side_by_side else 1, log, log_dir)
     return timings
 
 

@@ -245,6 +245,10 @@ def test_neighbours_of_one_batch_run_side_by_side_with_their_output_in_logs(tmp_
     with pytest.raises(StageFailed, match=r"stage broken failed.*output: .*broken\.log"):
         run_stages(broken, log=lines.append, jobs=2, log_dir=tmp_path)
     assert "fine: done in" in lines[-1]        # the stage beside the failed one ended first
+    alone = [Stage("alone", ("config", "list"), lambda: bool(runs) or runs.append(True), batch="c")]
+    runs.clear()
+    run_stages(alone, log=lines.append, jobs=2, log_dir=tmp_path)
+    assert not (tmp_path / "alone.log").exists()      # in the foreground, with its progress
 
 
 def test_results_are_redone_once_what_they_were_made_from_is_made_again(tmp_path):
