@@ -261,7 +261,7 @@ def _collect_stage(config: PaperBenchConfig, layout: BenchLayout, run: int) -> S
     return Stage(f"collect run {run}: {interactions} interactions",
                  ("collect", "--robot", config.robot, "--interactions", str(interactions),
                   "--out", str(layout.run(run)), "--seed", str(config.collect_seed + run), *overrides),
-                 lambda: _interactions(layout.run(run)) >= interactions)
+                 lambda: _interactions(layout.run(run)) >= interactions, batch="collect")
 
 
 def _interactions(run: pathlib.Path) -> int:

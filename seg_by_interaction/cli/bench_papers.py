@@ -28,9 +28,10 @@ def add_parser(actions) -> None:
                         default=[pathlib.Path("README.md"), pathlib.Path("benchmarks/README.md")],
                         help="files whose <!-- bench:... --> sections get the tables")
     papers.add_argument("--jobs", type=int, default=2,
-                        help="datasets, training runs and evaluations side by side, each one "
-                             "process with 1 torch thread (default 2, this machine's cores; "
-                             "their output in <work>/logs/)")
+                        help="recorded runs, datasets, training runs and evaluations side by "
+                             "side, each one process that keeps about one core busy (1 torch "
+                             "thread; a collection's nodes share one interpreter); default 2, "
+                             "this machine's cores; their output in <work>/logs/")
     papers.add_argument("--no-speed", action="store_true", help="skip the speed stage (`sbi bench`)")
     papers.set_defaults(func=papers_command)
 
