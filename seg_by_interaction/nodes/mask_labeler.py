@@ -5,8 +5,10 @@ Subscribes: interaction_records (InteractionRecord, reliable): each names a reco
             records there that no message announced (left by a killed labeler, or whose
             message was lost).
 Publishes:  labeled_examples (LabeledExample, reliable, with the labelled frame's depth),
-            one per frame pair labelled and one per earlier positive mask carried to the
-            record's before frame (`carry_forward.*`: its object has not moved since).
+            one per frame pair labelled, one per earlier positive mask carried to the
+            record's before frame (`carry_forward.*`: its object has not moved since),
+            and one per mask carried back to an earlier record's before frame (whose
+            stored labels it joins: the object stood there unchanged until now).
 The labels are stored beside their record (labels/).
 """
 from __future__ import annotations
@@ -19,7 +21,8 @@ from std_msgs.msg import Header
 from seg_by_interaction.core.labelers.base import pair_frames
 from seg_by_interaction.core.labelers.carry_forward import StillObjects
 from seg_by_interaction.core.labelers.labeling import (InteractionLabeler, LabelerNodeParams,
-                                                       label_record, label_records, read_record)
+                                                       carry_back, extended_labels, label_record,
+                                                       label_records, read_record)
 from seg_by_interaction.core.run_store import RunStore, StorageError, StoredRecord
 from seg_by_interaction.msg import InteractionRecord, LabeledExample, Metric
 from seg_by_interaction.ros import images, qos
@@ -93,6 +96,24 @@ class MaskLabeler(LeanNode):
         decisions, masks = label_records(labels)
         self.store.write_labels(record.record_id, decisions, masks)
         self._labelled.add(record.record_id)
+        self._publish(record, labels)
+        for record_id, carried in carry_back(self.still_objects, record, labels).items():
+            try:
+                self._add_labels(record_id, carried)
+            except (OSError, ValueError) as error:     # the earlier record's files, damaged
+                self.get_logger().warning(f"labels carried back to {record_id} not stored: "
+                                          f"{error}")
+
+    def _add_labels(self, record_id: str, labels: list) -> None:
+        """Labels carried back to an earlier record: stored beside its own, published."""
+        stored = self.store.read_labels(record_id)
+        if stored is None:          # a record labelled, then removed by hand: nothing to add to
+            return
+        decisions, masks = extended_labels(stored, labels)
+        self.store.write_labels(record_id, decisions, masks)
+        self._publish(read_record(self.store, record_id), labels)
+
+    def _publish(self, record: StoredRecord, labels: list) -> None:
         for label in labels:
             self.examples_pub.publish(self._example(record, label))
             verdict = "positive" if label.positive else "negative"

@@ -1,15 +1,18 @@
-"""Labels carried forward: a positive mask labelled on one frame still labels its object on
-a later frame of the same scene while the object has not moved, so later frames carry
-labels of more objects than the one an interaction moved.
+"""Labels carried forward and back: a positive mask labelled on one frame also labels its
+object on the other frames of the same scene while the object has not moved, so frames
+carry labels of more objects than the one an interaction moved. Forward: a later frame
+gets the masks of earlier labels. Back: when an interaction labels an object that earlier
+frames showed where it stood (it stayed put until it was acted on), those frames get its
+mask too; their records' stored labels are extended.
 
 Whether a mask is still valid is judged from the frames alone, with no scene id or pose
-(a real robot has neither): the later frame must show, under the mask, the colour and
+(a real robot has neither): the other frame must show, under the mask, the colour and
 depth the labelled frame showed there (`min_unchanged_share` of the pixels within
 `colour_tolerance` on every channel and, where both frames have a reading,
 `depth_tolerance_m`). An object that was moved, covered, or put down on, a new scene or
-a reset sweep changes them, and the mask is forgotten for good. Each later frame is
-compared with the frame the mask was labelled on, never with the last frame it was
-carried to, so small changes cannot add up.
+a reset sweep changes them, and the mask is forgotten for good (forward) or carried no
+further back. Each frame is compared with the frame the mask was labelled on, never with
+the last frame it was carried to, so small changes cannot add up.
 """
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ class CarryForwardParams:
                                                "of its pixels is unchanged", min=0.0, max=1.0)
     max_objects: int = setting(20, "most masks remembered at once (the oldest are forgotten)",
                                min=1, max=1000)
+    back_frames: int = setting(10, "earlier before-frames a new mask may be carried back to "
+                                   "(0 = carry forward only)", min=0, max=100)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,12 +52,22 @@ class _Labelled:
     source: str                 # "<record id> <frame pair>"
 
 
+@dataclasses.dataclass
+class _Frame:
+    record_id: str
+    view: RGBDView              # the record's before frame
+    masks: list[np.ndarray]     # the positive masks it carries
+    carried: int                # carried labels it has (the next one's number)
+
+
 class StillObjects:
-    """The positive masks labelled so far whose objects have not moved since."""
+    """The positive masks labelled so far whose objects have not moved since, and the
+    recent before-frames that masks may be carried back to."""
 
     def __init__(self, params: CarryForwardParams = CarryForwardParams()):
         self.params = params
         self._labelled: list[_Labelled] = []
+        self._frames: list[_Frame] = []
 
     def carry(self, frame: RGBDView, labels: list[Label]) -> list[Label]:
         """Positive labels on `frame` for the remembered objects it shows unchanged, except
@@ -77,13 +92,39 @@ class StillObjects:
             carried = label.frame_pair.startswith(CARRIED_PREFIX)
             if not label.positive or carried or frame not in views:
                 continue
-            view = views[frame]
             self._labelled = [known for known in self._labelled
                               if not _same_object(known.mask, label.mask)]
-            depth = None if view.depth is None else view.depth[label.mask]
-            self._labelled.append(_Labelled(label.mask, view.rgb[label.mask], depth,
-                                            label.confidence, f"{record_id} {label.frame_pair}"))
+            self._labelled.append(_labelled(label, views[frame], f"{record_id} {label.frame_pair}"))
         del self._labelled[:-self.params.max_objects]
+
+    def carry_back(self, record_id: str, before: RGBDView, labels: list[Label]
+                   ) -> dict[str, list[Label]]:
+        """Labels, by earlier record, of the objects that `labels` (all of the record's,
+        carried ones included) label on its before frame and that earlier before-frames
+        showed unchanged: newest first, as far back as each stayed put. The before frame is
+        then remembered as one that later masks may be carried back to."""
+        on_frame = [label for label in labels
+                    if label.positive and pair_frames(label.frame_pair)[0] == "before"]
+        carried: dict[str, list[Label]] = {}
+        for label in on_frame:
+            if label.frame_pair.startswith(CARRIED_PREFIX):
+                continue
+            known = _labelled(label, before, f"{record_id} {label.frame_pair}")
+            for earlier in reversed(self._frames):
+                share = self._unchanged_share(known, earlier.view)
+                if share < self.params.min_unchanged_share:
+                    break
+                if any(_same_object(known.mask, mask) for mask in earlier.masks):
+                    continue
+                carried.setdefault(earlier.record_id, []).append(
+                    _carried_label(earlier.carried, known, earlier.view, share))
+                earlier.masks.append(known.mask)
+                earlier.carried += 1
+        if self.params.back_frames:
+            count = sum(label.frame_pair.startswith(CARRIED_PREFIX) for label in labels)
+            self._frames.append(_Frame(record_id, before, [l.mask for l in on_frame], count))
+            del self._frames[:-self.params.back_frames]
+        return carried
 
     def _unchanged_share(self, known: _Labelled, frame: RGBDView) -> float:
         if frame.rgb.shape[:2] != known.mask.shape:
@@ -97,6 +138,11 @@ class StillObjects:
                 moved = np.abs(depth - known.depth) > p.depth_tolerance_m   # False if no reading
             same &= ~moved
         return float(np.count_nonzero(same) / same.size)
+
+
+def _labelled(label: Label, view: RGBDView, source: str) -> _Labelled:
+    depth = None if view.depth is None else view.depth[label.mask]
+    return _Labelled(label.mask, view.rgb[label.mask], depth, label.confidence, source)
 
 
 def _same_object(first: np.ndarray, second: np.ndarray) -> bool:

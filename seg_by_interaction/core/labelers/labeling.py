@@ -127,6 +127,24 @@ def label_record(labeler: Labeler, still: StillObjects | None, record: StoredRec
     return labels + carried
 
 
+def carry_back(still: StillObjects | None, record: StoredRecord,
+               labels: list[Label]) -> dict[str, list[Label]]:
+    """Labels for earlier records' before frames of the objects that the record's `labels`
+    (from `label_record`) show where those frames did (`StillObjects.carry_back`)."""
+    if still is None or "before" not in record.views:
+        return {}
+    return still.carry_back(record.record_id, record.views["before"], labels)
+
+
+def extended_labels(stored: list[dict], labels: list[Label]
+                    ) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """What RunStore.write_labels stores to add `labels` to a record's `stored` ones (from
+    RunStore.read_labels): every decision, and the new masks."""
+    decisions, masks = label_records(labels)
+    kept = [{key: value for key, value in label.items() if key != "mask"} for label in stored]
+    return kept + decisions, masks
+
+
 def label_records(labels: list[Label]) -> tuple[list[dict], dict[str, np.ndarray]]:
     """What RunStore.write_labels stores: the decisions as plain data, masks by pair."""
     decisions = [{"frame_pair": label.frame_pair, "labeler": label.labeler,

@@ -8,7 +8,8 @@ from seg_by_interaction.core.evaluation.label_quality import LabelQuality, judge
 from seg_by_interaction.core.interaction.motion import Outcome
 from seg_by_interaction.core.labelers.carry_forward import CarryForwardParams, StillObjects
 from seg_by_interaction.core.labelers.frame_difference import FrameDifferenceLabeler
-from seg_by_interaction.core.labelers.labeling import label_record, label_records
+from seg_by_interaction.core.labelers.labeling import (carry_back, extended_labels, label_record,
+                                                       label_records)
 from seg_by_interaction.core.run_store import RecordMeta, StoredRecord
 
 RED, BLUE = (200, 30, 30), (30, 30, 200)
@@ -112,3 +113,39 @@ def test_carried_labels_are_stored_and_judged_against_every_object_of_their_fram
     assert figures["carried_labels"] == 1 and figures["carried_good_share"] == 1.0
     assert figures["carried_mean_iou"] == pytest.approx(1.0, abs=0.1)
     assert figures["labels"] == 0          # the pairs need their other frames' truth
+
+
+def test_an_object_labelled_where_it_stood_all_along_labels_the_earlier_frames_too():
+    labeler, still = FrameDifferenceLabeler(), StillObjects()
+    back = []
+    for record in RECORDS:
+        labels = label_record(labeler, still, record)
+        back.append(carry_back(still, record, labels))
+    # blue, lifted from C by the second interaction, stood at C before the first
+    assert list(back[1]) == ["r000001"]
+    (blue,) = back[1]["r000001"]
+    assert blue.frame_pair == "carried_0" and blue.image is RECORDS[0].views["before"].rgb
+    assert iou(blue.mask, mask_of(BLUE_AT_C)) > 0.8
+    assert blue.reason.startswith("carried from r000002 before_mid")
+    # red, lifted from B by the third, stood at B before the second, which carries it
+    # already; before the first it stood at A: nothing goes back
+    assert back[0] == {} and back[2] == {}
+
+
+def test_carried_back_labels_join_the_stored_ones():
+    labeler, still = FrameDifferenceLabeler(), StillObjects()
+    first = label_record(labeler, still, RECORDS[0])
+    carry_back(still, RECORDS[0], first)
+    second = label_record(labeler, still, RECORDS[1])
+    (blue,) = carry_back(still, RECORDS[1], second)["r000001"]
+    decisions, masks = label_records(first)
+    stored = [{**decision, "mask": masks[decision["frame_pair"]]} for decision in decisions]
+    extended, new_masks = extended_labels(stored, [blue])
+    assert [d["frame_pair"] for d in extended] == ["before_mid", "mid_after", "carried_0"]
+    assert all("mask" not in d for d in extended) and list(new_masks) == ["carried_0"]
+
+
+def test_nothing_is_carried_back_when_disabled():
+    labeler, still = FrameDifferenceLabeler(), StillObjects(CarryForwardParams(back_frames=0))
+    for record in RECORDS:
+        assert carry_back(still, record, label_record(labeler, still, record)) == {}
