@@ -1,9 +1,10 @@
 """How good a self-made label is, judged against the world's ground truth (for
 measuring labelers, never for training): did an object really move (>= 1 cm or >= 10
 degrees), how well does the label's mask cover that object, and the confusion of the
-positive/negative decision with "something moved". A label carried forward
+positive/negative decision with "something moved". A label carried forward or back
 (`labelers.carry_forward`) is judged apart: how well its mask covers any object of its
-frame."""
+frame. And the coverage of the frames trained on: how many of the objects a record's
+before frame shows carry a good label there."""
 from __future__ import annotations
 
 import dataclasses
@@ -99,14 +100,29 @@ def judge_stored_labels(frames_truth: dict[str, np.ndarray], labels: list[dict])
     return judgements
 
 
+def labelled_objects(instances: np.ndarray, labels: list[dict], frame: str = "before"
+                     ) -> tuple[int, int]:
+    """(objects the frame shows, those of them a positive label on it covers with IoU at
+    least GOOD_IOU)."""
+    objects = set(np.unique(instances).tolist()) - {0}
+    masks = [label["mask"] for label in labels
+             if label["positive"] and pair_frames(label["frame_pair"])[0] == frame]
+    judgements = [judge_label(mask, True, instances, objects) for mask in masks]
+    return len(objects), len({j.matched_instance for j in judgements if j.best_iou >= GOOD_IOU})
+
+
 class LabelQuality:
     """Aggregates judgements into the figures the labelers are held to."""
 
     def __init__(self):
         self.judgements: list[LabelJudgement] = []
+        self.coverage: list[tuple[int, int]] = []      # (objects, labelled) per frame
 
     def add(self, judgement: LabelJudgement) -> None:
         self.judgements.append(judgement)
+
+    def add_coverage(self, objects: int, labelled: int) -> None:
+        self.coverage.append((objects, labelled))
 
     def figures(self) -> dict[str, float]:
         """The figures of the interactions' own labels; those of carried labels beside
@@ -130,7 +146,16 @@ class LabelQuality:
             "carried_labels": len(carried),
             "carried_good_share": _share(j.best_iou >= GOOD_IOU for j in carried),
             "carried_mean_iou": _mean_iou(carried),
+            **self._coverage_figures(),
         }
+
+    def _coverage_figures(self) -> dict[str, float]:
+        if not self.coverage:
+            return {}
+        objects, labelled = np.sum(self.coverage, axis=0)
+        return {"objects_per_frame": float(objects / len(self.coverage)),
+                "labelled_objects_per_frame": float(labelled / len(self.coverage)),
+                "labelled_object_share": float(labelled / objects) if objects else 0.0}
 
 
 def _mean_iou(judgements: list[LabelJudgement]) -> float:

@@ -9,7 +9,8 @@ import pathlib
 
 import numpy as np
 
-from seg_by_interaction.core.evaluation.label_quality import LabelQuality, judge_stored_labels
+from seg_by_interaction.core.evaluation.label_quality import (LabelQuality, judge_stored_labels,
+                                                              labelled_objects)
 from seg_by_interaction.core.labelers.base import CARRIED_PREFIX
 from seg_by_interaction.core.run_store import RunStore, StoredRecord
 from seg_by_interaction.core.visualize import colourise_instances, side_by_side
@@ -31,6 +32,8 @@ def run_summary(store: RunStore) -> dict:
             truth = _ground_truth(store, record_id)
             for judgement in judge_stored_labels(truth, stored):
                 quality.add(judgement)
+            if "before" in truth:
+                quality.add_coverage(*labelled_objects(truth["before"], stored))
     summary = {"records": len(store.record_ids()), "interactions": store.count_interactions(),
                "outcomes": dict(sorted(outcomes.items())), "labels": dict(sorted(labels.items()))}
     if quality.judgements:

@@ -7,7 +7,7 @@ import pytest
 
 import seg_by_interaction
 from seg_by_interaction.core.evaluation.label_quality import (LabelQuality, judge_label,
-                                                              judge_stored_labels,
+                                                              judge_stored_labels, labelled_objects,
                                                               moved_between_frames, moved_instances)
 from seg_by_interaction.core.evaluation.oracle import GroundTruthOracle
 
@@ -91,3 +91,21 @@ def test_stored_labels_judged_on_their_labelled_frame():
     judgements = judge_stored_labels({"before": before, "mid": mid}, labels)
     assert len(judgements) == 1                # no after frame stored: the second is not judged
     assert judgements[0].object_moved and judgements[0].best_iou == 1.0 and judgements[0].matched_instance == 2
+
+
+def test_coverage_counts_the_objects_of_a_before_frame_that_a_good_positive_covers():
+    before = scene()
+    objects = set(np.unique(before).tolist()) - {0}
+    half = (before == 1) & (np.arange(before.shape[1]) < np.nonzero(before == 1)[1].min() + 1)
+    labels = [{"frame_pair": "before_mid", "positive": True, "mask": before == 2},
+              {"frame_pair": "carried_0", "positive": True, "mask": before == 2},   # the same one
+              {"frame_pair": "carried_1", "positive": True, "mask": half},          # too little
+              {"frame_pair": "mid_after", "positive": True, "mask": before == 1},   # another frame
+              {"frame_pair": "carried_2", "positive": False, "mask": before == 1}]
+    assert labelled_objects(before, labels) == (len(objects), 1)
+    quality = LabelQuality()
+    quality.add_coverage(len(objects), 1)
+    quality.add_coverage(len(objects), 2)
+    figures = quality.figures()
+    assert figures["labelled_objects_per_frame"] == 1.5
+    assert figures["labelled_object_share"] == pytest.approx(1.5 / len(objects))
