@@ -39,9 +39,9 @@ class PaperBenchConfig:
     test_scenes: int = setting(50, "scenes per evaluation dataset", min=1)
     test_seed: int = setting(10000, "scene i of dataset d uses this seed + d * test_scenes + i",
                              min=0)
-    steps: int = setting(400, "SGD steps of every Table 1 training run", min=1)
+    steps: int = setting(800, "SGD steps of every Table 1 training run", min=1)
     seeds: list[int] = setting([0, 1, 2], "training seeds of every Table 1 row (on run 0)")
-    curve_steps: list[int] = setting([100, 200, 800], "further step budgets of the default "
+    curve_steps: list[int] = setting([200, 400, 1600], "further step budgets of the default "
                                                        "model (seed 0, run 0) for the curve of "
                                                        "AP50 over steps")
 
