@@ -102,8 +102,9 @@ class HypothesisChooser:
         if before.size != after.size:
             raise ValueError(f"frames of {before.size} and {after.size} pixels")
         arrived = arrived_pixels(before, after)
-        self.visited = arrived if self.visited is None or self.visited.shape != arrived.shape \
-            else self.visited | arrived
+        if self.visited is not None and self.visited.shape == arrived.shape:
+            arrived |= self.visited
+        self.visited = arrived
 
     def scene_changed(self) -> None:
         self.failed_px.clear()

@@ -122,7 +122,8 @@ class StillObjects:
                 earlier.carried += 1
         if self.params.back_frames:
             count = sum(label.frame_pair.startswith(CARRIED_PREFIX) for label in labels)
-            self._frames.append(_Frame(record_id, before, [l.mask for l in on_frame], count))
+            self._frames.append(_Frame(record_id, before, [label.mask for label in on_frame],
+                                       count))
             del self._frames[:-self.params.back_frames]
         return carried
 
