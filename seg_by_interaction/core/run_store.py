@@ -294,6 +294,10 @@ class RunStore:
         return [record_id for record_id, meta in self.metas() if meta.counts_as_interaction
                 and not (self.record_dir(record_id) / "labels" / LABELS_FILE).exists()]
 
+    def labels_written_at(self, record_id: str) -> float:
+        """When the record's labels were stored (seconds since the epoch)."""
+        return (self.record_dir(record_id) / "labels" / LABELS_FILE).stat().st_mtime
+
     def read_labels(self, record_id: str) -> list[dict] | None:
         """Each label's decision with its `mask` (bool array) attached; None if unlabelled."""
         labels_dir = self.record_dir(record_id) / "labels"

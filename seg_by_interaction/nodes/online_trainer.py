@@ -1,16 +1,19 @@
 """online_trainer: trains the segmentation network on the labelled examples as they come.
 
 Subscribes: labeled_examples (LabeledExample, reliable) into the memory bank on disk;
-            every adopt_every_s, labels stored in the run directory that never arrived
-            (the bank takes each example once).
+            every adopt_every_s, labels stored in the run directory at least that long
+            ago that never arrived (the bank takes each example once).
 Publishes:  model_updates (ModelUpdate, latched): each checkpoint with path, sha256 and
             version; trainer_status (TrainerStatus, latched) every few seconds.
-Training runs in its own thread, paced by the data (steps_per_example); a killed trainer
-resumes from its newest checkpoint and its bank.
+Training runs in its own thread, paced by the data (steps_per_example) and scheduled
+after the loop's work (niceness); a killed trainer resumes from its newest checkpoint and
+its bank.
 """
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from std_msgs.msg import Header
@@ -76,7 +79,8 @@ class OnlineTrainer(LeanNode):
         connected, or by a labeler killed before publishing) is banked from there."""
         try:
             with self._lock:
-                added = self.learner.adopt_stored_labels()
+                added = self.learner.adopt_stored_labels(
+                    written_before=time.time() - self.params.adopt_every_s)
         except OSError as error:
             self.get_logger().error(f"stored labels not adopted: {error}")
             return
@@ -85,6 +89,7 @@ class OnlineTrainer(LeanNode):
             self._data.set()
 
     def _train_loop(self) -> None:
+        lower_thread_priority(self.params.niceness)
         while not self._stop.is_set():
             with self._lock:
                 trainable = self.learner.can_train()
@@ -160,6 +165,15 @@ class OnlineTrainer(LeanNode):
         if self._thread.ident is not None:
             self.finish()
         return super().destroy_node()
+
+
+def lower_thread_priority(niceness: int) -> None:
+    """The calling thread's niceness raised by `niceness` (Linux schedules threads one by
+    one, so the node's other threads keep theirs); elsewhere nothing changes."""
+    if niceness == 0 or not hasattr(os, "setpriority"):
+        return
+    thread = threading.get_native_id()
+    os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + niceness, 19))
 
 
 def main(args=None) -> int:

@@ -9,6 +9,7 @@ import dataclasses
 import io
 import json
 import logging
+import math
 import time
 from typing import Container, Iterable, Iterator
 
@@ -57,6 +58,9 @@ class OnlineTrainerParams:
                                             "many steps per example received (0 = no limit)",
                                        min=0.0)
     torch_threads: int = setting(1, "CPU threads for training (0 = torch's default)", min=0, max=64)
+    niceness: int = setting(10, "added to the training thread's scheduling niceness (Linux): "
+                                "the robot's loop runs first, training on the CPU it leaves "
+                                "(0 = as the node)", min=0, max=19)
     log_every_steps: int = setting(10, "steps between lines of the training log", min=1)
     adopt_every_s: float = setting(10.0, "seconds between looks into the run directory for "
                                          "stored labels that never arrived as messages",
@@ -184,13 +188,17 @@ class OnlineLearner:
         self.examples_received += 1
         return True
 
-    def adopt_stored_labels(self) -> int:
+    def adopt_stored_labels(self, written_before: float = math.inf) -> int:
         """Labels in the run directory the bank has not seen (made while the trainer was
         down, or published before its subscription connected); returns how many were
-        added. A record's labels are written once, so each labelled record is read until
-        its examples are in the bank (a full disk may refuse them), then no more."""
+        added. Labels written at or after `written_before` (seconds since the epoch) wait
+        for a later look: their messages may be on their way. A record's labels are
+        written once, so each labelled record is read until its examples are in the bank
+        (a full disk may refuse them), then no more."""
         added = 0
         for record_id, labels in labelled_interactions(self.store, skip=self._adopted):
+            if self.store.labels_written_at(record_id) >= written_before:
+                continue
             missing = [label for label in labels if example_id(record_id, label) not in self.bank]
             if missing and (record := self.store.intact(self.store.read_record, record_id)):
                 added += sum(self.add(example) for example in

@@ -275,3 +275,15 @@ def test_a_damaged_bank_example_is_quarantined_and_banked_again_from_its_record(
     resumed = OnlineLearner(params(tmp_path), {})
     assert len(resumed.bank) == 3 and resumed.adopt_stored_labels() == 1
     assert (tmp_path / "quarantine" / "memory_bank__r000001_before_mid.npz").exists()
+
+
+def test_labels_just_written_wait_for_their_message(tmp_path):
+    store = make_run(tmp_path, interactions=2)
+    for record_id, written in (("r000001", 1000.0), ("r000002", 2000.0)):
+        labels = store.record_dir(record_id) / "labels" / "labels.json"
+        os.utime(labels, (written, written))
+    learner = OnlineLearner(params(tmp_path), {})
+    assert learner.adopt_stored_labels(written_before=2000.0) == 1        # r000002 waits
+    assert learner.bank.record_ids() == {"r000001"}
+    assert learner.adopt_stored_labels(written_before=2001.0) == 1
+    assert learner.bank.record_ids() == {"r000001", "r000002"}
