@@ -26,9 +26,9 @@ DEFAULT_ARCHITECTURE = "efficientnet_lite0_embedding"
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class PaperBenchConfig:
     robot: str = setting("sawyer", "robot config of the simulated world")
-    interactions: int = setting(1000, "interactions of the main recorded run (run 0)", min=1)
+    interactions: int = setting(500, "interactions of the main recorded run (run 0)", min=1)
     runs: int = setting(3, "recorded runs; run r is collected with seed collect_seed + r", min=1)
-    run_interactions: int = setting(500, "interactions of the further runs; the spread over runs "
+    run_interactions: int = setting(300, "interactions of the further runs; the spread over runs "
                                          "compares models trained on this many interactions of "
                                          "each run (run 0's first ones)", min=1)
     collect_seed: int = setting(0, "seed of run 0", min=0)

@@ -100,7 +100,7 @@ def test_the_supervised_bound_needs_ground_truth(tmp_path):
 
 def test_the_shipped_plan_validates_and_bad_keys_are_named(tmp_path):
     config = load_bench_config(config_dir() / "bench.yaml")
-    assert (config.interactions, config.runs, config.run_interactions) == (1000, 3, 500)
+    assert (config.interactions, config.runs, config.run_interactions) == (500, 3, 300)
     assert config.seeds == [0, 1, 2]
     assert {"world_node:arena.layout:=mixed",
             "interaction_executor:record_ground_truth:=true"} <= set(config.collect_parameters)
