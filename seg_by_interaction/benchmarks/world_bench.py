@@ -40,8 +40,8 @@ def render_rate(robot: RobotConfig, width: int, height: int, frames: int = 20) -
 class PrimitiveTrials:
     """Runs primitives on chosen objects and measures what happened to them."""
 
-    def __init__(self, robot: RobotConfig, seed: int = 0):
-        self.arena = Arena(robot)
+    def __init__(self, robot: RobotConfig, seed: int = 0, arena: ArenaConfig = ArenaConfig()):
+        self.arena = Arena(robot, arena)
         self.robot = robot
         self.backend = EmbeddedMotionBackend.in_world(self.arena, seed=seed)
         self.poses_at: dict[str, np.ndarray] = {}
@@ -111,7 +111,8 @@ def isolated_trials(trials: PrimitiveTrials, kind: str, count: int, seed: int) -
     failures = collections.Counter()
     for index in tqdm(range(count), desc=f"{trials.robot.name} {kind}", unit="trial"):
         name = names[index % len(names)]
-        obj = trials.arena.reset_scene("test", seed + index, object_names=[name]).objects[0]
+        obj = trials.arena.reset_scene("test", seed + index, object_names=[name],
+                                       layout="separated").objects[0]
         ok, reason = trials.grasp(obj) if kind == "grasp" else trials.push(obj, rng)
         per_family[obj.family][0] += ok
         per_family[obj.family][1] += 1
@@ -149,11 +150,37 @@ def neighbour_disturbance(trials: PrimitiveTrials, count: int, seed: int) -> dic
     return {"rate": disturbed / count, "trials": count}
 
 
-def run(robot: RobotConfig, targets: int, neighbour_trials: int, seed: int) -> dict:
-    figures = {"robot": robot.name,
+def sleeping_cost(robot: RobotConfig, scenes: int, seed: int, layout: str = "mixed") -> dict:
+    """CPU seconds per simulated second of pick-and-places in `layout` clutter, objects at
+    rest sleeping or awake: both worlds in this process, scene by scene in turn, so that
+    whatever else loads the machine weighs on both alike."""
+    worlds = {name: PrimitiveTrials(robot, seed, ArenaConfig(layout=layout, sleeping=sleeping))
+              for name, sleeping in (("sleeping", True), ("awake", False))}
+    cpu, simulated = collections.Counter(), collections.Counter()
+    try:
+        for index in tqdm(range(scenes), desc=f"{robot.name} sleeping or awake", unit="scene"):
+            for name, trials in worlds.items():
+                scene = trials.arena.reset_scene("test", 2000 + seed + index)
+                start_cpu, start_sim = time.process_time(), trials.arena.sim_time
+                trials.grasp(scene.objects[index % len(scene.objects)])
+                cpu[name] += time.process_time() - start_cpu
+                simulated[name] += trials.arena.sim_time - start_sim
+    finally:
+        for trials in worlds.values():
+            trials.close()
+    per_second = {name: cpu[name] / simulated[name] for name in worlds}
+    return {"layout": layout, "scenes": scenes, "cpu_s_per_simulated_s": per_second,
+            "awake_over_sleeping": per_second["awake"] / per_second["sleeping"]}
+
+
+def run(robot: RobotConfig, targets: int, neighbour_trials: int, seed: int,
+        arena: ArenaConfig = ArenaConfig()) -> dict:
+    """Render rates; grasps and pushes on isolated objects; primitives in scenes of
+    `arena`'s layout."""
+    figures = {"robot": robot.name, "layout": arena.layout, "sleeping": arena.sleeping,
                "render_fps_320x240": render_rate(robot, 320, 240),
                "render_fps_640x480": render_rate(robot, 640, 480)}
-    trials = PrimitiveTrials(robot, seed)
+    trials = PrimitiveTrials(robot, seed, arena)
     try:
         figures["grasp"] = isolated_trials(trials, "grasp", targets, seed)
         figures["push"] = isolated_trials(trials, "push", targets, seed + 10_000)
@@ -164,5 +191,6 @@ def run(robot: RobotConfig, targets: int, neighbour_trials: int, seed: int) -> d
         trials.seconds["reset_sweep"].append(time.perf_counter() - start)
     finally:
         trials.close()
+    figures["pick_place_physics"] = sleeping_cost(robot, neighbour_trials, seed)
     figures["seconds_per_primitive"] = {k: float(np.mean(v)) for k, v in trials.seconds.items()}
     return figures

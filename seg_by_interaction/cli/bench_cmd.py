@@ -9,6 +9,7 @@ import pathlib
 from seg_by_interaction.benchmarks.faults_bench import STAGES as FAULT_STAGES
 from seg_by_interaction.cli import bench_papers
 from seg_by_interaction.core.provenance import provenance
+from seg_by_interaction.core.world.params import LAYOUTS
 
 
 def add_parser(subparsers) -> None:
@@ -36,6 +37,10 @@ def add_parser(subparsers) -> None:
     world.add_argument("--targets", type=int, default=50, help="grasps and pushes, each")
     world.add_argument("--neighbour-trials", type=int, default=21)
     world.add_argument("--seed", type=int, default=0)
+    world.add_argument("--layout", default="separated", choices=LAYOUTS,
+                       help="layout of the neighbour-disturbance scenes")
+    world.add_argument("--no-sleeping", action="store_true",
+                       help="objects at rest stay awake (the physics before 2026-12-07)")
     world.add_argument("--json", type=pathlib.Path, help="write the figures here")
     world.set_defaults(func=bench_world)
     bench_papers.add_parser(actions)
@@ -152,9 +157,11 @@ def bench_speed(args: argparse.Namespace) -> int:
 def bench_world(args: argparse.Namespace) -> int:
     from seg_by_interaction.benchmarks.world_bench import run
     from seg_by_interaction.core.robot_config import load_robot_config
+    from seg_by_interaction.core.world.params import ArenaConfig
 
+    arena = ArenaConfig(layout=args.layout, sleeping=not args.no_sleeping)
     figures = {**provenance(), **run(load_robot_config(args.robot), args.targets,
-                                     args.neighbour_trials, args.seed)}
+                                     args.neighbour_trials, args.seed, arena)}
     print(json.dumps(figures, indent=1))
     _write(args.json, figures)
     return 0

@@ -130,14 +130,18 @@ class Arena:
         self.scene = SceneInfo(scene_id=f"{split}-{seed}", split=split, seed=seed, texture=texture,
                                light=self._random_light(rng), objects=tuple(placed),
                                layout=layout, groups=tuple(groups))
+        for obj in placed:
+            self._set_activation(obj, pybullet.ACTIVATION_STATE_ENABLE_SLEEPING
+                                 if self.config.sleeping else pybullet.ACTIVATION_STATE_DISABLE_SLEEPING)
         self.settle()
         return self.scene
 
     def settle(self, max_steps: int = SETTLE_STEPS_MAX, speed_m_s: float = 0.005) -> None:
-        """Step until every object is (nearly) at rest."""
-        for _ in range(max_steps):
+        """Step until every object is (nearly) at rest, judged from the second step on: a
+        body woken from sleep (one put elsewhere) is still for its first step."""
+        for step in range(max_steps):
             self.step()
-            if self.objects_resting(speed_m_s, spin_rad_s=np.inf):
+            if step > 0 and self.objects_resting(speed_m_s, spin_rad_s=np.inf):
                 return
 
     def objects_resting(self, speed_m_s: float, spin_rad_s: float) -> bool:
@@ -236,8 +240,12 @@ class Arena:
                     physicsClientId=self.client)
                 pybullet.resetBaseVelocity(obj.body, [0, 0, 0], [0, 0, 0],
                                            physicsClientId=self.client)
+                self._set_activation(obj, pybullet.ACTIVATION_STATE_WAKE_UP)  # to fall 2 mm
                 return True
         return False
+
+    def _set_activation(self, obj: SceneObject, state: int) -> None:
+        pybullet.changeDynamics(obj.body, -1, activationState=state, physicsClientId=self.client)
 
     def _footprint(self, obj: SceneObject) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper x-y corners of the object's box on the table."""

@@ -43,6 +43,9 @@ class ArenaConfig:
     light_elevation_deg: tuple[float, float] = setting((35.0, 85.0), "range of the light's "
                                                        "elevation above the table", min=5.0, max=90.0)
     physics_hz: float = setting(240.0, "physics steps per simulated second", min=60.0, max=2000.0)
+    sleeping: bool = setting(True, "objects at rest sleep: the solver skips them until "
+                                   "something moving touches them (half the physics of a "
+                                   "motion among 8 objects)")
     depth_noise: DepthNoise = setting(DepthNoise(), "depth sensor noise model")
     layout: str = setting("separated", "how a scene's objects lie: apart (separated), in "
                                        "touching groups, in stacks, or mixed", choices=LAYOUTS)

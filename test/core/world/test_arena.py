@@ -145,6 +145,7 @@ def test_displaced_objects_move_far_enough_and_stacks_stay(sawyer):
     arena = Arena(sawyer, with_robot=False, config=ArenaConfig(layout="mixed"))
     try:
         scene = arena.reset_scene("test", 4, num_objects=6)
+        arena.step(3 * 240)                 # long enough at rest for the objects to sleep
         stacked = {i for group in scene.groups if group.kind == "stack" for i in group.instance_ids}
         before = {o.instance_id: arena.object_pose(o)[0] for o in scene.objects}
         moved = arena.displace_objects(2, 0.05, np.random.default_rng(0))
@@ -156,6 +157,7 @@ def test_displaced_objects_move_far_enough_and_stacks_stay(sawyer):
             assert distance >= 0.05
             assert distance == pytest.approx(np.linalg.norm(position[:2] - before[obj.instance_id][:2]))
             assert np.all(position[:2] >= area.min) and np.all(position[:2] <= area.max)
+            assert position[2] == pytest.approx(before[obj.instance_id][2], abs=5e-4)  # landed
         assert not arena.objects_off_table()
         with pytest.raises(ValueError, match="cannot displace 7 objects"):
             arena.displace_objects(7, 0.05, np.random.default_rng(0))
@@ -180,6 +182,8 @@ def test_time_passes_without_physics_only_while_everything_rests(sawyer):
         pybullet.resetBasePositionAndOrientation(dropped.body, np.add(position, (0, 0, 0.05)),
                                                  orientation, physicsClientId=arena.client)
         pybullet.resetBaseVelocity(dropped.body, (0, 0, -0.1), physicsClientId=arena.client)
+        pybullet.changeDynamics(dropped.body, -1, physicsClientId=arena.client,   # asleep
+                                activationState=pybullet.ACTIVATION_STATE_WAKE_UP)  # by now
         arena.pass_time(240)                          # something moves: physics integrates it
         assert arena.object_pose(dropped)[0][2] < position[2] + 0.01
     finally:
