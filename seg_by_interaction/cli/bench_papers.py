@@ -57,7 +57,8 @@ def papers_command(args: argparse.Namespace) -> int:
     except StageFailed as error:
         raise SystemExit(f"error: {error}") from None
     tables = paper_tables.build_tables(config, layout)
-    stage_minutes = _stage_minutes(layout.out / "stage_minutes.json", timings)
+    stage_minutes = _stage_minutes(layout.out / "stage_minutes.json", timings,
+                                   [stage.name for stage in stages(config, layout)])
     source = provenance()
     write_json_atomic(layout.out / "tables.json", {**source, "config": to_dict(config),
                                                    "stage_minutes": stage_minutes, **tables})
@@ -72,13 +73,15 @@ def papers_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stage_minutes(path: pathlib.Path, timings: list[dict]) -> dict[str, float]:
-    """Minutes each stage took when it last ran, kept across resumed regenerations."""
+def _stage_minutes(path: pathlib.Path, timings: list[dict], plan: list[str]) -> dict[str, float]:
+    """Minutes each stage of the plan took when it last ran, kept across resumed
+    regenerations; stages that earlier plans had and this one has not are dropped."""
     import json
 
     from seg_by_interaction.core.files import write_json_atomic
 
-    minutes = json.loads(path.read_text()) if path.is_file() else {}
+    kept = json.loads(path.read_text()) if path.is_file() else {}
+    minutes = {name: kept[name] for name in plan if name in kept}
     minutes.update({t["stage"]: round(t["seconds"] / 60, 2) for t in timings if t["state"] == "ran"})
     write_json_atomic(path, minutes)
     return minutes

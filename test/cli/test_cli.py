@@ -166,6 +166,18 @@ def test_the_rearrangement_benchmark_summarises_kept_episodes_without_running_mo
     assert "bench rearrange" in figures["command"]
 
 
+def test_make_bench_keeps_the_stage_minutes_of_its_plan_only(tmp_path):
+    from seg_by_interaction.cli.bench_papers import _stage_minutes
+
+    path = tmp_path / "stage_minutes.json"
+    path.write_text(json.dumps({"train an_earlier_plans_model": 4.0, "speed": 5.0, "collect run 0": 90.0}))
+    timings = [{"stage": "collect run 0", "seconds": 120.0, "state": "ran"},
+               {"stage": "speed", "seconds": 0.0, "state": "cached"}]
+    minutes = _stage_minutes(path, timings, ["collect run 0", "speed"])
+    assert minutes == {"collect run 0": 2.0, "speed": 5.0}
+    assert json.loads(path.read_text()) == minutes
+
+
 def test_train_takes_a_method_for_noisy_labels_its_parameters_and_label_noise(tmp_path):
     data, out = tmp_path / "data", tmp_path / "model"
     assert sbi("dataset", "make", "--split", "val", "--scenes", "2", "--seed", "5", "--width",
