@@ -123,9 +123,9 @@ class WorldParams:
     real_time_factor: float = setting(1.0, "simulated seconds per wall second while idle",
                                       min=0.0, max=100.0)
     arena: ArenaConfig = setting(ArenaConfig(), "table, objects, light, depth noise")
-    joint_states_hz: float = setting(50.0, "joint states per simulated second (and one the "
+    joint_states_hz: float = setting(25.0, "joint states per simulated second (and one the "
                                            "moment a motion ends)", min=10.0, max=1000.0)
-    clock_hz: float = setting(20.0, "/clock messages per simulated second (and one the moment "
+    clock_hz: float = setting(10.0, "/clock messages per simulated second (and one the moment "
                                     "a motion ends)", min=1.0, max=1000.0)
     controller: ArrivalParams = setting(ArrivalParams(), "when the simulated controllers count "
                                                          "a motion as done (the world then "
